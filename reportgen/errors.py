@@ -1,0 +1,35 @@
+"""Errors a user can act on.
+
+Every error a person can fix (a bad spec, a missing file, a text the model cannot take) is a
+`ReportgenError`: the CLI prints its one-line message and exits with status 2, without a traceback.
+Anything else is a bug and exits with status 1.
+"""
+
+from __future__ import annotations
+
+
+class ReportgenError(Exception):
+    """Bad input: printed as one line, exit status 2."""
+
+    exit_code = 2
+
+
+class SpecError(ReportgenError):
+    """One or more problems in a spec file; each names the key path and the YAML line."""
+
+    def __init__(self, problems: list[str] | str, path: str | None = None):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.path = path
+        super().__init__("; ".join(self.problems))
+
+
+class ModelError(ReportgenError):
+    """The model file cannot be loaded, converted or probed (names the file and, if any, the layer)."""
+
+
+class InputError(ReportgenError):
+    """A sample, a text or a vocabulary that the pipeline cannot use (names the sample or the file)."""
+
+
+class BuildError(ReportgenError):
+    """A build could not finish; the previous report is left as it was."""

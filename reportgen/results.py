@@ -1,0 +1,204 @@
+"""Plain-data results: the contract between the engine and every renderer.
+
+`explanations.json` is `ReportResults.to_dict()` written with sorted keys. Renderers read these objects
+(or that JSON, through `ReportResults.from_dict`) and never recompute anything. Nothing here imports
+TensorFlow or numpy, so a report can be re-rendered from the JSON alone.
+
+Conventions
+- Floats are rounded to `FLOAT_DIGITS` significant digits when serialised, so builds diff cleanly.
+- A token's `span` is `[start, end)` in characters of the *original* document text; tokens that are not
+  in the text (a start token, an OOV marker for a pre-vectorised sample) have `span = None`.
+- A heatmap holds one weight per token of the document as explained (padding trimmed), in token order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+SCHEMA_VERSION = 1
+FLOAT_DIGITS = 7
+
+
+def round_float(value: float | None) -> float | None:
+    """Round to FLOAT_DIGITS significant digits; NaN and inf become None (JSON has no such numbers)."""
+    if value is None:
+        return None
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    if value == 0.0:
+        return 0.0
+    return float(f"{value:.{FLOAT_DIGITS}g}")
+
+
+def _clean(value: Any) -> Any:
+    """Recursively turn dataclass dicts into JSON-ready data with rounded floats and list tuples."""
+    if isinstance(value, float):
+        return round_float(value)
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        return _clean(value.item())
+    return value
+
+
+@dataclass
+class Token:
+    text: str
+    span: tuple[int, int] | None
+    id: int | None = None
+
+
+@dataclass
+class Prediction:
+    """The model's output on the document exactly as it was explained."""
+
+    probabilities: list[float]  # one per label; a single-sigmoid binary model gives [1 - p, p]
+    predicted: list[int]  # label indices: argmax for binary/multiclass, all over threshold for multilabel
+    threshold: float | None = None  # multilabel only
+
+
+@dataclass
+class Heatmap:
+    """One Grad-CAM map: a (layer, target, variant, interpolation) combination for one document."""
+
+    layer: str  # layer path, e.g. "conv1d" or "encoder/conv1d"
+    target: int  # label index explained
+    target_label: str
+    score_kind: str  # "logit" or "probability"
+    score: float  # the target's score on this document (logit or probability, as score_kind)
+    relu: bool
+    counterfactual: bool
+    normalize_gradients: bool
+    interpolation: str  # the kind asked for
+    interpolation_used: str  # the kind applied (differs after a fallback)
+    weights: list[float]  # one per token of the document
+    uniform: bool = False  # the layer has no time axis: every token gets the same weight
+    notes: list[str] = field(default_factory=list)  # fallbacks, uniform maps, anything a reader must know
+    layer_resolution: int | None = None  # time steps of the layer (before resizing)
+
+    @property
+    def variant(self) -> str:
+        return variant_name(self.relu, self.counterfactual)
+
+
+def variant_name(relu: bool, counterfactual: bool) -> str:
+    parts = ["relu" if relu else "signed"]
+    if counterfactual:
+        parts.append("counterfactual")
+    return "+".join(parts)
+
+
+@dataclass
+class InputInfo:
+    """What the text pipeline did to the document before the model saw it."""
+
+    length: int  # tokens the model saw, padding included
+    padding_side: str | None = None  # "pre" / "post" / None when not padded
+    padded: int = 0  # pad tokens added
+    truncated: int = 0  # tokens cut off to fit a fixed-length model
+    truncating_side: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DocumentExplanation:
+    id: str
+    text: str  # the original text as the user wrote it ("" when only tokens were given)
+    tokens: list[Token]
+    prediction: Prediction
+    heatmaps: list[Heatmap]
+    input: InputInfo
+    true_labels: list[int] | None = None  # label indices; None when the sample has no ground truth
+    metrics: dict[str, Any] | None = None  # per-sample faithfulness numbers, keyed by layer then target
+
+    @property
+    def correct(self) -> bool | None:
+        if self.true_labels is None:
+            return None
+        return sorted(self.true_labels) == sorted(self.prediction.predicted)
+
+    def find(self, layer: str | None = None, target: int | None = None, relu: bool | None = None,
+             counterfactual: bool | None = None, interpolation: str | None = None) -> list[Heatmap]:
+        out = []
+        for h in self.heatmaps:
+            if layer is not None and h.layer != layer:
+                continue
+            if target is not None and h.target != target:
+                continue
+            if relu is not None and h.relu != relu:
+                continue
+            if counterfactual is not None and h.counterfactual != counterfactual:
+                continue
+            if interpolation is not None and h.interpolation != interpolation:
+                continue
+            out.append(h)
+        return out
+
+
+@dataclass
+class LayerInfo:
+    path: str  # "name" or "outer/inner" for layers inside nested models
+    index: int | None  # position in model.layers (top level only)
+    class_name: str
+    output_shape: list[int | None]
+    time_axis: bool  # output is (batch, time, channels)
+    time_steps: int | None = None  # None for variable-length
+    params: int = 0
+    explained: bool = False  # this report explains this layer
+    auto: bool = False  # the `auto` rule picks this layer
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    path: str  # as given in the spec (relative), never an absolute path of the build machine
+    task: str  # "binary" / "multiclass" / "multilabel"
+    labels: list[str]
+    input_kind: str  # "ids" (integer sequences) or "strings" (TextVectorization inside)
+    input_length: int | None  # fixed length, or None for variable length
+    layers: list[LayerInfo]
+    output_activation: str  # "sigmoid" / "softmax" / "linear"
+    format: str = "keras"  # "keras" (Keras 3) or "legacy-h5" (converted Keras 2 HDF5)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReportResults:
+    title: str
+    model: ModelInfo
+    documents: list[DocumentExplanation]
+    settings: dict[str, Any]  # the resolved explain settings (layers, targets, variants, score, ...)
+    description: str = ""  # markdown from the spec (rendered and sanitised by the renderers)
+    dataset: str = ""
+    date: str = ""  # ISO date from the spec or SOURCE_DATE_EPOCH; never the wall clock
+    versions: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, Any] | None = None  # report-level faithfulness tables and layer recommendation
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ReportResults":
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"explanations.json schema_version {version!r}; this reportgen reads {SCHEMA_VERSION}")
+        model = dict(data["model"])
+        model["layers"] = [LayerInfo(**layer) for layer in model["layers"]]
+        docs = []
+        for d in data["documents"]:
+            d = dict(d)
+            d["tokens"] = [Token(t["text"], tuple(t["span"]) if t["span"] is not None else None, t.get("id"))
+                           for t in d["tokens"]]
+            d["prediction"] = Prediction(**d["prediction"])
+            d["heatmaps"] = [Heatmap(**h) for h in d["heatmaps"]]
+            d["input"] = InputInfo(**d["input"])
+            docs.append(DocumentExplanation(**d))
+        known = {f.name for f in fields(cls)}
+        rest = {k: v for k, v in data.items() if k in known and k not in ("model", "documents")}
+        return cls(model=ModelInfo(**model), documents=docs, **rest)
