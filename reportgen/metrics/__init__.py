@@ -1,0 +1,70 @@
+"""Faithfulness metrics, layer recommendation and the model randomisation sanity check.
+
+The build calls `compute_metrics(documents, predict_fn, layers=..., settings=..., pad_id=..., oov_id=...,
+removable=..., progress=..., model=..., compute_maps=...)` and stores `per_doc[doc.id]` in
+`DocumentExplanation.metrics` and `report` in `ReportResults.metrics`. Formulas: `faithfulness` (curves,
+AOPC, comprehensiveness, sufficiency), `recommend` (intervals, best layer), `sanity` (randomisation).
+Everything below is plain dicts, lists, floats, ints, bools, str and None; dicts are built in a fixed order
+(layers in model order, targets by label index) and lists keep the order stated.
+
+DocumentExplanation.metrics — None when the document was not scored, else keyed by layer path, then by the
+target label index as a string ("0", "1", ...; sort numerically when showing):
+    {
+      "<layer>": {
+        "<target>": {
+          "target_label": str,
+          "relu": bool, "interpolation": str,   # which of the document's maps was scored
+          "removable": int,                     # n, the removable tokens of the document
+          "probability": float,                 # p_0: predict_fn on the unchanged document
+          "aopc": float,                        # most relevant first (MoRF)
+          "random_aopc": float,                 # random order, mean over the seeds
+          "lerf_aopc": float,                   # least relevant first
+          "aopc_gain": float,                   # aopc - random_aopc (what the layer ranking uses)
+          "comprehensiveness": float,           # mean of comprehensiveness_bins
+          "sufficiency": float,                 # mean of sufficiency_bins
+          "bins": [float],                      # fractions, e.g. [0.01, 0.05, 0.1, 0.2, 0.5]
+          "bin_counts": [int],                  # tokens those fractions meant for this document
+          "comprehensiveness_bins": [float],    # p_0 - p(without the top tokens), per bin
+          "sufficiency_bins": [float],          # p_0 - p(only the top tokens), per bin
+          "curves": {
+            "fractions": [float],               # K+1 nominal fractions 0 .. max_fraction (shared x axis)
+            "removed": [int],                   # tokens actually removed at each step
+            "morf": [float], "lerf": [float], "random": [float]   # target probability per step
+          }
+        }
+      }
+    }
+
+ReportResults.metrics:
+    {
+      "settings": {MetricsSettings fields..., "seeds": [int], "pad_id": int, "oov_id": int | None,
+                   "aopc_formula": str, "count_rule": str},   # removal operator included
+      "samples": [str],                # ids scored, in report order
+      "skipped": [{"id": str, "reason": str}],
+      "not_evaluated": int,            # documents past max_samples
+      "predict_calls": int, "predicted_inputs": int,
+      "layers": [                      # one row per layer, model order
+        {"layer": str, "n": int,       # samples with a score for this layer
+         "mean": float | None, "ci_low": float | None, "ci_high": float | None,   # AOPC gain, t interval
+         "aopc": float | None, "random_aopc": ..., "lerf_aopc": ..., "comprehensiveness": ...,
+         "sufficiency": ...,           # means over samples
+         "auto": bool, "best": bool,
+         "curves": {"fractions": [...], "morf": [...], "random": [...], "lerf": [...]} | None}
+      ],
+      "recommended_layer": str | None, "auto_layer": str | None,
+      "differs_from_auto": bool | None,
+      "separated": bool | None,        # best layer's interval wholly above every other layer's
+      "sanity": None | {
+        "method": str, "threshold": float, "seed": int, "passed": bool | None,
+        "runs": [{"top_layers": int, "randomized_layers": [str], "n": int, "undefined": int,
+                  "mean": float, "mean_abs": float, "min": float, "max": float,
+                  "unchanged": int, "passed": bool, "rho": [float | None], "labels": [str] | None}]
+      },
+      "notes": [str]                   # e.g. predict_fn disagreeing with the explained prediction
+    }
+"""
+
+from reportgen.metrics.compute import compute_metrics
+from reportgen.metrics.settings import MetricsSettings
+
+__all__ = ["compute_metrics", "MetricsSettings"]

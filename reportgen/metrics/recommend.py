@@ -1,0 +1,95 @@
+"""Which layer gives the most faithful maps? Per-layer means with confidence intervals, and a recommendation.
+
+A sample's score for a layer is its AOPC gain, AOPC - random_aopc, averaged over the sample's targets first
+(so every sample counts once and the interval is over independent samples). The table reports the mean
+over samples with a two-sided t interval: mean ± t_{(1+c)/2, n-1} * s / sqrt(n), s the sample standard
+deviation (ddof=1); with n < 2 there is no interval. The recommended layer has the highest mean gain; on an
+exact tie (after rounding to the report's 7 significant digits) the deeper layer wins, i.e. the later one
+in the order given, which is the model's order: Grad-CAM's usual choice is the last layer with a time
+axis, whose maps are the most class-specific.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from scipy import stats
+
+from reportgen.results import round_float
+
+# Numbers averaged over a layer's samples (each first averaged over the sample's targets).
+TABLE_FIELDS = ("aopc", "random_aopc", "lerf_aopc", "comprehensiveness", "sufficiency")
+CURVE_FIELDS = ("morf", "random", "lerf")
+
+
+def confidence_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float | None, float | None, float | None]:
+    """(mean, low, high) of a t interval over `values`; (None, None, None) if empty, no interval if n < 2."""
+    x = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=np.float64)
+    if x.size == 0:
+        return None, None, None
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, None, None
+    half = float(stats.t.ppf((1 + confidence) / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return mean, mean - half, mean + half
+
+
+def _sample_means(entries: Mapping[str, Mapping[str, Any]], key: str) -> float:
+    return float(np.mean([e[key] for e in entries.values()]))
+
+
+def _mean_curves(samples: list[Mapping[str, Mapping[str, Any]]]) -> dict[str, list[float]] | None:
+    """Pointwise mean over samples (each first averaged over its targets) of the deletion curves."""
+    if not samples:
+        return None
+    first = next(iter(samples[0].values()))["curves"]
+    out: dict[str, list[float]] = {"fractions": [float(f) for f in first["fractions"]]}
+    for name in CURVE_FIELDS:
+        per_sample = [np.mean([e["curves"][name] for e in entries.values()], axis=0) for entries in samples]
+        out[name] = [float(v) for v in np.mean(per_sample, axis=0)]
+    return out
+
+
+def layer_table(per_doc: Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]] | None],
+                layers: Sequence[str], *, auto_layer: str | None = None,
+                confidence: float = 0.95) -> list[dict[str, Any]]:
+    """One row per layer, in the order given: the gain's mean and interval, n, means of the other scores."""
+    rows = []
+    for layer in layers:
+        samples = [m[layer] for _, m in sorted(per_doc.items()) if m and m.get(layer)]
+        gains = [_sample_means(entries, "aopc_gain") for entries in samples]
+        mean, low, high = confidence_interval(gains, confidence)
+        row: dict[str, Any] = {"layer": layer, "n": len(samples), "mean": mean, "ci_low": low, "ci_high": high}
+        for key in TABLE_FIELDS:
+            row[key] = float(np.mean([_sample_means(e, key) for e in samples])) if samples else None
+        row["auto"] = layer == auto_layer
+        row["best"] = False
+        row["curves"] = _mean_curves(samples)
+        rows.append(row)
+    return rows
+
+
+def recommend_layer(rows: list[dict[str, Any]], auto_layer: str | None = None) -> dict[str, Any]:
+    """Mark the best row (highest mean; ties go to the deeper, later row) and say how it relates to auto.
+
+    `separated` is True when the best layer's interval lies wholly above every other layer's interval
+    (None with a single scored layer).
+    """
+    scored = [(i, r) for i, r in enumerate(rows) if r["mean"] is not None]
+    if not scored:
+        return {"recommended_layer": None, "auto_layer": auto_layer, "differs_from_auto": None,
+                "separated": None}
+    best_index, best = max(scored, key=lambda ir: (round_float(ir[1]["mean"]), ir[0]))
+    for i, r in enumerate(rows):
+        r["best"] = i == best_index
+    others = [r for i, r in scored if i != best_index]
+    separated = None if not others else best["ci_low"] is not None and all(
+        r["ci_high"] is not None and best["ci_low"] > r["ci_high"] for r in others)
+    return {
+        "recommended_layer": best["layer"],
+        "auto_layer": auto_layer,
+        "differs_from_auto": None if auto_layer is None else best["layer"] != auto_layer,
+        "separated": separated,
+    }
