@@ -1,0 +1,202 @@
+"""Token weights → highlighted segments of the original text.
+
+The segments of a document, concatenated, are exactly its original text: text between tokens is kept as
+written (it joins a highlighted run only when the tokens on both sides have the same level), neighbouring
+tokens of one level become one span, and every token keeps its own weight (a word that occurs twice is
+not split between its occurrences). Where token spans overlap (aggregated or n-gram tokens) a character's
+weight is the sum of the tokens covering it. Tokens that are not in the text (a start token) become chips.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from reportgen.report.colors import Scale, format_weight, level_class
+from reportgen.results import Token
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of the original text; `level` 0 means plain text."""
+
+    text: str
+    level: int = 0
+    low: float | None = None  # smallest weight in the run (None for plain text)
+    high: float | None = None
+    tokens: int = 0  # tokens in the run
+
+    @property
+    def css_class(self) -> str | None:
+        return level_class(self.level)
+
+    @property
+    def title(self) -> str:
+        if self.low is None or self.high is None:
+            return ""
+        if self.tokens <= 1 or self.low == self.high:
+            value = format_weight(self.low)
+            return value if self.tokens <= 1 else f"{value} ({self.tokens} tokens)"
+        return f"{format_weight(self.low)} to {format_weight(self.high)} ({self.tokens} tokens)"
+
+
+@dataclass(frozen=True)
+class Chip:
+    """A token with no place in the text (start token, pre-vectorised ids), shown as a small marker."""
+
+    text: str
+    weight: float | None
+    level: int
+
+    @property
+    def css_class(self) -> str | None:
+        return level_class(self.level)
+
+    @property
+    def title(self) -> str:
+        return format_weight(self.weight)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    segments: tuple[Segment, ...]
+    chips: tuple[Chip, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.segments)
+
+    @property
+    def spans(self) -> int:
+        """Highlighted runs (what a renderer pays for)."""
+        return sum(1 for s in self.segments if s.level) + sum(1 for c in self.chips if c.level)
+
+
+def align_weights(tokens: Sequence[Token], weights: Sequence[float | None],
+                  truncating_side: str | None = None) -> list[float | None]:
+    """One weight (or None) per token, even when the heatmap is shorter than the token list.
+
+    The engine gives one weight per token it explained; if the token list also holds tokens cut off by
+    truncation, the weights belong to the kept end: the last tokens for `pre` truncation, else the first.
+    """
+    n = len(tokens)
+    w = list(weights[:n]) if truncating_side != "pre" else list(weights[-n:] if n else [])
+    missing = n - len(w)
+    if missing <= 0:
+        return w
+    if truncating_side == "pre":
+        return [None] * missing + w
+    return w + [None] * missing
+
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    value: float | None  # summed weight of the covering tokens; None for text no weighted token covers
+    token_ids: frozenset[int]
+    level: int = 0
+
+
+def _pieces(text: str, tokens: Sequence[Token], weights: Sequence[float | None], scale: Scale,
+            ) -> tuple[list[_Piece], list[Chip]]:
+    """Cut the text at every token boundary; each elementary piece knows which tokens cover it."""
+    n = len(text)
+    chips: list[Chip] = []
+    placed: list[tuple[int, int, int, float | None]] = []
+    for i, (token, weight) in enumerate(zip(tokens, weights)):
+        span = token.span
+        start, end = (max(0, min(n, span[0])), max(0, min(n, span[1]))) if span is not None else (0, 0)
+        if span is None or end <= start:
+            chips.append(Chip(token.text, weight, scale.level(weight)))
+            continue
+        placed.append((start, end, i, weight))
+    cuts = sorted({0, n, *(p[0] for p in placed), *(p[1] for p in placed)})
+    # A sweep over the cuts: tokens are added at their start cut and dropped at their end cut.
+    starts: dict[int, list[tuple[int, int, float | None]]] = {}
+    for start, end, i, weight in placed:
+        starts.setdefault(start, []).append((end, i, weight))
+    active: dict[int, tuple[int, float | None]] = {}
+    pieces: list[_Piece] = []
+    for a, b in zip(cuts, cuts[1:]):
+        for end, i, weight in starts.get(a, ()):
+            active[i] = (end, weight)
+        for i in [i for i, (end, _) in active.items() if end <= a]:
+            del active[i]
+        weighted = [w for _, w in active.values() if w is not None]
+        value = sum(weighted) if weighted else None
+        ids = frozenset(i for i, (_, w) in active.items() if w is not None)
+        pieces.append(_Piece(a, b, value, ids, scale.level(value)))
+    return pieces, chips
+
+
+def highlight(text: str, tokens: Sequence[Token], weights: Sequence[float | None], scale: Scale) -> Highlight:
+    """Segments of `text` coloured by `weights` (one per token) on `scale`, plus chips for unplaced tokens."""
+    pieces, chips = _pieces(text, tokens, weights, scale)
+    # Text no weighted token covers joins a run when the pieces on both sides have the same level.
+    for j in range(1, len(pieces) - 1):
+        piece = pieces[j]
+        if piece.value is None and pieces[j - 1].value is not None and pieces[j + 1].value is not None:
+            if pieces[j - 1].level == pieces[j + 1].level:
+                piece.level = pieces[j - 1].level
+    segments: list[Segment] = []
+    run: list[_Piece] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        level = run[0].level
+        chunk = text[run[0].start:run[-1].end]
+        values = [p.value for p in run if p.value is not None]
+        if level == 0 or not values:
+            segments.append(Segment(chunk))
+        else:
+            ids = frozenset().union(*(p.token_ids for p in run))
+            segments.append(Segment(chunk, level, min(values), max(values), len(ids)))
+        run.clear()
+
+    for piece in pieces:
+        if run and run[-1].level != piece.level:
+            flush()
+        run.append(piece)
+    flush()
+    return Highlight(tuple(segments), tuple(chips))
+
+
+_WORD = re.compile(r"\S+")
+
+
+def aggregate_words(text: str, tokens: Sequence[Token], weights: Sequence[float | None],
+                    ) -> tuple[list[Token], list[float | None]]:
+    """Character tokens → whitespace-separated words, each weighing the sum of its characters.
+
+    Tokens not in the text are kept as they are; tokens on whitespace belong to no word and are dropped.
+    """
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    word_starts = [s for s, _ in words]
+    sums: dict[int, float] = {}
+    out_tokens: list[Token] = []
+    out_weights: list[float | None] = []
+    for token, weight in zip(tokens, weights):
+        if token.span is None:
+            out_tokens.append(token)
+            out_weights.append(weight)
+            continue
+        start = token.span[0]
+        k = bisect.bisect_right(word_starts, start) - 1
+        if k < 0 or start >= words[k][1] or weight is None:
+            continue
+        sums[k] = sums.get(k, 0.0) + weight
+    for k in sorted(sums):
+        s, e = words[k]
+        out_tokens.append(Token(text[s:e], (s, e)))
+        out_weights.append(sums[k])
+    return out_tokens, out_weights
+
+
+def is_char_level(tokens: Sequence[Token]) -> bool:
+    """True when every token in the text covers exactly one character."""
+    spans = [t.span for t in tokens if t.span is not None]
+    return bool(spans) and all(e - s == 1 for s, e in spans)
