@@ -48,11 +48,15 @@ def template_dir() -> Path:
     return Path(reportgen.__file__).resolve().parent.parent / "templates"
 
 
-@functools.lru_cache(maxsize=None)
-def make_environment(folder: str | None = None) -> jinja2.Environment:
+def make_environment(folder: str | Path | None = None) -> jinja2.Environment:
     """The one Jinja environment: autoescape for every template, undefined names are errors."""
+    return _environment(str(folder or template_dir()))
+
+
+@functools.lru_cache(maxsize=None)
+def _environment(folder: str) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder or str(template_dir())),
+        loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -9,13 +9,12 @@ weight is the sum of the tokens covering it. Tokens that are not in the text (a 
 
 from __future__ import annotations
 
-import bisect
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
 from reportgen.report.colors import Scale, format_weight, level_class
 from reportgen.results import Token
+from reportgen.text.aggregate import aggregate_to_words
 
 
 @dataclass(frozen=True)
@@ -165,34 +164,20 @@ def highlight(text: str, tokens: Sequence[Token], weights: Sequence[float | None
     return Highlight(tuple(segments), tuple(chips))
 
 
-_WORD = re.compile(r"\S+")
-
-
 def aggregate_words(text: str, tokens: Sequence[Token], weights: Sequence[float | None],
                     ) -> tuple[list[Token], list[float | None]]:
-    """Character tokens → whitespace-separated words, each weighing the sum of its characters.
+    """Character tokens → words of the text (`reportgen.text.aggregate` rules), each weighing its sum.
 
-    Tokens not in the text are kept as they are; tokens on whitespace belong to no word and are dropped.
+    Tokens not in the text are kept as they are, first; words no weighted token falls in are left out.
     """
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-    word_starts = [s for s, _ in words]
-    sums: dict[int, float] = {}
-    out_tokens: list[Token] = []
-    out_weights: list[float | None] = []
-    for token, weight in zip(tokens, weights):
-        if token.span is None:
-            out_tokens.append(token)
-            out_weights.append(weight)
-            continue
-        start = token.span[0]
-        k = bisect.bisect_right(word_starts, start) - 1
-        if k < 0 or start >= words[k][1] or weight is None:
-            continue
-        sums[k] = sums.get(k, 0.0) + weight
-    for k in sorted(sums):
-        s, e = words[k]
-        out_tokens.append(Token(text[s:e], (s, e)))
-        out_weights.append(sums[k])
+    placed = [(t, w) for t, w in zip(tokens, weights) if t.span is not None and w is not None]
+    words = aggregate_to_words(text, [t for t, _ in placed], [w for _, w in placed])
+    out_tokens = [t for t in tokens if t.span is None]
+    out_weights = [w for t, w in zip(tokens, weights) if t.span is None]
+    for word in words:
+        if word.tokens:
+            out_tokens.append(Token(word.text, word.span))
+            out_weights.append(word.sum)
     return out_tokens, out_weights
 
 
