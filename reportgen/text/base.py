@@ -21,6 +21,9 @@ class Encoded:
     ids: list[int]
     tokens: list[Token]
     notes: list[str] = field(default_factory=list)
+    # Pre-vectorised input only: how many ids the user gave, padding included (their end padding is
+    # removed from `ids`), so the model can be fed exactly that length. None when the pipeline made the ids.
+    given_length: int | None = None
 
     def __post_init__(self) -> None:
         if len(self.ids) != len(self.tokens):
@@ -28,10 +31,16 @@ class Encoded:
 
 
 class TextPipeline(ABC):
-    """Turns a document into model ids. `level` is "word" or "char"; `pad_id` is what padding uses."""
+    """Turns a document into model ids. `level` is "word" or "char"; `pad_id` is what padding uses.
+
+    `fixed_length` is set when the pipeline itself pads/truncates (a TextVectorization layer with
+    `output_sequence_length`, always "post" on both sides): the model then sees `fit_length(ids,
+    fixed_length, "post", "post", pad_id)` whatever the model's input length says.
+    """
 
     level: str = "word"
     pad_id: int = 0
+    fixed_length: int | None = None
 
     @abstractmethod
     def encode(self, text: str) -> Encoded:

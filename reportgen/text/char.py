@@ -1,0 +1,88 @@
+"""Character-level pipeline: one token per character, each with the span of its original character.
+
+Plain mode reproduces Keras 2 `Tokenizer(char_level=True).texts_to_sequences`: lowercase the text when
+`lower`, then one token per character (no filters: spaces, tabs and punctuation are tokens too).
+
+`normalize_words=True` reproduces the 2019 tutorial's multiclass vectorisation,
+`list(" ".join(text_to_word_sequence(text, lower=lower)))`: words as Keras 2 cuts them, joined by single
+spaces. Each character of a word maps to its original character. A joining space stands for the whole gap
+between two words (filtered characters and whitespace); it gets the span of the gap's first whitespace
+character, or of the gap's first character when the gap has no whitespace ("a,b"), so it highlights a
+real separator and never a letter. Characters before the first and after the last word give no tokens.
+"""
+
+from __future__ import annotations
+
+from reportgen.results import Token
+from reportgen.text.base import Encoded, TextPipeline
+from reportgen.text.offsets import lower_with_origin
+from reportgen.text.vocab import Vocabulary
+from reportgen.text.word import KERAS2_FILTERS, known_id, split_words, unknown_note
+
+
+class CharPipeline(TextPipeline):
+    """Text -> character ids. Unknown characters (or ids >= `max_id`) get the `oov_token`'s id, or are
+    dropped with a note when `oov_token` is None."""
+
+    level = "char"
+
+    def __init__(self, vocab: Vocabulary, lower: bool = False, normalize_words: bool = False,
+                 oov_token: str | None = "<OOV>", filters: str = KERAS2_FILTERS, split: str = " ",
+                 start_token: str | None = None, pad_id: int = 0, max_id: int | None = None):
+        self.vocab = vocab
+        self.lower = lower
+        self.normalize_words = normalize_words
+        self.filters = filters
+        self.split = split
+        self.pad_id = pad_id
+        self.max_id = max_id
+        self.start_token = start_token
+        self.start_id = vocab.require(start_token, "start token") if start_token is not None else None
+        self.oov_token = oov_token
+        self.oov_id = vocab.require(oov_token, "OOV token") if oov_token is not None else None
+
+    def characters(self, text: str) -> list[tuple[str, tuple[int, int] | None]]:
+        """The characters the model reads, each with its span in `text`."""
+        if not self.normalize_words:
+            lowered, origin = lower_with_origin(text) if self.lower else (text, list(range(len(text))))
+            return [(char, (origin[i], origin[i] + 1)) for i, char in enumerate(lowered)]
+        words = split_words(text, self.filters, self.lower, self.split)
+        chars: list[tuple[str, tuple[int, int] | None]] = []
+        for index, word in enumerate(words):
+            if index:
+                chars.append((" ", _gap_span(text, words[index - 1].end, word.start)))
+            chars.extend((char, (at, at + 1)) for char, at in zip(word.text, word.origins))
+        return chars
+
+    def encode(self, text: str) -> Encoded:
+        chars = self.characters(text)
+        ids: list[int] = []
+        tokens: list[Token] = []
+        if self.start_id is not None:
+            ids.append(self.start_id)
+            tokens.append(Token(self.start_token, None, self.start_id))
+        unknown = 0
+        for char, span in chars:
+            token_id, token_text = known_id(self.vocab, char, self.max_id), char
+            if token_id is None:
+                unknown += 1
+                if self.oov_id is None:
+                    continue
+                token_id, token_text = self.oov_id, self.oov_token
+            ids.append(token_id)
+            tokens.append(Token(token_text, span, token_id))
+        notes = [unknown_note(unknown, len(chars), "characters", self.max_id, self.oov_token)] if unknown else []
+        return Encoded(text, ids, tokens, notes)
+
+    def token_text(self, token_id: int) -> str:
+        token = self.vocab.token_for(token_id)
+        if token is None:
+            raise KeyError(f"id {token_id} is not in {self.vocab.source}")
+        return token
+
+
+def _gap_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    for index in range(start, end):
+        if text[index].isspace():
+            return index, index + 1
+    return (start, start + 1) if end > start else None  # no gap only with exotic multi-character splits
