@@ -118,21 +118,26 @@ class PerturbationBatch:
         return len(self.inputs)
 
     def run(self, predict_fn: PredictFn, batch_size: int, progress: Progress | None = None) -> np.ndarray:
-        """Probabilities [len(self), n_labels], one `predict_fn` call per chunk."""
+        """Probabilities [len(self), n_labels], one `predict_fn` call per chunk.
+
+        Chunks hold inputs of similar length (sorted by length, stable), so "delete" perturbations pad little
+        and an adapter that can only batch equal lengths splits them rarely.
+        """
         total = len(self.inputs)
-        chunks = []
+        order = sorted(range(total), key=lambda i: len(self.inputs[i]))
+        out: np.ndarray | None = None
         for start in range(0, total, batch_size):
-            chunk = [list(ids) for ids in self.inputs[start:start + batch_size]]
-            probs = np.asarray(predict_fn(chunk), dtype=np.float64)
-            if probs.ndim != 2 or probs.shape[0] != len(chunk):
-                raise ValueError(f"predict_fn returned shape {probs.shape} for {len(chunk)} documents; "
+            rows = order[start:start + batch_size]
+            probs = np.asarray(predict_fn([list(self.inputs[i]) for i in rows]), dtype=np.float64)
+            if probs.ndim != 2 or probs.shape[0] != len(rows):
+                raise ValueError(f"predict_fn returned shape {probs.shape} for {len(rows)} documents; "
                                  "expected [batch, n_labels]")
-            chunks.append(probs)
+            if out is None:
+                out = np.zeros((total, probs.shape[1]))
+            out[rows] = probs
             if progress is not None:
-                progress(min(start + batch_size, total), total)
-        if not chunks:
-            return np.zeros((0, 0))
-        return np.concatenate(chunks, axis=0)
+                progress(start + len(rows), total)
+        return out if out is not None else np.zeros((0, 0))
 
 
 def select_heatmaps(doc: DocumentExplanation, layer: str, *, relu: bool | None = None,
