@@ -1,0 +1,149 @@
+"""The `reportgen` command line: arguments and exit codes only.
+
+Each subcommand calls `run(...)` in `reportgen.commands.<name>`, imported only when that subcommand runs,
+so `reportgen --help`, `validate` and `schema` never import TensorFlow. Exit codes: 0 ok; 2 for a problem
+the user can fix (`ReportgenError`, and bad command-line arguments), printed as `reportgen: error: ...`
+lines without a traceback; 1 for anything else (a bug): one line, plus the traceback with `--debug`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from reportgen import __version__
+from reportgen.errors import ReportgenError, SpecError
+
+PROG = "reportgen"
+
+
+Handler = Callable[[argparse.Namespace], "int | None"]
+
+
+class CommandMissing(Exception):
+    """A subcommand whose module is not part of this installation."""
+
+
+def _command(name: str) -> ModuleType:
+    module = f"reportgen.commands.{name}"
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name == module:
+            raise CommandMissing(name) from None
+        raise
+
+
+# One function per subcommand: unpack the arguments, call the command.
+
+def _validate(args: argparse.Namespace) -> int | None:
+    return _command("validate").run(args.spec)
+
+
+def _schema(args: argparse.Namespace) -> int | None:
+    return _command("schema").run()
+
+
+def _build(args: argparse.Namespace) -> int | None:
+    return _command("build").run(args.spec, out=args.out, pdf=not args.no_pdf, quiet=args.quiet)
+
+
+def _inspect(args: argparse.Namespace) -> int | None:
+    return _command("inspect").run(args.model)
+
+
+def _init(args: argparse.Namespace) -> int | None:
+    return _command("init").run(args.model)
+
+
+def _explain(args: argparse.Namespace) -> int | None:
+    return _command("explain").run(args.model, args.text, html=args.html)
+
+
+def _serve(args: argparse.Namespace) -> int | None:
+    return _command("serve").run(args.directory, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Static HTML/PDF reports that explain Keras text classifier predictions with Grad-CAM.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
+    # Subcommands accept --debug too; SUPPRESS keeps a top-level --debug from being reset to False.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    sub = add("build", _build, "build the report (HTML site, PDF, explanations.json) described by a spec")
+    sub.add_argument("spec", metavar="SPEC", help="the spec file (YAML)")
+    sub.add_argument("--out", metavar="DIR", help="output folder (default: output.dir of the spec)")
+    sub.add_argument("--no-pdf", action="store_true", help="skip the PDF")
+    sub.add_argument("--quiet", action="store_true", help="no progress output")
+
+    sub = add("validate", _validate, "check a spec, the files it names and its samples, without running the model")
+    sub.add_argument("spec", metavar="SPEC", help="the spec file (YAML)")
+
+    add("schema", _schema, "print the JSON Schema of the spec format")
+
+    sub = add("inspect", _inspect, "list a model's layers, inputs and outputs")
+    sub.add_argument("model", metavar="MODEL", help="model file (.keras or .h5)")
+
+    sub = add("init", _init, "write a starter spec for a model")
+    sub.add_argument("model", metavar="MODEL", help="model file (.keras or .h5)")
+
+    sub = add("explain", _explain, "explain one text with a model")
+    sub.add_argument("model", metavar="MODEL", help="model file (.keras or .h5)")
+    sub.add_argument("text", metavar="TEXT", help="the text to explain")
+    sub.add_argument("--html", metavar="FILE", help="also write the explanation as an HTML file")
+
+    sub = add("serve", _serve, "serve a built report folder over HTTP on localhost")
+    sub.add_argument("directory", metavar="DIR", help="the report folder")
+    sub.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error (argparse already printed it)
+        return stop.code if isinstance(stop.code, int) else 2
+    debug = getattr(args, "debug", False)
+    try:
+        status = args.handler(args)
+    except ReportgenError as error:
+        for line in _error_lines(error):
+            print(f"{PROG}: error: {line}", file=sys.stderr)
+        return getattr(error, "exit_code", 2)
+    except CommandMissing as missing:
+        print(f"{PROG}: internal error: the '{missing}' command is not part of this installation", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: keep the user's terminal readable unless asked for details
+        print(f"{PROG}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        else:
+            print(f"{PROG}: run again with --debug for the traceback", file=sys.stderr)
+        return 1
+    return 0 if status is None else int(status)
+
+
+def _error_lines(error: ReportgenError) -> list[str]:
+    if isinstance(error, SpecError) and error.problems:
+        return list(error.problems)
+    return str(error).splitlines() or [type(error).__name__]

@@ -1,0 +1,209 @@
+"""Read a spec file: YAML with a line number for every key, validated, every problem reported at once.
+
+Each problem reads `<key path>: <what is wrong> (<spec file> line <N>)`, e.g.
+`samples.file: no such file 'revs.csv' (spec.yaml line 12)`; list items appear as `explain.layers[2]`.
+The line is the line of the key (or list item) at fault; for a missing key, the line of its parent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, get_args
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reportgen.errors import SpecError
+from reportgen.spec.schema import Spec, describe_value, did_you_mean
+
+_YAML_STR = "tag:yaml.org,2002:str"
+Loc = tuple[Any, ...]
+
+
+def load_spec(path: str | os.PathLike[str], *, check_files: bool = True) -> Spec:
+    """Load and validate a spec file. Raises SpecError listing every problem found."""
+    name = os.fspath(path)
+    file = Path(path)
+    if not file.is_file():
+        reason = f"'{name}' is a folder, not a spec file" if file.exists() else f"no such spec file '{name}'"
+        raise SpecError([reason], name)
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SpecError([f"the spec is not UTF-8 text ({error.reason}) ({name})"], name) from None
+    base_dir = file.resolve().parent
+    return parse_spec(text, name=name, base_dir=base_dir if check_files else None).bind(file, base_dir)
+
+
+def parse_spec(text: str, *, name: str = "<spec>", base_dir: str | os.PathLike[str] | None = None) -> Spec:
+    """Validate spec text. With `base_dir`, relative paths are checked to exist under it."""
+    root, data = _read_yaml(text, name)
+    found = _key_problems(root, name)
+    context = {"base_dir": Path(base_dir)} if base_dir is not None else None
+    try:
+        spec = Spec.model_validate(data, context=context)
+    except ValidationError as error:
+        for item in error.errors():
+            for loc, message in _explain_error(item):
+                found.append(_place(root, loc, message, name))
+    if found:
+        found.sort(key=lambda p: (p[0], p[1]))
+        raise SpecError(_unique(message for _, message in found), name)
+    if base_dir is not None:
+        spec.bind(None, base_dir)
+    return spec
+
+
+def _read_yaml(text: str, name: str) -> tuple[Node, dict[str, Any]]:
+    if not text.strip():
+        raise SpecError(
+            [f"the spec is empty; it needs at least version, title, model.path and samples ({name})"], name
+        )
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise SpecError([f"the spec has no content, only comments ({name})"], name)
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f" ({name} line {mark.line + 1}, column {mark.column + 1})" if mark else f" ({name})"
+        what = error.problem or error.context or "cannot be read"
+        raise SpecError([f"YAML syntax error: {what}{where}"], name) from None
+    except yaml.YAMLError as error:
+        raise SpecError([f"YAML error: {error} ({name})"], name) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise SpecError(
+            [f"the spec must be a mapping of keys (title:, model:, ...), got {describe_value(data)}"
+             f" ({name} line {root.start_mark.line + 1})"],
+            name,
+        )
+    return root, data
+
+
+def _key_problems(node: Node, name: str, path: str = "") -> list[tuple[int, str]]:
+    """Duplicate keys and keys YAML does not read as text (such as `yes:`), which pydantic cannot name."""
+    found: list[tuple[int, str]] = []
+    if isinstance(node, MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if not isinstance(key, ScalarNode) or (key.tag != _YAML_STR and key.value != "<<"):
+                shown = key.value if isinstance(key, ScalarNode) else "a collection"
+                found.append((line, f"{path or '(top level)'}: the key {shown!r} is not read as text by YAML;"
+                                    f" quote it ({name} line {line})"))
+                continue
+            key_path = f"{path}.{key.value}" if path else key.value
+            if key.value in seen:
+                first = seen[key.value]
+                found.append((line, f"{key_path}: duplicate key (first on line {first}) ({name} line {line})"))
+            seen.setdefault(key.value, line)
+            found.extend(_key_problems(value, name, key_path))
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            found.extend(_key_problems(item, name, f"{path}[{index}]"))
+    return found
+
+
+# --- pydantic errors in our words -----------------------------------------------------------------
+
+_KINDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping (key: value lines)",
+    "model_type": "a mapping (key: value lines)",
+    "model_attributes_type": "a mapping (key: value lines)",
+    "date_type": "a date like 2026-01-01",
+    "none_required": "null",
+}
+_BOUNDS = {
+    "greater_than_equal": ("ge", "must be at least {}"),
+    "greater_than": ("gt", "must be more than {}"),
+    "less_than_equal": ("le", "must be at most {}"),
+    "less_than": ("lt", "must be less than {}"),
+}
+
+
+def _explain_error(error: dict[str, Any]) -> list[tuple[Loc, str]]:
+    loc, kind, value, ctx = tuple(error["loc"]), error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "spec":
+        return [(loc + tuple(ctx.get("at", ())), ctx["message"])]
+    if kind == "spec_problems":
+        return [(loc + tuple(at), message) for at, message in ctx["problems"]]
+    if kind == "invalid_key":
+        return []  # a key YAML did not read as text: _key_problems names it, with its spelling
+    if kind == "missing":
+        return [(loc, "required key is missing")]
+    if kind == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        hint = did_you_mean(loc[-1], known) or (f"; known keys: {', '.join(known)}" if known else "")
+        return [(loc, f"unknown key{hint}")]
+    if kind == "literal_error":
+        options = re.findall(r"'([^']*)'", ctx.get("expected", ""))
+        return [(loc, f"{describe_value(value)} is not one of {', '.join(options)}{did_you_mean(value, options)}")]
+    if kind in _KINDS:
+        return [(loc, f"expected {_KINDS[kind]}, got {describe_value(value)}")]
+    if kind in _BOUNDS:
+        bound, wording = _BOUNDS[kind]
+        return [(loc, f"{wording.format(ctx.get(bound))}, got {describe_value(value)}")]
+    if kind == "too_short":
+        return [(loc, "must not be empty")]
+    return [(loc, str(error["msg"]))]
+
+
+def _known_keys(loc: Loc) -> list[str]:
+    """The keys allowed in the mapping at `loc`, found by walking the Spec model's annotations."""
+    model: type[BaseModel] | None = Spec
+    for step in loc:
+        if isinstance(step, int) or (isinstance(step, str) and step.startswith("@")):
+            continue
+        field = model.model_fields.get(step) if model else None
+        model = _model_in(field.annotation) if field else None
+    return list(model.model_fields) if model else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+def _place(root: Node, loc: Loc, message: str, name: str) -> tuple[int, str]:
+    """Attach the key path as far as the YAML has it and the line of the deepest key found."""
+    parts: list[str | int] = []
+    node: Node | None = root
+    line = root.start_mark.line + 1
+    steps = [s for s in loc if not (isinstance(s, str) and s.startswith("@"))]
+    for position, step in enumerate(steps):
+        if isinstance(node, MappingNode) and isinstance(step, str):
+            match = [(k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == step]
+            if not match:  # a missing key: name it, point at its parent
+                parts.extend(s for s in steps[position:] if isinstance(s, (str, int)))
+                break
+            key, node = match[-1]
+            parts.append(step)
+            line = key.start_mark.line + 1
+        elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+            parts.append(step)
+            line = node.start_mark.line + 1
+        else:
+            break  # the YAML holds a single value where the model keeps a list: report the value
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+    return line, f"{path}: {message} ({name} line {line})" if path else f"{message} ({name} line {line})"
+
+
+def _unique(messages: Any) -> list[str]:
+    return list(dict.fromkeys(messages))
