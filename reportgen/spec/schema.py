@@ -425,7 +425,7 @@ class ModelSpec(_Section):
     @classmethod
     def _open_unit_interval(cls, value: float) -> float:
         if not 0 < value < 1:
-            raise problem(f"must be between 0 and 1 (both excluded), got {value!r}")
+            raise problem(f"must be between 0 and 1 (both excluded), got {value:g}")
         return value
 
     @classmethod
@@ -641,7 +641,7 @@ class MetricsSpec(_Section):
     @classmethod
     def _fraction(cls, value: float) -> float:
         if not 0 < value <= 1:
-            raise problem(f"must be more than 0 and at most 1, got {value!r}")
+            raise problem(f"must be more than 0 and at most 1, got {value:g}")
         return value
 
 
