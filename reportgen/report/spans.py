@@ -90,44 +90,56 @@ def align_weights(tokens: Sequence[Token], weights: Sequence[float | None],
     return w + [None] * missing
 
 
-@dataclass
-class _Piece:
-    start: int
-    end: int
-    value: float | None  # summed weight of the covering tokens; None for text no weighted token covers
-    token_ids: frozenset[int]
-    level: int = 0
+# A piece of text between two consecutive token boundaries: [start, end, value, token indices, level].
+# `value` is the summed weight of the weighted tokens covering it, None where none does. Plain lists: a
+# report cuts millions of these.
+_Piece = list
 
 
 def _pieces(text: str, tokens: Sequence[Token], weights: Sequence[float | None], scale: Scale,
             ) -> tuple[list[_Piece], list[Chip]]:
     """Cut the text at every token boundary; each elementary piece knows which tokens cover it."""
     n = len(text)
+    level = scale.level
     chips: list[Chip] = []
     placed: list[tuple[int, int, int, float | None]] = []
     for i, (token, weight) in enumerate(zip(tokens, weights)):
         span = token.span
-        start, end = (max(0, min(n, span[0])), max(0, min(n, span[1]))) if span is not None else (0, 0)
-        if span is None or end <= start:
-            chips.append(Chip(token.text, weight, scale.level(weight)))
-            continue
-        placed.append((start, end, i, weight))
+        if span is not None:
+            start, end = min(max(span[0], 0), n), min(max(span[1], 0), n)
+            if end > start:
+                placed.append((start, end, i, weight))
+                continue
+        chips.append(Chip(token.text, weight, level(weight)))
+    placed.sort()
+    pieces: list[_Piece] = []
+    if all(a[1] <= b[0] for a, b in zip(placed, placed[1:])):  # the usual case: no overlaps
+        position = 0
+        for start, end, i, weight in placed:
+            if start > position:
+                pieces.append([position, start, None, (), 0])
+            if weight is None:
+                pieces.append([start, end, None, (), 0])
+            else:
+                pieces.append([start, end, weight, (i,), level(weight)])
+            position = end
+        if position < n:
+            pieces.append([position, n, None, (), 0])
+        return pieces, chips
+    # Overlaps: sweep over every cut; tokens join at their start cut and leave at their end cut.
     cuts = sorted({0, n, *(p[0] for p in placed), *(p[1] for p in placed)})
-    # A sweep over the cuts: tokens are added at their start cut and dropped at their end cut.
     starts: dict[int, list[tuple[int, int, float | None]]] = {}
     for start, end, i, weight in placed:
         starts.setdefault(start, []).append((end, i, weight))
     active: dict[int, tuple[int, float | None]] = {}
-    pieces: list[_Piece] = []
     for a, b in zip(cuts, cuts[1:]):
         for end, i, weight in starts.get(a, ()):
             active[i] = (end, weight)
         for i in [i for i, (end, _) in active.items() if end <= a]:
             del active[i]
-        weighted = [w for _, w in active.values() if w is not None]
-        value = sum(weighted) if weighted else None
-        ids = frozenset(i for i, (_, w) in active.items() if w is not None)
-        pieces.append(_Piece(a, b, value, ids, scale.level(value)))
+        ids = tuple(sorted(i for i, (_, w) in active.items() if w is not None))
+        value = sum(active[i][1] for i in ids) if ids else None  # type: ignore[misc]
+        pieces.append([a, b, value, ids, level(value)])
     return pieces, chips
 
 
@@ -136,31 +148,29 @@ def highlight(text: str, tokens: Sequence[Token], weights: Sequence[float | None
     pieces, chips = _pieces(text, tokens, weights, scale)
     # Text no weighted token covers joins a run when the pieces on both sides have the same level.
     for j in range(1, len(pieces) - 1):
-        piece = pieces[j]
-        if piece.value is None and pieces[j - 1].value is not None and pieces[j + 1].value is not None:
-            if pieces[j - 1].level == pieces[j + 1].level:
-                piece.level = pieces[j - 1].level
+        before, piece, after = pieces[j - 1], pieces[j], pieces[j + 1]
+        if piece[2] is None and before[2] is not None and after[2] is not None and before[4] == after[4]:
+            piece[4] = before[4]
     segments: list[Segment] = []
     run: list[_Piece] = []
 
     def flush() -> None:
-        if not run:
-            return
-        level = run[0].level
-        chunk = text[run[0].start:run[-1].end]
-        values = [p.value for p in run if p.value is not None]
+        level = run[0][4]
+        chunk = text[run[0][0]:run[-1][1]]
+        values = [p[2] for p in run if p[2] is not None]
         if level == 0 or not values:
             segments.append(Segment(chunk))
         else:
-            ids = frozenset().union(*(p.token_ids for p in run))
-            segments.append(Segment(chunk, level, min(values), max(values), len(ids)))
+            count = len({i for p in run for i in p[3]})
+            segments.append(Segment(chunk, level, min(values), max(values), count))
         run.clear()
 
     for piece in pieces:
-        if run and run[-1].level != piece.level:
+        if run and run[-1][4] != piece[4]:
             flush()
         run.append(piece)
-    flush()
+    if run:
+        flush()
     return Highlight(tuple(segments), tuple(chips))
 
 
