@@ -416,3 +416,13 @@ def test_a_small_report_without_labels_or_heatmaps(tmp_path):
     files = site.render_site(ReportResults("Empty", model, [doc], {}), tmp_path)
     assert len(files) == 5  # css, index, model, method, one sample
     assert "No heatmap was computed" in (tmp_path / "samples" / "only.html").read_text(encoding="utf-8")
+
+
+def test_main_map_explains_the_predicted_label(built, results):
+    out, _, _ = built
+    plan = plan_site(results)
+    for doc, path in zip(results.documents, plan.sample_paths):
+        source = html.unescape((out / path).read_text(encoding="utf-8"))
+        main = source.split('<section class="main-map">')[1].split("</section>")[0]
+        predicted = results.model.labels[doc.prediction.predicted[0]]
+        assert f"layer conv1d · target {predicted} · relu · linear" in main

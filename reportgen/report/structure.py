@@ -2,7 +2,9 @@
 
 Planned in full before anything is rendered, so every link points at a page that will exist. Also decides
 the order of layers, targets and variants, and which one is "main" (shown first and on overview pages):
-the first layer in the settings' order, the document's first target, the first variant in the settings.
+the first layer in the settings' order; the document's first predicted label among its explained targets
+(else its first target: a report explaining every label leads with the one the model chose); the first
+variant and interpolation in the settings.
 """
 
 from __future__ import annotations
@@ -108,6 +110,14 @@ def targets_of(doc: "DocumentExplanation") -> list[int]:
     return out
 
 
+def main_target(doc: "DocumentExplanation", targets: list[int]) -> int:
+    """The first predicted label that was explained, else the first explained target."""
+    for k in doc.prediction.predicted:
+        if k in targets:
+            return k
+    return targets[0]
+
+
 @dataclass(frozen=True)
 class Orders:
     layers: list[str]
@@ -136,12 +146,12 @@ class Orders:
         return order.index(item) if item in order else len(order)
 
     def main(self, doc: "DocumentExplanation", layer: str | None = None) -> "Heatmap | None":
-        """The map overview pages show for a document: main (or given) layer, first target, first variant."""
+        """The map overview pages show for a document: main (or given) layer, main target, first variant."""
         layers = [layer] if layer is not None else self.layers
         for name in layers:
             targets = [h.target for h in doc.heatmaps if h.layer == name]
             if targets:
-                return self.pick(doc, name, targets[0])
+                return self.pick(doc, name, main_target(doc, targets))
         return None
 
 
