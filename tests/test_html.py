@@ -426,3 +426,10 @@ def test_main_map_explains_the_predicted_label(built, results):
         main = source.split('<section class="main-map">')[1].split("</section>")[0]
         predicted = results.model.labels[doc.prediction.predicted[0]]
         assert f"layer conv1d · target {predicted} · relu · linear" in main
+
+
+def test_the_colour_module_hands_out_the_fragment(results):
+    from reportgen.report import colors
+
+    doc = results.documents[2]
+    assert colors.render_fragment(doc, doc.heatmaps[0], 0.5) == site.render_fragment(doc, doc.heatmaps[0], 0.5)
