@@ -1,0 +1,617 @@
+"""report.pdf: the file people attach to a model review, rendered by WeasyPrint from the results alone.
+
+`render_pdf(results, out_path, pdf_options, spec_text, json_path)` picks what goes in (`pdf_plan`), builds
+the views with the site's own colour scale, span merging and macros, and renders `templates/pdf/report.html`
+with `templates/print.css`: cover, contents with page numbers, summary, method, metrics, then the samples.
+
+WeasyPrint's cost follows the number of styled spans, and its memory grows with them (DESIGN.md), so:
+weights are read with fewer levels than on the site (`PRINT_LEVELS`, same colours at the same weights), runs
+of one level are one span, the garbage collector is paused while WeasyPrint works, and a report with more
+than a few pages of samples is rendered in chunks of samples, in worker processes, then stamped onto a
+frame document that carries page numbers, bookmarks, contents and metadata (`pdf_assemble`).
+
+WeasyPrint fetches only through `AssetFetcher`: data: URLs and files under the templates folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+import reportgen
+from reportgen.report import colors
+from reportgen.report.colors import LEVELS, LegendStep, Scale, format_number
+from reportgen.report.spans import aggregate_words, align_weights, highlight, is_char_level
+from reportgen.report.structure import Orders
+from reportgen.report.summary import label_summary
+from reportgen.render.html import (Panel, Views, heatmap_caption, heatmap_notes, input_notes, label_names,
+                                   make_environment, predicted_text, probability_bars, render_markdown,
+                                   settings_table, template_dir)
+from reportgen.render.pdf_assemble import stamp_bodies
+from reportgen.render.pdf_plan import MAX_PROBABILITY_ROWS, PdfOptions, PdfPlan, SamplePlan, plan_pdf
+from reportgen.results import variant_name
+
+if TYPE_CHECKING:
+    from reportgen.results import DocumentExplanation, Heatmap, ReportResults
+
+PRINT_LEVELS = 4  # levels per sign on paper: half the site's 8 halves the spans of a smooth map
+SINGLE_RENDER_PAGES = 16  # estimated sample pages up to which one in-process document is cheapest
+CHUNK_PAGES = 24  # estimated sample pages per chunk: bounds a worker's memory, balances the workers
+ANCHOR_PREFIX = "s-"
+# Sample bodies rendered in chunks carry no header or footer: the frame draws them.
+CHUNK_CSS = ("@page { @top-left { content: none } @top-right { content: none } "
+             "@bottom-left { content: none } @bottom-right { content: none } }\n")
+# Keep this JSON text byte-identical to what reportgen.output.dump_json writes.
+_JSON_ARGS = dict(sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
+
+ProgressFn = Callable[[int, int], None]
+
+
+# ---- the print scale -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PrintScale(Scale):
+    """The site's scale read with fewer levels: print level q is the site's level q·stride, same colour.
+
+    A weight at the centre of a print level gets exactly the colour the site gives it; the CSS classes are
+    the site's (`colors.level_css`).
+    """
+
+    stride: int = 1
+
+    @classmethod
+    def of(cls, scale: Scale, levels: int = PRINT_LEVELS) -> "PrintScale":
+        if levels < 1 or LEVELS % levels:
+            raise ValueError(f"print levels must divide {LEVELS}, got {levels}")
+        return cls(scale.max, scale.kind, scale.label, LEVELS // levels)
+
+    @property
+    def levels(self) -> int:
+        return LEVELS // self.stride
+
+    @property
+    def step(self) -> float:
+        return self.max / self.levels
+
+    def level(self, weight: float | None) -> int:
+        q = colors.weight_level(weight, self.max * self.stride)  # |w| / max · levels, rounded half up
+        return q * self.stride
+
+    def bounds(self, level: int) -> tuple[float, float]:
+        return super().bounds(level // self.stride if level >= 0 else -(-level // self.stride))
+
+
+@dataclass(frozen=True)
+class PrintLegend:
+    scale: PrintScale
+    steps: tuple[LegendStep, ...]
+
+    @property
+    def levels(self) -> int:
+        return self.scale.levels
+
+    @property
+    def label(self) -> str:
+        return self.scale.label[:1].upper() + self.scale.label[1:]
+
+    @property
+    def max_text(self) -> str:
+        return format_number(self.scale.max)
+
+    @property
+    def step_text(self) -> str:
+        return format_number(self.scale.step)
+
+    @property
+    def dead_zone(self) -> str:
+        return format_number(self.scale.step / 2)
+
+
+def print_legend(scale: PrintScale) -> PrintLegend:
+    steps = []
+    for q in range(-scale.levels, scale.levels + 1):
+        level = q * scale.stride
+        low, high = scale.bounds(level)
+        steps.append(LegendStep(level, colors.level_class(level), colors.level_color(level), low, high,
+                                q * scale.step))
+    return PrintLegend(scale, tuple(steps))
+
+
+# ---- fetching ----------------------------------------------------------------------------------------
+
+class FetchRefused(ValueError):
+    """WeasyPrint asked for something outside the report's own assets."""
+
+
+class AssetFetcher(URLFetcher):
+    """Serves data: URLs and files under `roots`; refuses the network, other files and everything else.
+
+    Refused URLs are kept in `refused` (WeasyPrint logs a refusal as a warning and renders on without it).
+    """
+
+    def __init__(self, roots: Sequence[Path]):
+        super().__init__(allowed_protocols=("data", "file"))
+        self.roots = [Path(r).resolve() for r in roots]
+        self.refused: list[str] = []
+        self.served: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            self.served.append(url[:40])
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = self._local_path(url)
+            if path is not None:
+                self.served.append(path.as_posix())
+                content_type = "text/css" if path.suffix == ".css" else "application/octet-stream"
+                message = EmailMessage()
+                message["Content-Type"] = content_type
+                return URLFetcherResponse(path.as_uri(), path.read_bytes(), message)
+        self.refused.append(url)
+        raise FetchRefused(f"report.pdf fetches only its own assets; refused {url[:200]!r}")
+
+    def _local_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not path.is_file():
+            return None
+        if any(path.is_relative_to(root) for root in self.roots):
+            return path
+        return None
+
+
+# ---- views -------------------------------------------------------------------------------------------
+
+@dataclass
+class PanelGroup:
+    """The maps of one layer of one sample: one legend (they share a scale), then a panel per map."""
+
+    layer: str
+    legend: PrintLegend
+    panels: list[Panel]
+    word_legend: PrintLegend | None = None
+    word_panels: list[Panel] = field(default_factory=list)
+
+
+@dataclass
+class SampleView:
+    doc: "DocumentExplanation"
+    anchor: str
+    first: bool
+    predicted_text: str
+    predicted_short: str
+    true_text: str
+    bars: list
+    hidden_labels: int
+    threshold: float | None
+    notes: list[str]
+    groups: list[PanelGroup]
+    pages: int = 1  # the body's real page count, for the frame of a chunked render
+
+
+def sample_anchor(doc_index: int) -> str:
+    """The id of a sample's section: by position, so any sample id (quotes, slashes, <...>) is safe."""
+    return f"{ANCHOR_PREFIX}{doc_index}"
+
+
+def _top_bars(doc: "DocumentExplanation", labels: Sequence[str]) -> tuple[list, int]:
+    """Probability bars in label order, at most MAX_PROBABILITY_ROWS: predicted, true, then most likely."""
+    bars = probability_bars(doc, labels)
+    if len(bars) <= MAX_PROBABILITY_ROWS:
+        return bars, 0
+    ranked = sorted(range(len(bars)), key=lambda k: (not bars[k].predicted, not bars[k].true,
+                                                     -bars[k].probability, k))
+    keep = sorted(ranked[:MAX_PROBABILITY_ROWS])
+    return [bars[k] for k in keep], len(bars) - len(keep)
+
+
+class PrintViews:
+    """Sample views for paper, with the site's scales (ScaleBook) read at PRINT_LEVELS."""
+
+    def __init__(self, results: "ReportResults", levels: int = PRINT_LEVELS):
+        self.results = results
+        self.levels = levels
+        self.site = Views(results, Orders.of(results))
+        self.labels = results.model.labels
+
+    def _panel(self, doc: "DocumentExplanation", tokens, weights, h: "Heatmap", scale: PrintScale,
+               caption: str) -> Panel:
+        return Panel(h, highlight(doc.text, tokens, weights, scale), scale, caption)
+
+    def group(self, doc_index: int, layer: str, maps: list["Heatmap"]) -> PanelGroup:
+        doc = self.results.documents[doc_index]
+        scale = PrintScale.of(self.site.scales.scale(doc_index, layer), self.levels)
+        panels, word_panels = [], []
+        word_scale = None
+        words = self.site.word_view and is_char_level(doc.tokens)
+        if words:
+            word_scale = PrintScale.of(self.site.word_scales().scale(doc_index, layer), self.levels)
+        for h in maps:
+            weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
+            caption = heatmap_caption(h, ("target", "variant"))
+            panels.append(self._panel(doc, doc.tokens, weights, h, scale, caption))
+            if word_scale is not None:
+                tokens, sums = aggregate_words(doc.text, doc.tokens, weights)
+                word_panels.append(self._panel(doc, tokens, sums, h, word_scale, caption + " \u00b7 word sums"))
+        return PanelGroup(layer, print_legend(scale), panels,
+                          print_legend(word_scale) if word_scale is not None else None, word_panels)
+
+    def sample(self, plan: SamplePlan, first: bool) -> SampleView:
+        i = plan.doc_index
+        doc = self.results.documents[i]
+        chosen = [h for _, maps in plan.groups for h in maps]
+        bars, hidden = _top_bars(doc, self.labels)
+        predicted_short = label_names(self.labels, doc.prediction.predicted)
+        return SampleView(
+            doc=doc, anchor=sample_anchor(i), first=first,
+            predicted_text=predicted_text(doc, self.labels), predicted_short=predicted_short,
+            true_text=label_names(self.labels, doc.true_labels), bars=bars, hidden_labels=hidden,
+            threshold=doc.prediction.threshold,
+            notes=input_notes(doc) + heatmap_notes(dataclasses.replace(doc, heatmaps=chosen)),
+            groups=[self.group(i, layer, maps) for layer, maps in plan.groups],
+        )
+
+
+def _metrics_view(metrics: Mapping[str, Any] | None) -> dict | None:
+    """The report-level faithfulness table as display strings; None when there are no metrics."""
+    if not metrics:
+        return None
+
+    def num(value: Any) -> str:
+        return "–" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
+
+    rows = []
+    for row in metrics.get("layers") or []:
+        low, high = row.get("ci_low"), row.get("ci_high")
+        marks = [m for m, key in (("best", "best"), ("auto", "auto")) if row.get(key)]
+        rows.append({"layer": row.get("layer", "?"), "n": num(row.get("n")), "mean": num(row.get("mean")),
+                     "interval": f"[{num(low)}, {num(high)}]" if low is not None and high is not None else "–",
+                     "aopc": num(row.get("aopc")), "random_aopc": num(row.get("random_aopc")),
+                     "lerf_aopc": num(row.get("lerf_aopc")), "comprehensiveness": num(row.get("comprehensiveness")),
+                     "sufficiency": num(row.get("sufficiency")), "marks": ", ".join(marks)})
+    settings = metrics.get("settings") or {}
+    sanity = metrics.get("sanity")
+    sanity_text = ""
+    if isinstance(sanity, dict):
+        verdict = {True: "passed", False: "failed", None: "undecided"}[sanity.get("passed")]
+        sanity_text = (f"{verdict} — maps of a model with re-initialised top layers should differ from the "
+                       f"trained model's (|Spearman ρ| threshold {sanity.get('threshold', '?')}).")
+    scored = metrics.get("samples") or []
+    scored_text = f"{len(scored)} samples scored" if scored else ""
+    if metrics.get("not_evaluated"):
+        scored_text += f"; {metrics['not_evaluated']} not evaluated (metrics.max_samples)"
+    return {"layers": rows, "recommended": metrics.get("recommended_layer"), "auto": metrics.get("auto_layer"),
+            "differs_from_auto": metrics.get("differs_from_auto"), "separated": metrics.get("separated"),
+            "confidence": f"{settings.get('confidence', 0.95):.0%}" if isinstance(settings.get("confidence", 0.95), float)
+            else "95%", "sanity": sanity_text, "scored": scored_text, "notes": list(metrics.get("notes") or [])}
+
+
+def _per_class(summary) -> list[dict]:
+    if summary is None or summary.confusion is None:
+        return []
+    n = len(summary.labels)
+    return [{"label": summary.labels[k], "support": sum(summary.confusion[k]),
+             "predicted": sum(summary.confusion[t][k] for t in range(n)), "correct": summary.confusion[k][k]}
+            for k in range(n)]
+
+
+def _variants_text(plan: PdfPlan) -> str:
+    names = [variant_name(*v) for v in plan.variants]
+    return ("variant " if len(names) == 1 else "variants ") + ", ".join(names)
+
+
+def _samples_rule(options: PdfOptions) -> str:
+    if options.samples == "all":
+        return ""
+    if isinstance(options.samples, int):
+        return f"output.pdf.samples: the first {options.samples}"
+    return f"output.pdf.samples: {len(options.samples)} ids"
+
+
+def _id_list(ids: Sequence[str], limit: int = 20) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+# ---- metadata ----------------------------------------------------------------------------------------
+
+def report_datetime(results: "ReportResults") -> datetime:
+    """The one time a PDF may carry: the results' date (spec or SOURCE_DATE_EPOCH), else the epoch."""
+    if results.date:
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(results.date).replace(tzinfo=None)
+    return datetime(1970, 1, 1)
+
+
+def _meta(results: "ReportResults", plan: PdfPlan) -> dict:
+    model = results.model
+    subject = f"Grad-CAM explanations of the {model.task} text classifier {model.name}"
+    if results.dataset:
+        subject += f" on {results.dataset}"
+    keywords = ["Grad-CAM", "explanation", model.name, model.task, *plan.layers]
+    return {"author": str(getattr(results, "author", "") or ""), "subject": subject,
+            "keywords": list(dict.fromkeys(keywords)), "date": results.date,
+            "generator": f"reportgen {reportgen.__version__} (WeasyPrint {weasyprint.__version__})"}
+
+
+def _attachments(results: "ReportResults", spec_text: str | None, json_path: Path | None) -> list:
+    when = report_datetime(results)
+    items = []
+    if spec_text is not None:
+        items.append(("spec.yaml", spec_text.encode("utf-8"), "the reportgen spec this report was built from"))
+    if json_path is not None:
+        data = Path(json_path).read_bytes()
+    else:
+        data = (json.dumps(results.to_dict(), **_JSON_ARGS) + "\n").encode("utf-8")
+    items.append(("explanations.json", data, "every prediction, heatmap and setting of the report"))
+    return [weasyprint.Attachment(string=data, name=name, description=description, created=when, modified=when)
+            for name, data, description in items]
+
+
+# ---- rendering ---------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """WeasyPrint builds millions of short-lived objects; the cyclic GC spends a third of the time on them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.collect()
+
+
+def print_css() -> str:
+    """`templates/print.css` followed by the colour level classes (owned by `report.colors`)."""
+    base = (template_dir() / "print.css").read_text(encoding="utf-8")
+    return base.rstrip("\n") + "\n\n/* colour levels: generated by reportgen.report.colors */\n" + colors.level_css()
+
+
+def _document(html: str, templates: str, extra_css: str = "") -> "weasyprint.Document":
+    root = Path(templates)
+    fetcher = AssetFetcher([root])
+    base_url = root.as_uri() + "/"
+    css = weasyprint.CSS(string=print_css() + extra_css, base_url=base_url, url_fetcher=fetcher)
+    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=[css])
+
+
+def _anchor_pages(document: "weasyprint.Document", anchors: Sequence[str]) -> list[int]:
+    """0-based page index of each anchor."""
+    where: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            where.setdefault(name, index)
+    return [where[a] for a in anchors]
+
+
+def _page_counts(starts: Sequence[int], total: int) -> list[int]:
+    ends = list(starts[1:]) + [total]
+    return [end - start for start, end in zip(starts, ends)]
+
+
+def render_chunk(html: str, templates: str, anchors: Sequence[str]) -> tuple[bytes, list[int]]:
+    """Render sample bodies alone (worker process entry): the PDF and each sample's page count."""
+    with _gc_paused():
+        document = _document(html, templates, CHUNK_CSS)
+        counts = _page_counts(_anchor_pages(document, anchors), len(document.pages))
+        pdf = document.write_pdf()
+        del document
+    return pdf, counts
+
+
+@dataclass
+class PdfSummary:
+    """What render_pdf wrote."""
+
+    path: Path
+    pages: int
+    samples: list[str]  # ids in the PDF
+    over_budget: list[str]  # ids left out for max_pages
+    chunks: int  # 0: one in-process document
+    bytes: int
+
+
+class _Renderer:
+    def __init__(self, results: "ReportResults", options: PdfOptions, spec_text: str | None,
+                 json_path: Path | None, levels: int):
+        self.results = results
+        self.options = options
+        self.env = make_environment()
+        self.templates = str(template_dir().resolve())
+        self.views = PrintViews(results, levels)
+        self.levels = levels
+        self.spec_text = spec_text
+        self.json_path = json_path
+        self.with_word_sums = self.views.site.word_view
+
+    def plan(self) -> PdfPlan:
+        return plan_pdf(self.results, self.options)
+
+    def sample_views(self, plan: PdfPlan) -> list[SampleView]:
+        return [self.views.sample(s, first=(k == 0)) for k, s in enumerate(plan.samples)]
+
+    def html(self, part: str, plan: PdfPlan, samples: list[SampleView]) -> str:
+        results = self.results
+        context: dict[str, Any] = {"results": results, "part": part, "plan": plan, "samples": samples}
+        if part != "chunk":
+            summary = label_summary(results)
+            example = PrintScale.of(Scale(1.0, "example", "example scale: max |weight| = 1"), self.levels)
+            interpolations = self.views.site.orders.interpolations
+            context.update(
+                meta=_meta(results, plan), description=render_markdown(results.description),
+                versions=sorted(results.versions.items()), summary=summary, per_class=_per_class(summary),
+                selection={"samples_rule": _samples_rule(self.options), "variants_text": _variants_text(plan),
+                           "over_budget_ids": _id_list(plan.over_budget)},
+                metrics=_metrics_view(results.metrics), example=print_legend(example),
+                levels=self.levels, site_levels=LEVELS,
+                scale_kind=str(results.settings.get("scale") or "layer"),
+                score_kind=str(results.settings.get("score") or "logit"),
+                interpolation=", ".join(interpolations[:1]) or "linear",
+                settings=settings_table(results))
+        return self.env.get_template("pdf/report.html").render(context)
+
+    def write(self, document: "weasyprint.Document", identity: bytes) -> bytes:
+        return document.write_pdf(attachments=_attachments(self.results, self.spec_text, self.json_path),
+                                  pdf_identifier=hashlib.sha256(identity).hexdigest()[:32].encode("ascii"))
+
+
+def _fit(plan: PdfPlan, results: "ReportResults", front: int, pages: Sequence[int]) -> PdfPlan:
+    """Keep, in order, the samples whose real page counts fit max_pages after `front` pages."""
+    room = plan.max_pages - front
+    drop = set()
+    for sample, count in zip(plan.samples, pages):
+        if count <= room:
+            room -= count
+        else:
+            drop.add(results.documents[sample.doc_index].id)
+    return plan.without(drop, results) if drop else plan
+
+
+def _render_single(r: _Renderer, plan: PdfPlan, progress: ProgressFn | None) -> tuple[bytes, PdfPlan, int]:
+    for _ in range(3):
+        samples = r.sample_views(plan)
+        html = r.html("single", plan, samples)
+        with _gc_paused():
+            document = _document(html, r.templates)
+            total = len(document.pages)
+            if total <= plan.max_pages or not samples:
+                pdf = r.write(document, html.encode("utf-8"))
+                return pdf, plan, total
+            starts = _anchor_pages(document, [s.anchor for s in samples])
+            del document
+        plan = _fit(plan, r.results, starts[0], _page_counts(starts, total))
+    raise AssertionError("the page budget did not settle")  # each round only drops samples
+
+
+def _chunks(plan: PdfPlan, chunk_pages: int) -> list[list[int]]:
+    """Consecutive positions in plan.samples, about chunk_pages estimated pages each."""
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    pages = 0
+    for k, sample in enumerate(plan.samples):
+        if current and pages + sample.estimated_pages > chunk_pages:
+            chunks.append(current)
+            current, pages = [], 0
+        current.append(k)
+        pages += sample.estimated_pages
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
+                    progress: ProgressFn | None) -> tuple[bytes, PdfPlan, int, int]:
+    samples = r.sample_views(plan)
+    chunks = _chunks(plan, chunk_pages)
+    jobs = [(r.html("chunk", plan, [samples[k] for k in chunk]), r.templates, [samples[k].anchor for k in chunk])
+            for chunk in chunks]
+    results: list[tuple[bytes, list[int]]] = []
+    done = 0
+    if workers > 1 and len(jobs) > 1:
+        context = multiprocessing.get_context("spawn")  # fork is unsafe once TensorFlow's threads exist
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+            for chunk, result in zip(chunks, pool.map(render_chunk, *zip(*jobs))):
+                results.append(result)
+                done += len(chunk)
+                if progress:
+                    progress(done, len(samples) + 1)
+    else:
+        for chunk, job in zip(chunks, jobs):
+            results.append(render_chunk(*job))
+            done += len(chunk)
+            if progress:
+                progress(done, len(samples) + 1)
+    # Where each sample's pages are: (chunk, first page in the chunk, page count), in plan order.
+    located: dict[str, tuple[int, int, int]] = {}
+    for c, (chunk, (_, counts)) in enumerate(zip(chunks, results)):
+        first = 0
+        for k, count in zip(chunk, counts):
+            located[samples[k].anchor] = (c, first, count)
+            first += count
+    for view in samples:
+        view.pages = located[view.anchor][2]
+    identity = hashlib.sha256()
+    for pdf, _ in results:
+        identity.update(hashlib.sha256(pdf).digest())
+    for _ in range(3):
+        kept = [v for v in samples if v.doc.id not in plan.over_budget]
+        for k, view in enumerate(kept):
+            view.first = k == 0
+        html = r.html("frame", plan, kept)
+        with _gc_paused():
+            frame = _document(html, r.templates)
+            starts = _anchor_pages(frame, [v.anchor for v in kept])
+            front = starts[0] if starts else len(frame.pages)
+            if front + sum(v.pages for v in kept) <= plan.max_pages or not kept:
+                identity.update(html.encode("utf-8"))
+                frame_pdf = r.write(frame, identity.digest())
+                break
+            del frame
+        plan = _fit(plan, r.results, front, [v.pages for v in kept])
+    else:
+        raise AssertionError("the page budget did not settle")
+    placements = []
+    for view, start in zip(kept, starts):
+        c, first, count = located[view.anchor]
+        placements += [(start + j, c, first + j) for j in range(count)]
+    pdf = stamp_bodies(frame_pdf, [pdf for pdf, _ in results], placements)
+    return pdf, plan, len(chunks), front + len(placements)
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_options: Mapping[str, Any] | bool | None,
+               spec_text: str | None = None, json_path: str | os.PathLike[str] | None = None,
+               progress: ProgressFn | None = None, *, workers: int | None = None,
+               chunk_pages: int | None = None, levels: int = PRINT_LEVELS) -> PdfSummary:
+    """Write report.pdf for `results` with the spec's `output.pdf` options; return what went in.
+
+    `spec_text` and the file at `json_path` (else `results` serialised) are attached to the PDF.
+    `workers` (default: the usable CPUs) and `chunk_pages` (estimated pages per chunk; a report whose
+    samples are estimated at no more than SINGLE_RENDER_PAGES is rendered as one document unless it is
+    given) tune the chunked render; `levels` is the colour levels per sign on paper.
+    """
+    options = PdfOptions.from_mapping(pdf_options)
+    renderer = _Renderer(results, options, spec_text, Path(json_path) if json_path is not None else None, levels)
+    plan = renderer.plan()
+    chunked = chunk_pages is not None or plan.sample_pages > SINGLE_RENDER_PAGES
+    chunks = 0
+    if chunked and plan.samples:
+        pdf, plan, chunks, pages = _render_chunked(renderer, plan, workers or default_workers(),
+                                                   chunk_pages or CHUNK_PAGES, progress)
+    else:
+        pdf, plan, pages = _render_single(renderer, plan, progress)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
+    if progress:
+        progress(1, 1)
+    return PdfSummary(out, pages, [results.documents[s.doc_index].id for s in plan.samples], list(plan.over_budget),
+                      chunks, len(pdf))

@@ -1,0 +1,238 @@
+"""What goes into report.pdf: the spec's `output.pdf` selection, a page estimate per sample, the page budget.
+
+The site keeps everything; the PDF is what people attach to a model review, so it holds the chosen layers
+and variants of the chosen samples, within `max_pages`. Pages are estimated from text lengths before
+anything is rendered (rendering is the expensive part); the renderer then checks the real page count and
+drops trailing samples if the estimate was too low, so the budget holds exactly.
+
+The estimate mirrors `templates/print.css` (page box, font sizes, line heights): change them together.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+from reportgen.errors import BuildError
+from reportgen.report.structure import Orders, targets_of
+
+if TYPE_CHECKING:
+    from reportgen.results import DocumentExplanation, Heatmap, ReportResults
+
+DEFAULT_MAX_PAGES = 80
+MAX_PROBABILITY_ROWS = 10  # a sample page lists at most this many labels' probabilities (the most likely)
+
+# Page geometry in points, as in print.css: A4 with 17 mm margins left/right and 20 mm top/bottom.
+PT_PER_MM = 72 / 25.4
+CONTENT_HEIGHT = (297 - 2 * 20) * PT_PER_MM
+CONTENT_WIDTH = (210 - 2 * 17) * PT_PER_MM
+TEXT_LINE = 9.0 * 1.5  # .text: 9 pt, line-height 1.5
+TEXT_WIDTH = CONTENT_WIDTH - 10  # minus the rule and padding on the left
+CHAR_WIDTH = 9.0 * 0.56  # a little above DejaVu Sans' average advance for running text, to err high
+SMALL_LINE = 8.5 * 1.4
+SAMPLE_HEAD = 64.0  # heading, true/predicted lines, spacing
+PROB_ROW = 13.5
+LAYER_HEAD = 46.0  # layer heading and the legend strip under it
+PANEL_HEAD = 22.0  # caption and spacing around the text
+FILL = 0.93  # pages are not filled to the last point: headings kept with their text, orphans and widows
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    """The spec's `output.pdf` section (`enabled` is the caller's business)."""
+
+    layers: str | tuple[str | int, ...] = "main"
+    variants: str = "main"
+    samples: str | int | tuple[str, ...] = "all"
+    max_pages: int = DEFAULT_MAX_PAGES
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any] | bool | None) -> "PdfOptions":
+        if options is None or isinstance(options, bool):
+            return cls()
+        layers = options.get("layers", "main")
+        samples = options.get("samples", "all")
+        made = cls(
+            layers=tuple(layers) if isinstance(layers, (list, tuple)) else str(layers),
+            variants=str(options.get("variants", "main")),
+            samples=tuple(str(s) for s in samples) if isinstance(samples, (list, tuple)) else samples,
+            max_pages=int(options.get("max_pages", DEFAULT_MAX_PAGES)),
+        )
+        made.check()
+        return made
+
+    def check(self) -> None:
+        problems = []
+        if isinstance(self.layers, str) and self.layers not in ("main", "all"):
+            problems.append(f"output.pdf.layers: {self.layers!r} is not main, all or a list of layer names")
+        if self.variants not in ("main", "all"):
+            problems.append(f"output.pdf.variants: {self.variants!r} is not main or all")
+        if isinstance(self.samples, str) and self.samples != "all":
+            problems.append(f"output.pdf.samples: {self.samples!r} is not all, a number or a list of ids")
+        if isinstance(self.samples, int) and (isinstance(self.samples, bool) or self.samples < 1):
+            problems.append(f"output.pdf.samples: {self.samples!r} must be at least 1")
+        if self.max_pages < 1:
+            problems.append(f"output.pdf.max_pages: {self.max_pages} must be at least 1")
+        if problems:
+            raise BuildError("; ".join(problems))
+
+
+@dataclass
+class SamplePlan:
+    """One sample in the PDF: which maps it shows, grouped by layer, and its estimated pages."""
+
+    doc_index: int
+    groups: list[tuple[str, list["Heatmap"]]]  # (layer, its maps in target × variant order)
+    estimated_pages: int
+
+
+@dataclass
+class PdfPlan:
+    layers: list[str]
+    variants: list[tuple[bool, bool]]
+    samples: list[SamplePlan]  # in the PDF, in report order
+    requested: int  # samples the `samples` option asked for
+    total: int  # samples in the report
+    over_budget: list[str] = field(default_factory=list)  # ids left out to stay within max_pages
+    max_pages: int = DEFAULT_MAX_PAGES
+    front_pages: int = 0  # estimated pages before the first sample
+
+    @property
+    def sample_pages(self) -> int:
+        return sum(s.estimated_pages for s in self.samples)
+
+    def without(self, ids: set[str], results: "ReportResults") -> "PdfPlan":
+        """The same plan with these samples moved to `over_budget` (after a real page count)."""
+        kept = [s for s in self.samples if results.documents[s.doc_index].id not in ids]
+        dropped = [results.documents[s.doc_index].id for s in self.samples if s not in kept]
+        over = sorted(set(self.over_budget) | set(dropped), key=_order_of(results))
+        return PdfPlan(self.layers, self.variants, kept, self.requested, self.total, over, self.max_pages,
+                       self.front_pages)
+
+
+def _order_of(results: "ReportResults"):
+    position = {doc.id: i for i, doc in enumerate(results.documents)}
+    return lambda doc_id: position.get(doc_id, len(position))
+
+
+# ---- selection -------------------------------------------------------------------------------------
+
+def select_layers(results: "ReportResults", orders: Orders, choice: str | tuple[str | int, ...]) -> list[str]:
+    if choice == "main":
+        return orders.layers[:1]
+    if choice == "all":
+        return list(orders.layers)
+    chosen: list[str] = []
+    model_layers = results.model.layers
+    for item in choice:
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not -len(model_layers) <= item < len(model_layers):
+                raise BuildError(f"output.pdf.layers: index {item} is outside the model's "
+                                 f"{len(model_layers)} layers")
+            name = model_layers[item].path
+        else:
+            name = str(item)
+        if name not in orders.layers:
+            raise BuildError(f"output.pdf.layers: layer {name!r} was not explained; explained layers: "
+                             f"{', '.join(orders.layers) or 'none'} (change explain.layers or output.pdf.layers)")
+        if name not in chosen:
+            chosen.append(name)
+    return sorted(chosen, key=orders.layers.index)
+
+
+def select_documents(results: "ReportResults", choice: str | int | tuple[str, ...]) -> list[int]:
+    docs = results.documents
+    if choice == "all":
+        return list(range(len(docs)))
+    if isinstance(choice, int):
+        return list(range(min(choice, len(docs))))
+    index = {doc.id: i for i, doc in enumerate(docs)}
+    missing = [doc_id for doc_id in choice if doc_id not in index]
+    if missing:
+        raise BuildError(f"output.pdf.samples: no sample with id {', '.join(repr(m) for m in missing)} "
+                         "in this report (ids are the samples' id_column values)")
+    return [index[doc_id] for doc_id in choice]
+
+
+def sample_groups(doc: "DocumentExplanation", orders: Orders, layers: list[str],
+                  variants: list[tuple[bool, bool]]) -> list[tuple[str, list["Heatmap"]]]:
+    """Per chosen layer, the maps of every explained target in the chosen variants (main interpolation)."""
+    groups = []
+    for layer in layers:
+        maps = []
+        for target in targets_of(doc):
+            for variant in variants:
+                heatmap = orders.pick(doc, layer, target, variant)
+                if heatmap is not None and heatmap not in maps:
+                    maps.append(heatmap)
+        if maps:
+            groups.append((layer, maps))
+    return groups
+
+
+# ---- estimate --------------------------------------------------------------------------------------
+
+def text_lines(text: str, width: float = TEXT_WIDTH, char_width: float = CHAR_WIDTH) -> int:
+    """Lines a pre-wrapped text takes: its own line breaks, and wrapping (wide East Asian characters count 2)."""
+    per_line = max(1, int(width / char_width))
+    lines = 0
+    for paragraph in text.split("\n"):
+        units = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in paragraph)
+        lines += max(1, math.ceil(units / per_line))
+    return lines
+
+
+def estimate_sample_pages(doc: "DocumentExplanation", groups: list[tuple[str, list["Heatmap"]]],
+                          n_labels: int, with_word_sums: bool = False) -> int:
+    text = doc.text if doc.text else " ".join(t.text for t in doc.tokens)
+    lines = text_lines(text)
+    chips = sum(1 for t in doc.tokens if t.span is None) if doc.text else 0
+    panel = PANEL_HEAD + lines * TEXT_LINE + (TEXT_LINE if chips else 0)
+    height = SAMPLE_HEAD + PROB_ROW * (min(n_labels, MAX_PROBABILITY_ROWS) + 1)
+    notes = len(doc.input.notes) + (1 if doc.input.truncated else 0) + (1 if doc.input.padded else 0)
+    notes += sum(len(h.notes) for _, maps in groups for h in maps[:1])
+    height += notes * SMALL_LINE * 2
+    for _, maps in groups:
+        panels = len(maps) * (2 if with_word_sums else 1)
+        height += LAYER_HEAD + panels * panel
+    return max(1, math.ceil(height / (CONTENT_HEIGHT * FILL)))
+
+
+def estimate_front_pages(n_samples: int, n_labels: int, with_metrics: bool, n_metric_layers: int = 0) -> int:
+    contents = math.ceil((n_samples + 6) / 44)
+    summary = 1 + (1 if n_labels > 14 else 0)
+    metrics = (1 + n_metric_layers // 30) if with_metrics else 0
+    return 1 + contents + summary + 2 + metrics  # cover, contents, summary, method (2 pages), metrics
+
+
+# ---- the plan ----------------------------------------------------------------------------------------
+
+def plan_pdf(results: "ReportResults", options: PdfOptions, with_word_sums: bool = False) -> PdfPlan:
+    """Choose layers, variants and samples; keep the samples that fit `max_pages` by the estimate.
+
+    A sample that does not fit is left out and the next ones are still tried, so one very long text does
+    not push every later sample out.
+    """
+    orders = Orders.of(results)
+    layers = select_layers(results, orders, options.layers)
+    variants = orders.variants[:1] if options.variants == "main" else list(orders.variants)
+    indices = select_documents(results, options.samples)
+    n_labels = len(results.model.labels)
+    candidates = []
+    for i in indices:
+        doc = results.documents[i]
+        groups = sample_groups(doc, orders, layers, variants)
+        candidates.append(SamplePlan(i, groups, estimate_sample_pages(doc, groups, n_labels, with_word_sums)))
+    metric_layers = len((results.metrics or {}).get("layers", {}) or {}) if isinstance(results.metrics, dict) else 0
+    front = estimate_front_pages(len(candidates), n_labels, results.metrics is not None, metric_layers)
+    room = options.max_pages - front
+    kept, over = [], []
+    for sample in candidates:
+        if sample.estimated_pages <= room:
+            kept.append(sample)
+            room -= sample.estimated_pages
+        else:
+            over.append(results.documents[sample.doc_index].id)
+    return PdfPlan(layers, variants, kept, len(indices), len(results.documents), over, options.max_pages, front)
