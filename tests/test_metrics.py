@@ -324,3 +324,17 @@ def test_output_is_json_ready_and_round_trips_through_results():
     back = ReportResults.from_dict(data)
     assert back.metrics["recommended_layer"] == "conv"
     assert back.documents[0].metrics["conv"]["1"]["aopc"] == pytest.approx(1 / 3)
+
+
+def test_delete_mode_chunks_hold_inputs_of_similar_length():
+    calls = []
+
+    def recording_predict(batch):
+        calls.append([len(ids) for ids in batch])
+        return additive_predict(batch)
+
+    docs = [document(f"s{i}", [10, 11, 12, 13, 14, 12, 11][: 3 + i], [heatmap(range(3 + i))]) for i in range(5)]
+    compute_metrics(docs, recording_predict, layers=["conv"], settings={"removal": "delete", "batch_size": 4})
+    lengths = [n for call in calls for n in call]
+    assert lengths == sorted(lengths)  # sorted across chunks, so each chunk pads as little as possible
+    assert max(len(c) for c in calls) <= 4

@@ -159,6 +159,14 @@ def test_real_gradcam_from_the_engine_beats_random(toy):
     row = report["layers"][0]
     assert row["n"] == 30 and row["ci_low"] > 0.3, row
 
+    def engine_maps(m):
+        return [h.weights for d in api.explain(m, x[:10], layers=["conv"], targets=[1], relu=(False,))
+                for h in d.heatmaps]
+
+    # the engine works on the randomised clone, and its maps pass the check
+    sanity = sanity_check(model, engine_maps, top_layers=(1,))
+    assert sanity["runs"][0]["n"] == 10 and sanity["passed"] is True, sanity
+
 
 def _weights(model):
     return {v.path: np.array(v) for v in model.weights}
