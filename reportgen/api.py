@@ -1,0 +1,165 @@
+"""The Python API, in the spirit of the 2019 eli5 tutorial this project grew from.
+
+    model = reportgen.load_model("model.keras")              # Keras 3, or a Keras 2 .h5 converted
+    E = reportgen.explain_prediction(model, doc, tokens=tokens, layer=3, targets=[1])
+    E.targets[0].target, E.targets[0].score, E.targets[0].heatmap
+    E.targets[0].weighted_spans.docs_weighted_spans[0].spans   # [(token, [(start, end)], weight), ...]
+    html = reportgen.format_as_html(E)
+
+    docs = reportgen.explain(model, texts, pipeline=..., layers="all", targets="all")  # batched
+
+Differences from the tutorial, on purpose: the default score is the logit (probabilities saturate), a
+repeated token keeps its own weight, and padding is trimmed only at the padded end.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from reportgen.errors import ReportgenError
+from reportgen.results import DocumentExplanation, Heatmap
+
+_ADAPTERS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+
+
+def load_model(path) -> Any:
+    """Load a Keras 3 model (.keras, Keras 3 .h5) or convert a Keras 2 HDF5 model."""
+    from reportgen.models.load import load_keras_model
+
+    return load_keras_model(path)
+
+
+def adapter_for(model, labels: Sequence[str] | None = None, task: str = "auto", threshold: float = 0.5,
+                path: str = ""):
+    """One adapter per (model, labels, task, threshold), so compiled engine steps are reused across calls."""
+    from reportgen.models.adapter import ModelAdapter
+
+    if isinstance(model, ModelAdapter):
+        return model
+    key = (tuple(labels) if labels is not None else None, task, threshold)
+    per_model = _ADAPTERS.setdefault(model, {})
+    if key not in per_model:
+        per_model[key] = ModelAdapter.from_model(model, list(labels) if labels is not None else None, task,
+                                                 threshold, path)
+    return per_model[key]
+
+
+def _as_tuple(value) -> tuple:
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def explain(model, docs, tokens=None, layers="auto", targets="predicted", relu=(True,), counterfactual=(False,),
+            interpolation_kinds=("linear",), score: str = "logit", normalize_gradients: bool = False,
+            pad_value=None, padding: str = "post", truncating: str = "post", batch_size: int = 64,
+            pipeline=None, labels: Sequence[str] | None = None, task: str = "auto", threshold: float = 0.5,
+            ids: Sequence[str] | None = None, progress=None) -> list[DocumentExplanation]:
+    """Explain many documents: an id array (documents x positions), ragged id lists, or texts.
+
+    Every combination of layers x targets x relu x counterfactual x interpolation kinds is computed from
+    one forward and one backward pass per target slot and batch. Returns one DocumentExplanation each.
+    """
+    from reportgen.engine.inputs import prepare
+    from reportgen.engine.runner import ExplainSettings, explain_documents
+
+    adapter = adapter_for(model, labels, task, threshold)
+    prepared = prepare(adapter, docs, tokens=tokens, pipeline=pipeline, pad_value=pad_value, padding=padding,
+                       truncating=truncating)
+    if ids is not None:
+        if len(ids) != len(prepared):
+            raise ReportgenError(f"ids: {len(ids)} ids for {len(prepared)} documents")
+        for doc, doc_id in zip(prepared, ids):
+            doc.id = str(doc_id)
+    settings = ExplainSettings(targets=targets, relu=_as_tuple(relu), counterfactual=_as_tuple(counterfactual),
+                               interpolation=_as_tuple(interpolation_kinds), score=score,
+                               normalize_gradients=normalize_gradients, batch_size=batch_size)
+    pad_id = int(pad_value) if isinstance(pad_value, (int, np.integer)) else getattr(pipeline, "pad_id", 0)
+    return explain_documents(adapter, prepared, adapter.resolve_layers(layers), settings, progress, pad_id)
+
+
+# ----- the tutorial's objects ------------------------------------------------------------------------
+@dataclass
+class DocWeightedSpans:
+    document: str
+    spans: list[tuple[str, list[tuple[int, int]], float]]
+
+
+@dataclass
+class WeightedSpans:
+    docs_weighted_spans: list[DocWeightedSpans]
+
+
+@dataclass
+class TargetExplanation:
+    target: int
+    target_label: str
+    score: float
+    proba: float
+    heatmap: np.ndarray
+    weighted_spans: WeightedSpans
+    layer: str
+    heatmap_record: Heatmap = field(repr=False, default=None)
+
+
+@dataclass
+class Explanation:
+    estimator: str
+    method: str
+    description: str
+    targets: list[TargetExplanation]
+    document: DocumentExplanation = field(repr=False, default=None)
+    labels: list[str] = field(default_factory=list)
+
+
+def explain_prediction(model, doc, tokens=None, targets=None, layer=None, relu: bool = True,
+                       counterfactual: bool = False, pad_value=None, padding: str = "post",
+                       interpolation_kind: str = "linear", score: str = "logit",
+                       normalize_gradients: bool = False, pipeline=None, labels=None) -> Explanation:
+    """Explain one document (`doc` a batch of one, as in the tutorial; or a single text with a pipeline)."""
+    if isinstance(doc, np.ndarray) and doc.ndim == 2 and doc.shape[0] != 1:
+        raise ReportgenError(f"doc: a batch of one document expected, got {doc.shape[0]}; use reportgen.explain")
+    if tokens is not None:
+        tokens = np.asarray(tokens, dtype=object)
+        if tokens.ndim == 1:
+            tokens = tokens[None, :]
+    request = "predicted" if targets is None else list(targets)
+    docs = explain(model, doc if not isinstance(doc, str) else [doc], tokens=tokens,
+                   layers=layer if layer is not None else "auto", targets=request, relu=relu,
+                   counterfactual=counterfactual, interpolation_kinds=interpolation_kind, score=score,
+                   normalize_gradients=normalize_gradients, pad_value=pad_value, padding=padding,
+                   pipeline=pipeline, labels=labels)
+    d = docs[0]
+    adapter = adapter_for(model, labels)
+    target_list = []
+    for h in d.heatmaps:
+        spans = [(t.text, [t.span] if t.span is not None else [], float(w)) for t, w in zip(d.tokens, h.weights)]
+        target_list.append(TargetExplanation(
+            target=h.target, target_label=h.target_label, score=h.score,
+            proba=float(d.prediction.probabilities[h.target]), heatmap=np.asarray(h.weights),
+            weighted_spans=WeightedSpans([DocWeightedSpans(d.text, spans)]), layer=h.layer, heatmap_record=h))
+    return Explanation(estimator=getattr(model, "name", "model"), method="Grad-CAM",
+                       description="Grad-CAM for text classification: token weights from a hidden layer's "
+                                   "activations weighted by the target's averaged gradients.",
+                       targets=target_list, document=d, labels=list(adapter.labels))
+
+
+def format_as_html(explanation: Explanation, scale_max: float | None = None) -> str:
+    """A self-contained, escaped HTML fragment: each target's highlighted text, legend and hover values."""
+    from reportgen.report.colors import render_fragment
+
+    parts = [render_fragment(explanation.document, t.heatmap_record, scale_max=scale_max)
+             for t in explanation.targets]
+    return "\n".join(parts)
+
+
+def show_prediction(model, doc, **kwargs):
+    """In a notebook: display the explanation as HTML (IPython optional; returns the HTML object or text)."""
+    html = format_as_html(explain_prediction(model, doc, **kwargs))
+    try:
+        from IPython.display import HTML
+    except ImportError:
+        return html
+    return HTML(html)

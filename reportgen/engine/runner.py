@@ -1,0 +1,193 @@
+"""From prepared documents to `DocumentExplanation`s: batching, targets, variants, resizing, trimming.
+
+Documents stream through in batches of `batch_size`, so memory stays bounded however many there are.
+Variable-length documents are sorted by length so batches carry little padding, and padded together only
+when the model masks padding (else only equal lengths share a batch): an explanation always explains the
+prediction the model makes on the document alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+
+from reportgen.engine.gradcam import GradCAM
+from reportgen.engine.resize import KINDS, resize
+from reportgen.engine.targets import document_targets, predicted_labels, static_targets, top_k
+from reportgen.errors import ReportgenError
+from reportgen.models.adapter import ModelAdapter
+from reportgen.models.layers import LayerEntry
+from reportgen.results import DocumentExplanation, Heatmap, InputInfo, Prediction, Token
+
+L2_EPSILON = 1e-12  # as keras.backend.l2_normalize, which the tutorial used
+
+
+@dataclass
+class DocumentInput:
+    """One document ready for the model: `ids` is exactly what the model sees (user padding included)."""
+
+    id: str
+    text: str
+    tokens: list[Token]  # one per position of `ids`; pad positions included
+    ids: list[int]
+    input: InputInfo
+    true_labels: list[int] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExplainSettings:
+    targets: object = "predicted"
+    relu: tuple[bool, ...] = (True,)
+    counterfactual: tuple[bool, ...] = (False,)
+    interpolation: tuple[str, ...] = ("linear",)
+    score: str = "logit"
+    normalize_gradients: bool = False
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        for kind in self.interpolation:
+            if kind not in KINDS:
+                raise ReportgenError(f"interpolation kind {kind!r}: expected one of {', '.join(KINDS)}")
+        if self.batch_size < 1:
+            raise ReportgenError("batch_size must be at least 1")
+
+
+def explain_documents(adapter: ModelAdapter, docs: list[DocumentInput], layers: list[LayerEntry],
+                      settings: ExplainSettings, progress: Callable[[int], None] | None = None,
+                      pad_id: int = 0) -> list[DocumentExplanation]:
+    """Explain every document for every (layer, target, variant, interpolation) combination."""
+    engine = adapter.engine(layers, settings.score, GradCAM)
+    results: list[DocumentExplanation | None] = [None] * len(docs)
+    for batch in plan_batches(adapter, docs, layers, settings.batch_size, pad_id):
+        for pos, explanation in zip(batch, _explain_batch(adapter, engine, [docs[i] for i in batch], layers,
+                                                           settings, pad_id)):
+            results[pos] = explanation
+        if progress is not None:
+            progress(len(batch))
+    return results  # type: ignore[return-value]
+
+
+def plan_batches(adapter: ModelAdapter, docs: list[DocumentInput], layers: list[LayerEntry], batch_size: int,
+                 pad_id: int) -> Iterable[list[int]]:
+    for doc in docs:
+        if len(doc.ids) == 0:
+            raise ReportgenError(f"sample {doc.id!r}: no tokens after vectorisation; the model cannot take an "
+                                 "empty document")
+        if adapter.input_length is not None and len(doc.ids) != adapter.input_length:
+            raise ReportgenError(f"sample {doc.id!r}: {len(doc.ids)} ids but the model takes exactly "
+                                 f"{adapter.input_length}")
+    order = sorted(range(len(docs)), key=lambda i: (len(docs[i].ids), i))
+    if adapter.input_length is None and any(adapter.shapes[e.path].time_axis
+                                            and not adapter.shapes[e.path].follows_input for e in layers):
+        # a layer whose time axis does not follow the input (e.g. strided conv): in-batch padding would
+        # leak into its mean, so only equal lengths share a batch
+        lengths = [len(docs[i].ids) for i in order]
+        group: list[int] = []
+        for pos, length in zip(order, lengths):
+            if group and (length != len(docs[group[0]].ids) or len(group) >= batch_size):
+                yield group
+                group = []
+            group.append(pos)
+        if group:
+            yield group
+        return
+    yield from adapter.batches(order, [len(docs[i].ids) for i in order], batch_size, pad_id)
+
+
+def _explain_batch(adapter, engine: GradCAM, docs: list[DocumentInput], layers, settings: ExplainSettings,
+                   pad_id: int) -> list[DocumentExplanation]:
+    ids = adapter.pad_batch([d.ids for d in docs], pad_id)
+    lengths = np.array([len(d.ids) for d in docs], dtype=np.int32)
+    request = settings.targets
+    fixed = static_targets(request, adapter.labels)
+    k = top_k(request) if adapter.task != "multilabel" else None
+    per_doc_notes: list[list[str]] = [[] for _ in docs]
+    if fixed is not None:
+        out = engine.attribute(ids, lengths, targets=np.tile(np.array(fixed, dtype=np.int32), (len(docs), 1)))
+        counts = [len(fixed)] * len(docs)
+    elif k is not None:
+        out = engine.attribute(ids, lengths, top_k=min(k, len(adapter.labels)))
+        counts = [min(k, len(adapter.labels))] * len(docs)
+    else:
+        # per-document targets that depend on the prediction ("true", multilabel "predicted"): predict first
+        probs = adapter.predict_ids([d.ids for d in docs], batch_size=len(docs))
+        chosen = []
+        for i, d in enumerate(docs):
+            t, notes = document_targets(request, adapter.labels, probs[i], adapter.task, adapter.threshold,
+                                        d.true_labels, d.id)
+            chosen.append(t)
+            per_doc_notes[i].extend(notes)
+        width = max(len(t) for t in chosen)
+        table = np.array([t + [t[0]] * (width - len(t)) for t in chosen], dtype=np.int32)
+        out = engine.attribute(ids, lengths, targets=table)
+        counts = [len(t) for t in chosen]
+    return [_document(adapter, d, b, out, layers, settings, counts[b], per_doc_notes[b])
+            for b, d in enumerate(docs)]
+
+
+def _document(adapter: ModelAdapter, doc: DocumentInput, b: int, out, layers, settings: ExplainSettings,
+              n_targets: int, notes: list[str]) -> DocumentExplanation:
+    probs = [float(p) for p in out.probabilities[b]]
+    predicted, _ = predicted_labels(np.asarray(probs), adapter.task, adapter.threshold)
+    n = len(doc.ids)
+    keep = _kept_positions(doc.input, n)
+    heatmaps: list[Heatmap] = []
+    for entry in layers:
+        shape = adapter.shapes[entry.path]
+        for slot in range(n_targets):
+            target = int(out.targets[b, slot])
+            raw = out.maps[entry.path][slot][b]
+            if shape.follows_input:
+                raw = raw[:n]  # the batch was padded past this document; its own steps come first
+            norm = float(out.grad_norms[entry.path][slot, b])
+            base = raw / np.sqrt(max(norm * norm, L2_EPSILON)) if settings.normalize_gradients else raw
+            for counterfactual in settings.counterfactual:
+                signed = -base if counterfactual else base
+                for relu in settings.relu:
+                    layer_map = np.maximum(signed, 0.0) if relu else signed
+                    for kind in settings.interpolation:
+                        heatmaps.append(_heatmap(entry, target, adapter, out.scores[b, slot], settings, relu,
+                                                 counterfactual, kind, layer_map, shape.time_axis, n, keep))
+    return DocumentExplanation(
+        id=doc.id, text=doc.text, tokens=[doc.tokens[i] for i in range(keep.start, keep.stop)],
+        prediction=Prediction(probabilities=probs, predicted=predicted,
+                              threshold=adapter.threshold if adapter.task == "multilabel" else None),
+        heatmaps=heatmaps, input=_with_notes(doc.input, doc.notes + notes), true_labels=doc.true_labels)
+
+
+def _heatmap(entry, target, adapter, score, settings, relu, counterfactual, kind, layer_map, time_axis, n, keep):
+    notes = []
+    if time_axis:
+        full, used, note = resize(layer_map, n, kind)
+        if note:
+            notes.append(note)
+        uniform = False
+    else:
+        full, used = np.full(n, float(layer_map[0])), "constant"
+        uniform = True
+        notes.append(f"layer {entry.path!r} has no time axis: its map is one number, shown on every token")
+    return Heatmap(layer=entry.path, target=target, target_label=adapter.labels[target],
+                   score_kind=settings.score, score=float(score), relu=relu, counterfactual=counterfactual,
+                   normalize_gradients=settings.normalize_gradients, interpolation=kind, interpolation_used=used,
+                   weights=[float(w) for w in full[keep]], uniform=uniform, notes=notes,
+                   layer_resolution=len(layer_map) if time_axis else None)
+
+
+def _kept_positions(info: InputInfo, n: int) -> slice:
+    """Padding is trimmed only at the padded end, never inside the text."""
+    if not info.padded:
+        return slice(0, n)
+    if info.padding_side == "pre":
+        return slice(info.padded, n)
+    return slice(0, n - info.padded)
+
+
+def _with_notes(info: InputInfo, notes: list[str]) -> InputInfo:
+    if not notes:
+        return info
+    return InputInfo(length=info.length, padding_side=info.padding_side, padded=info.padded,
+                     truncated=info.truncated, truncating_side=info.truncating_side,
+                     notes=list(info.notes) + [n for n in notes if n not in info.notes])

@@ -1,0 +1,415 @@
+"""A loaded Keras model seen the way the engine needs it.
+
+`ModelAdapter` answers: what the model takes (integer ids, or raw strings through a `TextVectorization`
+layer inside), whether it needs a fixed length, what its output is (one sigmoid unit, a softmax, several
+sigmoids), where its logits are, which layers have a time axis, and whether padding is masked.
+
+Layer outputs are captured by temporarily replacing the chosen layers' `call` during the forward pass
+(`capture`): unlike `keras.Model(model.inputs, layer.output)`, this works inside nested sub-models and on
+reloaded Sequential models, whose `layer.output` can point at a stale graph node with no gradient path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from reportgen.errors import ModelError, ReportgenError
+from reportgen.models.layers import LayerEntry, auto_layer, resolve_layer, walk_layers
+from reportgen.results import LayerInfo, ModelInfo
+
+PROBE_LENGTHS = (7, 12)  # two lengths tell whether a layer's time axis follows the input length
+
+
+@dataclass
+class LayerShape:
+    shape: tuple  # output shape without the batch axis, from a probe forward pass
+    time_axis: bool
+    follows_input: bool  # its time steps equal the input's token count (so in-batch padding can be cut)
+
+
+@dataclass
+class OutputHead:
+    activation: str  # "sigmoid" | "softmax" | "linear"
+    units: int
+    layer: Any  # the layer whose input (Dense) or input (Activation) gives the logits
+    kind: str  # "dense" (logit = h @ W + b) | "activation" (logit = its input) | "identity"
+
+
+@dataclass
+class ModelAdapter:
+    model: Any
+    labels: list[str]
+    task: str
+    threshold: float = 0.5
+    path: str = ""
+    format: str = "keras"
+    entries: list[LayerEntry] = field(default_factory=list)
+    shapes: dict[str, LayerShape] = field(default_factory=dict)
+    head: OutputHead | None = None
+    vectorizer: Any = None  # TextVectorization layer when the model takes strings
+    input_length: int | None = None
+    input_dtype: str = "int32"
+    notes: list[str] = field(default_factory=list)
+    _masks_padding: dict[int, bool] = field(default_factory=dict)
+    _engines: dict = field(default_factory=dict)
+
+    def engine(self, layers: list[LayerEntry], score: str, factory):
+        """One engine per (layers, score): its compiled steps are traced once and reused across calls."""
+        key = (tuple(e.path for e in layers), score)
+        if key not in self._engines:
+            self._engines[key] = factory(self, layers, score)
+        return self._engines[key]
+
+    # ----- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_model(cls, model, labels: list[str] | None = None, task: str = "auto", threshold: float = 0.5,
+                   path: str = "") -> "ModelAdapter":
+        if len(model.inputs) != 1 or len(model.outputs) != 1:
+            raise ModelError(f"{path or model.name}: reportgen explains models with one input and one output "
+                             f"(this one has {len(model.inputs)} inputs, {len(model.outputs)} outputs)")
+        entries = walk_layers(model)
+        head = _find_head(model, entries)
+        task, labels = _resolve_task(head, labels, task, path or model.name)
+        adapter = cls(model=model, labels=labels, task=task, threshold=threshold, path=path,
+                      format=getattr(model, "_reportgen_format", "keras"), entries=entries, head=head)
+        adapter._read_input()
+        adapter._probe_shapes()
+        return adapter
+
+    def _read_input(self) -> None:
+        spec = self.model.inputs[0]
+        dtype = str(spec.dtype)
+        vectorizers = [e.layer for e in self.entries if type(e.layer).__name__ == "TextVectorization"]
+        if "string" in dtype:
+            if len(vectorizers) != 1:
+                raise ModelError(f"{self.path or self.model.name}: takes strings but has "
+                                 f"{len(vectorizers)} TextVectorization layers (expected one)")
+            self.vectorizer = vectorizers[0]
+            cfg = self.vectorizer.get_config()
+            if cfg.get("output_mode", "int") != "int":
+                raise ModelError(f"{self.path}: TextVectorization output_mode {cfg.get('output_mode')!r} has no "
+                                 "token axis; Grad-CAM needs output_mode='int'")
+            self.input_length = cfg.get("output_sequence_length")
+            self.input_dtype = "int64"
+        else:
+            shape = tuple(spec.shape)
+            if len(shape) != 2:
+                raise ModelError(f"{self.path or self.model.name}: input shape {shape}; reportgen explains "
+                                 "models whose input is one sequence of token ids per document")
+            self.input_length = shape[1]
+            self.input_dtype = "int32" if "int" in dtype or "float" in dtype else dtype
+
+    # ----- forward passes -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def capture(self, layers: list[Any], record: dict, ids=None, watch=None):
+        """Replace `call` of the given layers so their outputs land in `record[id(layer)]`.
+
+        `watch(tensor)` (a GradientTape.watch) is applied to each output; when the model takes strings,
+        the vectorizer's call returns `ids` instead, so the rest of the model runs on the ids we chose.
+        Originals are restored even if the forward pass fails.
+        """
+        patched = []
+        try:
+            for layer in layers:
+                original = layer.call
+
+                def recording(*args, __orig=original, __key=id(layer), **kwargs):
+                    out = __orig(*args, **kwargs)
+                    if watch is not None:
+                        watch(out)
+                    record[__key] = out
+                    return out
+
+                layer.call = recording
+                patched.append((layer, original))
+            if self.vectorizer is not None and ids is not None:
+                original = self.vectorizer.call
+                self.vectorizer.call = lambda *args, **kwargs: ids
+                patched.append((self.vectorizer, original))
+            if self.head is not None and self.head.kind == "dense":
+                original = self.head.layer.call
+
+                def head_input(inputs, *args, __orig=original, **kwargs):
+                    record["__head_input__"] = inputs
+                    return __orig(inputs, *args, **kwargs)
+
+                self.head.layer.call = head_input
+                patched.append((self.head.layer, original))
+            elif self.head is not None and self.head.kind == "activation":
+                original = self.head.layer.call
+
+                def act_input(inputs, *args, __orig=original, **kwargs):
+                    record["__head_input__"] = inputs
+                    return __orig(inputs, *args, **kwargs)
+
+                self.head.layer.call = act_input
+                patched.append((self.head.layer, original))
+            yield record
+        finally:
+            for layer, original in reversed(patched):
+                # the instance attribute shadows the class method; deleting restores it exactly
+                if layer.__dict__.get("call") is not None:
+                    del layer.__dict__["call"]
+                if layer.call != original:
+                    layer.call = original
+
+    def model_input(self, ids):
+        """What to feed the model for a batch of ids (strings models get placeholders, see capture)."""
+        import tensorflow as tf
+
+        if self.vectorizer is not None:
+            return tf.fill([tf.shape(ids)[0]], "")
+        return ids
+
+    def logits_from(self, record: dict, outputs):
+        """Pre-activation scores (batch, units) of the final layer."""
+        import tensorflow as tf
+
+        if self.head.kind == "dense":
+            h = record["__head_input__"]
+            kernel = self.head.layer.kernel
+            z = tf.matmul(tf.cast(h, kernel.dtype), kernel)
+            if self.head.layer.bias is not None:
+                z = z + self.head.layer.bias
+            return z
+        if self.head.kind == "activation":
+            return tf.cast(record["__head_input__"], tf.float32)
+        return tf.cast(outputs, tf.float32)
+
+    def class_scores(self, logits, score: str):
+        """Per-label scores (batch, n_labels) from logits: a single sigmoid unit gives [-z, z] / [1-p, p]."""
+        import tensorflow as tf
+
+        if self.task == "binary" and self.head.units == 1:
+            if score == "logit":
+                return tf.concat([-logits, logits], axis=1)
+            p = tf.sigmoid(logits)
+            return tf.concat([1.0 - p, p], axis=1)
+        if score == "logit":
+            return logits
+        if self.head.activation == "softmax" or (self.head.activation == "linear" and self.task == "multiclass"):
+            return tf.nn.softmax(logits, axis=-1)
+        return tf.sigmoid(logits)
+
+    def predict_ids(self, batch: list[list[int]], batch_size: int = 64) -> np.ndarray:
+        """Probabilities (n, n_labels) for documents given as unpadded id lists (padded as the model needs)."""
+        import tensorflow as tf
+
+        out = np.zeros((len(batch), len(self.labels)), dtype=np.float64)
+        order = sorted(range(len(batch)), key=lambda i: len(batch[i]))
+        fn = self._predict_fn()
+        for groups in self.batches(order, [len(batch[i]) for i in order], batch_size):
+            ids = self.pad_batch([batch[i] for i in groups])
+            probs = fn(tf.constant(ids, dtype=self.input_dtype)).numpy()
+            out[groups] = probs
+        return out
+
+    def _predict_fn(self):
+        if getattr(self, "_predict_compiled", None) is None:
+            import tensorflow as tf
+
+            @tf.function(reduce_retracing=True)
+            def predict(ids):
+                record: dict = {}
+                with self.capture([], record, ids=ids):
+                    outputs = self.model(self.model_input(ids), training=False)
+                    logits = self.logits_from(record, outputs)
+                return self.class_scores(logits, "probability")
+
+            self._predict_compiled = predict
+        return self._predict_compiled
+
+    def pad_batch(self, docs: list[list[int]], pad_id: int = 0) -> np.ndarray:
+        """Post-pad to the longest document (variable length) or to the fixed length; never truncates."""
+        length = self.input_length or max((len(d) for d in docs), default=1) or 1
+        arr = np.full((len(docs), length), pad_id, dtype=np.int64)
+        for i, d in enumerate(docs):
+            if len(d) > length:
+                raise ReportgenError(f"document of {len(d)} tokens is longer than the model's input ({length})")
+            arr[i, :len(d)] = d
+        return arr
+
+    def batches(self, order: list[int], lengths: list[int], batch_size: int, pad_id: int = 0):
+        """Groups of document positions that can share a forward pass without changing any prediction.
+
+        Fixed-length models: any grouping. Variable-length models: documents padded together only when
+        the model masks the pad id (checked once); otherwise only documents of equal length share a batch.
+        """
+        if self.input_length is not None or self.masks_padding(pad_id):
+            for start in range(0, len(order), batch_size):
+                yield order[start:start + batch_size]
+            return
+        group: list[int] = []
+        group_len = None
+        for pos, length in zip(order, lengths):
+            if group and (length != group_len or len(group) >= batch_size):
+                yield group
+                group = []
+            group.append(pos)
+            group_len = length
+        if group:
+            yield group
+
+    def masks_padding(self, pad_id: int = 0) -> bool:
+        """True when post-padding with pad_id leaves the prediction unchanged (the model masks it)."""
+        if self.input_length is not None:
+            return True
+        if pad_id not in self._masks_padding:
+            rng = np.random.default_rng(0)
+            vocab = self._id_range()
+            doc = [int(x) for x in rng.integers(vocab[0], vocab[1], size=9)]
+            doc = [x if x != pad_id else vocab[0] for x in doc]
+            fn = self._predict_fn()
+            import tensorflow as tf
+
+            alone = fn(tf.constant([doc], dtype=self.input_dtype)).numpy()
+            padded = fn(tf.constant([doc + [pad_id] * 7], dtype=self.input_dtype)).numpy()
+            self._masks_padding[pad_id] = bool(np.allclose(alone, padded, rtol=1e-5, atol=1e-6))
+        return self._masks_padding[pad_id]
+
+    def _id_range(self) -> tuple[int, int]:
+        for e in self.entries:
+            if type(e.layer).__name__ == "Embedding":
+                return (2, max(3, min(int(e.layer.input_dim), 1000)))
+        return (2, 50)
+
+    # ----- layer table --------------------------------------------------------------------------
+    def _probe_shapes(self) -> None:
+        """Run the model on dummy documents, recording every layer's output shape."""
+        import tensorflow as tf
+
+        lengths = (self.input_length,) if self.input_length else PROBE_LENGTHS
+        seen: dict[int, list[tuple]] = {}
+        layers = [e.layer for e in self.entries if type(e.layer).__name__ not in ("InputLayer",)]
+        low, high = self._id_range()
+        for length in lengths:
+            record: dict = {}
+            ids = tf.constant(np.full((1, length), low, dtype=np.int64), dtype=self.input_dtype)
+            try:
+                with self.capture(layers, record, ids=ids):
+                    self.model(self.model_input(ids), training=False)
+            except Exception as exc:
+                raise ModelError(f"{self.path or self.model.name}: a forward pass on a {length}-token dummy "
+                                 f"document failed: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
+            for layer in layers:
+                out = record.get(id(layer))
+                shape = tuple(out.shape[1:]) if hasattr(out, "shape") else None
+                seen.setdefault(id(layer), []).append(shape)
+        for e in self.entries:
+            shapes = seen.get(id(e.layer))
+            if not shapes or shapes[0] is None:
+                self.shapes[e.path] = LayerShape((), False, False)
+                continue
+            first = shapes[0]
+            time_axis = len(first) == 2
+            follows = time_axis and all(s is not None and s[0] == n for s, n in zip(shapes, lengths))
+            if len(lengths) > 1 and time_axis and len({s[0] for s in shapes}) > 1:
+                first = (None,) + tuple(first[1:])
+            self.shapes[e.path] = LayerShape(first, time_axis, follows)
+
+    def time_axis(self) -> dict[str, bool]:
+        return {path: s.time_axis for path, s in self.shapes.items()}
+
+    def auto_layer(self) -> LayerEntry:
+        chosen = auto_layer(self.entries, self.time_axis())
+        if chosen is None:
+            raise ReportgenError(f"{self.path or self.model.name}: no layer has a time axis, so `auto` has "
+                                 "nothing to choose; name a layer explicitly")
+        return chosen
+
+    def resolve_layers(self, layers) -> list[LayerEntry]:
+        """`auto`, `all`, one reference or a list of them -> entries (deduplicated, in the given order)."""
+        if layers is None or layers == "auto":
+            return [self.auto_layer()]
+        if layers == "all":
+            chosen = [e for e in self.entries if self.shapes[e.path].time_axis
+                      and type(e.layer).__name__ not in ("InputLayer",)]
+            if not chosen:
+                raise ReportgenError(f"{self.path or self.model.name}: no layer has a time axis")
+            return chosen
+        refs = layers if isinstance(layers, (list, tuple)) else [layers]
+        out: list[LayerEntry] = []
+        for ref in refs:
+            entry = self.auto_layer() if ref == "auto" else resolve_layer(self.entries, ref, self.model.name)
+            if type(entry.layer).__name__ == "InputLayer":
+                raise ReportgenError(f"layer {entry.path!r} is the input; it has no activations to explain")
+            if self.vectorizer is not None and entry.layer is self.vectorizer:
+                raise ReportgenError(f"layer {entry.path!r} turns strings into ids; it has no gradient. "
+                                     "Explain the embedding or a later layer")
+            if entry not in out:
+                out.append(entry)
+        return out
+
+    def layer_infos(self, explained: list[str] = ()) -> list[LayerInfo]:
+        try:
+            auto_path = self.auto_layer().path
+        except ReportgenError:
+            auto_path = None
+        infos = []
+        for e in self.entries:
+            s = self.shapes[e.path]
+            infos.append(LayerInfo(
+                path=e.path, index=e.index, class_name=e.class_name,
+                output_shape=[None] + [int(d) if d is not None else None for d in s.shape],
+                time_axis=s.time_axis, time_steps=(int(s.shape[0]) if s.time_axis and s.shape[0] is not None
+                                                   else None),
+                params=int(e.layer.count_params()) if e.layer.built else 0,
+                explained=e.path in explained, auto=e.path == auto_path))
+        return infos
+
+    def info(self, explained: list[str] = ()) -> ModelInfo:
+        return ModelInfo(name=self.model.name, path=self.path, task=self.task, labels=list(self.labels),
+                         input_kind="strings" if self.vectorizer is not None else "ids",
+                         input_length=self.input_length, layers=self.layer_infos(explained),
+                         output_activation=self.head.activation, format=self.format, notes=list(self.notes))
+
+
+def _find_head(model, entries: list[LayerEntry]) -> OutputHead:
+    """The final layer and how to get logits from it without changing the saved model."""
+    last = entries[-1].layer
+    while hasattr(last, "layers") and last.layers:  # a nested model as the last layer
+        last = last.layers[-1]
+    cls = type(last).__name__
+    units = int(model.outputs[0].shape[-1])
+    act = getattr(last, "activation", None)
+    act_name = getattr(act, "__name__", str(act)) if act is not None else "linear"
+    if cls == "Dense":
+        if act_name in ("sigmoid", "softmax"):
+            return OutputHead(act_name, units, last, "dense")
+        if act_name == "linear":
+            return OutputHead("linear", units, last, "identity")
+    if cls == "Activation" and act_name in ("sigmoid", "softmax"):
+        return OutputHead(act_name, units, last, "activation")
+    if cls == "Softmax":
+        return OutputHead("softmax", units, last, "activation")
+    raise ModelError(f"{model.name}: the last layer {last.name!r} ({cls}, activation {act_name!r}) is not a "
+                     "Dense/Activation with sigmoid, softmax or linear output; reportgen cannot find its logits")
+
+
+def _resolve_task(head: OutputHead, labels, task: str, where: str) -> tuple[str, list[str]]:
+    if task == "auto":
+        if head.units == 1:
+            task = "binary"
+        elif head.activation == "sigmoid":
+            task = "multilabel"
+        else:
+            task = "multiclass"
+    if task == "binary" and head.units != 1 and head.units != 2:
+        raise ReportgenError(f"{where}: task binary but the model has {head.units} outputs")
+    if task == "multilabel" and head.activation == "softmax":
+        raise ReportgenError(f"{where}: task multilabel needs independent sigmoid outputs, the model ends in softmax")
+    n = 2 if (task == "binary" and head.units == 1) else head.units
+    if labels is None:
+        labels = ["negative", "positive"] if (task == "binary" and n == 2) else [str(i) for i in range(n)]
+    labels = [str(x) for x in labels]
+    if len(labels) != n:
+        raise ReportgenError(f"{where}: {len(labels)} labels given but the model has {n} classes"
+                             + (" (a single sigmoid unit: give [negative-label, positive-label])"
+                                if head.units == 1 else ""))
+    if len(set(labels)) != len(labels):
+        raise ReportgenError(f"{where}: labels repeat: {labels}")
+    return task, labels

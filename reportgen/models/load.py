@@ -1,0 +1,75 @@
+"""Loading a Keras model from a file, whatever Keras wrote it.
+
+Keras 3 `.keras` and Keras 3 `.h5` load through Keras itself; a Keras 2 HDF5 file is converted by
+`reportgen.models.legacy`. A TF SavedModel cannot expose its layers to Grad-CAM, so it is refused with
+a message saying how to re-save the model.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from reportgen.errors import ModelError
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def model_format(path: Path) -> str:
+    """"keras" (Keras 3), "legacy-h5" (Keras 2 HDF5) or "savedmodel"; raises ModelError if unknown."""
+    if path.is_dir():
+        if (path / "saved_model.pb").exists():
+            return "savedmodel"
+        raise ModelError(f"{path}: a folder, not a model file (expected .keras or .h5)")
+    if not path.exists():
+        raise ModelError(f"{path}: no such model file")
+    suffix = path.suffix.lower()
+    if suffix == ".keras":
+        return "keras"
+    if suffix in (".h5", ".hdf5"):
+        from reportgen.models.legacy import is_legacy_h5
+
+        return "legacy-h5" if is_legacy_h5(path) else "keras"
+    if suffix == ".pb":
+        return "savedmodel"
+    raise ModelError(f"{path}: unknown model format {suffix!r} (expected .keras, or a Keras 2/3 .h5)")
+
+
+def load_keras_model(path: str | os.PathLike):
+    """Load a model file into a Keras 3 model (inference only, no compile)."""
+    path = Path(path)
+    fmt = model_format(path)
+    if fmt == "savedmodel":
+        raise ModelError(
+            f"{path}: a TensorFlow SavedModel hides its layers (TFSMLayer), so Grad-CAM cannot reach them; "
+            "load it in the code that made it and save it with model.save('model.keras')")
+    if fmt == "legacy-h5":
+        from reportgen.models.legacy import load_legacy_h5
+
+        model = load_legacy_h5(path)
+    else:
+        import keras
+
+        try:
+            model = keras.models.load_model(path, compile=False)
+        except Exception as exc:  # Keras raises many types; the user needs the file and the reason
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"{path}: cannot load the model: {reason}") from exc
+    _refuse_opaque_layers(model, path)
+    model._reportgen_format = fmt  # recorded in the report (ModelInfo.format)
+    return model
+
+
+def _refuse_opaque_layers(model, path: Path) -> None:
+    for layer in _walk(model):
+        if type(layer).__name__ == "TFSMLayer":
+            raise ModelError(
+                f"{path}: layer {layer.name!r} is a TFSMLayer wrapping a SavedModel; its inner layers cannot be "
+                "explained. Re-save the original model as .keras")
+
+
+def _walk(model):
+    for layer in getattr(model, "layers", []):
+        yield layer
+        if hasattr(layer, "layers") and layer is not model:
+            yield from _walk(layer)
