@@ -44,6 +44,7 @@ class AtomicOutput:
         target.parent.mkdir(parents=True, exist_ok=True)
         # Same parent folder as the target, so the final rename stays on one file system (atomic).
         self.temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+        self.temp.chmod(0o755)  # mkdtemp makes it private; a report folder is meant to be served and shared
         return self.temp
 
     def __exit__(self, exc_type, exc, tb) -> bool:

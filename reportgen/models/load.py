@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reportgen.errors import ModelError
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF C++ chatter (CUDA probing) is not for report users
 
 
 def model_format(path: Path) -> str:

@@ -66,6 +66,9 @@ def _environment(folder: str) -> jinja2.Environment:
     env.globals.update(format_number=format_number, format_weight=colors.format_weight,
                        level_class=colors.level_class)
     env.filters["segments_html"] = segments_html
+    from reportgen.report.curves import TEMPLATE_GLOBALS
+
+    env.globals.update(TEMPLATE_GLOBALS)
     return env
 
 

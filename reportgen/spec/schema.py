@@ -633,7 +633,7 @@ class MetricsSpec(_Section):
     max_samples: Annotated[StrictInt, Field(ge=1)] = 40
     steps: Annotated[StrictInt, Field(ge=1)] = 10
     max_fraction: float = Field(0.5, description="Largest fraction of tokens removed, in (0, 1].")
-    random_seeds: Annotated[StrictInt, Field(ge=0)] = 3
+    random_seeds: Annotated[StrictInt, Field(ge=1)] = 3
     removal: Literal["pad", "oov", "delete"] = "pad"
     sanity: StrictBool = True
 

@@ -1,0 +1,351 @@
+"""`reportgen build`: spec -> model and text pipeline -> engine -> metrics -> results -> site, PDF, JSON.
+
+Everything is computed before anything is written; the output folder is replaced atomically at the end,
+so a failed build leaves the previous report as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from reportgen.errors import InputError, ReportgenError, SpecError
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class BuildSummary:
+    out_dir: Path
+    documents: int
+    files: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    pdf_pages: int | None = None
+
+
+def read_labels(path: Path) -> list[str]:
+    """Labels file: one label per line (index = line), or csv `label,index` (the seed's labels_index.csv)."""
+    from reportgen.text.vocab import load_vocabulary
+
+    if path.suffix.lower() in (".csv", ".json"):
+        vocab = load_vocabulary(path)
+        by_id = sorted((i, t) for t, i in vocab.token_to_id.items())
+        if [i for i, _ in by_id] != list(range(len(by_id))):
+            raise InputError(f"{path}: label indices must be 0..{len(by_id) - 1} without gaps")
+        return [t for _, t in by_id]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    labels = [line.strip() for line in lines if line.strip()]
+    if not labels:
+        raise InputError(f"{path}: no labels in the file")
+    return labels
+
+
+def label_indices(sample, labels: list[str]) -> list[int] | None:
+    """A sample's labels (names or indices, as the source gave them) -> label indices."""
+    if sample.label is None:
+        return None
+    out = []
+    for value in sample.label:
+        text = str(value).strip()
+        if text in labels:
+            out.append(labels.index(text))
+        elif text.lstrip("-").isdigit() and 0 <= int(text) < len(labels):
+            out.append(int(text))
+        else:
+            where = f" ({sample.origin})" if getattr(sample, "origin", None) else ""
+            raise InputError(f"sample {sample.id!r}{where}: label {text!r} is not one of the model's labels "
+                             f"({', '.join(labels)})")
+    return sorted(set(out))
+
+
+def report_date(spec) -> str:
+    if spec.date is not None:
+        return spec.date.isoformat()
+    from reportgen.output import source_date
+
+    return source_date() or ""
+
+
+def versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    import reportgen
+
+    out = {"reportgen": reportgen.__version__, "python": platform.python_version()}
+    for dist in ("tensorflow", "keras", "numpy", "scipy", "weasyprint"):
+        try:
+            out[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pdf: bool | None = None,
+          progress: Progress | None = None) -> BuildSummary:
+    from reportgen.spec import load_spec
+
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = timings.get(stage, 0.0) + now - clock
+        clock = now
+
+    spec = load_spec(spec_path)
+    paths = spec.paths
+    out_dir = Path(out) if out is not None else paths.output_dir
+
+    from reportgen.samples import load_samples
+
+    samples = load_samples(spec, paths.base_dir)
+    lap("spec and samples")
+
+    from reportgen.api import adapter_for
+    from reportgen.models.load import load_keras_model
+
+    labels = spec.model.labels
+    if labels is None and paths.labels_file is not None:
+        labels = read_labels(paths.labels_file)
+    try:
+        model = load_keras_model(paths.model)
+        adapter = adapter_for(model, labels, spec.model.task, spec.model.threshold, path=spec.model.path)
+    except ReportgenError as exc:
+        raise type(exc)(f"model.path: {exc}") from exc
+    if spec.input.length is not None and adapter.input_length is None:
+        adapter.input_length = spec.input.length
+        adapter.notes.append(f"inputs padded/truncated to input.length = {spec.input.length} as the spec asks")
+    lap("model loading")
+
+    docs, pipeline = _prepare(spec, paths, adapter, samples)
+    lap("vectorising")
+
+    from reportgen.engine.runner import ExplainSettings, explain_documents
+
+    explain_spec = spec.explain
+    layer_request = "all" if explain_spec.layers == "best" else explain_spec.layers
+    try:
+        layers = adapter.resolve_layers(layer_request)
+    except ReportgenError as exc:
+        raise SpecError(f"explain.layers: {exc}") from exc
+    settings = ExplainSettings(targets=explain_spec.targets, relu=tuple(explain_spec.relu),
+                               counterfactual=tuple(explain_spec.counterfactual),
+                               interpolation=tuple(explain_spec.interpolation), score=explain_spec.score,
+                               normalize_gradients=explain_spec.normalize_gradients,
+                               batch_size=explain_spec.batch_size)
+    done = 0
+
+    def engine_progress(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("explaining", done, len(docs))
+
+    try:
+        explanations = explain_documents(adapter, docs, layers, settings, engine_progress,
+                                         pad_id=spec.input.pad_value)
+    except ReportgenError as exc:
+        if "target" in str(exc) and "sample" not in str(exc):
+            raise SpecError(f"explain.targets: {exc}") from exc
+        raise
+    lap("engine")
+
+    layer_paths = [e.path for e in layers]
+    metrics_report = None
+    if spec.metrics.enabled:
+        metrics_report = _metrics(spec, adapter, pipeline, explanations, layers, settings, progress)
+        if explain_spec.layers == "best" and metrics_report.get("recommended_layer"):
+            best = metrics_report["recommended_layer"]
+            layer_paths = [best] + [p for p in layer_paths if p != best]
+    elif explain_spec.layers == "best":
+        raise SpecError("explain.layers: 'best' needs the faithfulness metrics (metrics.enabled: true)")
+    lap("metrics")
+
+    from reportgen.results import ReportResults
+
+    results = ReportResults(
+        title=spec.title, description=spec.description or "", dataset=spec.dataset or "", date=report_date(spec),
+        model=adapter.info(explained=layer_paths), documents=explanations,
+        settings=_settings_record(spec, layer_paths, adapter), versions=versions(), metrics=metrics_report)
+    if spec.author:
+        results.settings["author"] = spec.author
+    summary = write_report(results, spec, out_dir, pdf, progress, spec_text=Path(paths.spec_file).read_text(
+        encoding="utf-8") if paths.spec_file else None)
+    lap("rendering")
+    summary.timings = timings
+    return summary
+
+
+def _prepare(spec, paths, adapter, samples):
+    from reportgen.engine.inputs import from_encoded, from_padded
+    from reportgen.text.factory import pipeline_from_spec
+
+    try:
+        pipeline = pipeline_from_spec(spec.input, paths.vocabulary, adapter.vectorizer, paths.base_dir)
+    except ReportgenError as exc:
+        raise type(exc)(f"input: {exc}") if not str(exc).startswith("input") else exc
+    docs = []
+    pad = spec.input.pad_value
+    for sample in samples:
+        truth = label_indices(sample, adapter.labels)
+        if sample.ids is not None:
+            token_text = getattr(pipeline, "token_text", None)
+            doc = from_padded(sample.id, sample.ids, sample.tokens, pad, spec.input.padding,
+                              true_labels=truth, token_text=_safe(token_text))
+            if adapter.input_length is not None and len(doc.ids) != adapter.input_length:
+                from reportgen.text.base import Encoded
+
+                body = doc.tokens[doc.input.padded:] if doc.input.padding_side == "pre" else \
+                    doc.tokens[:len(doc.tokens) - doc.input.padded]
+                doc = from_encoded(adapter, sample.id, Encoded(doc.text, [t.id for t in body], body),
+                                   spec.input.padding, spec.input.truncating, pad, truth)
+        else:
+            try:
+                encoded = pipeline.encode(sample.text or "")
+            except ReportgenError as exc:
+                raise InputError(f"sample {sample.id!r}: {exc}") from exc
+            doc = from_encoded(adapter, sample.id, encoded, spec.input.padding, spec.input.truncating, pad, truth)
+        if not doc.ids:
+            raise InputError(f"sample {sample.id!r}: the text gives no tokens (empty, or only unknown words "
+                             "without an OOV token); remove it or give the pipeline an oov_token")
+        docs.append(doc)
+    return docs, pipeline
+
+
+def _safe(token_text):
+    if token_text is None:
+        return None
+
+    def lookup(i):
+        try:
+            return token_text(i)
+        except Exception:  # an id outside the vocabulary is shown as its number
+            return f"<{i}>"
+
+    return lookup
+
+
+def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
+    from reportgen.engine.runner import explain_documents
+    from reportgen.metrics import compute_metrics
+
+    m = spec.metrics
+    vocab = getattr(pipeline, "vocab", None)
+    oov_id = None
+    if spec.input.oov_token and vocab is not None:
+        oov_id = vocab.get(spec.input.oov_token)
+    elif adapter.vectorizer is not None:
+        oov_id = 1  # TextVectorization reserves 1 for [UNK]
+    start = spec.input.start_token
+
+    def removable(doc):
+        return [not (t.span is None or (start is not None and t.text == start)) for t in doc.tokens]
+
+    chosen = explanations[: m.max_samples]
+    by_id = {d.id: d for d in chosen}
+    original_inputs = None
+
+    def compute_maps(model):
+        """Grad-CAM maps of the same documents and settings with another (randomised) model."""
+        from reportgen.api import adapter_for
+        from reportgen.engine.inputs import from_encoded
+        from reportgen.text.base import Encoded
+
+        other = adapter_for(model, adapter.labels, adapter.task, adapter.threshold)
+        other.input_length = adapter.input_length
+        docs = []
+        for d in chosen:
+            docs.append(from_encoded(other, d.id, Encoded(d.text, [t.id for t in d.tokens], list(d.tokens)),
+                                     spec.input.padding, spec.input.truncating, spec.input.pad_value))
+        same = type(settings)(targets=sorted({h.target for d in chosen for h in d.heatmaps[:1]}) or "predicted",
+                              relu=(False,), counterfactual=(False,), interpolation=("linear",),
+                              score=settings.score, normalize_gradients=settings.normalize_gradients,
+                              batch_size=settings.batch_size)
+        out = explain_documents(other, docs, other.resolve_layers([layers[0].path]), same,
+                                pad_id=spec.input.pad_value)
+        return [__import__("numpy").asarray(o.heatmaps[0].weights) for o in out]
+
+    def predict_fn(batch):
+        return adapter.predict_ids(batch, batch_size=settings.batch_size)
+
+    def metrics_progress(done, total):
+        if progress:
+            progress("metrics", done, total)
+
+    per_doc, report = compute_metrics(
+        explanations, predict_fn, layers=[e.path for e in layers],
+        settings={"max_samples": m.max_samples, "steps": m.steps, "max_fraction": m.max_fraction,
+                  "random_seeds": m.random_seeds, "removal": m.removal, "sanity": m.sanity,
+                  "batch_size": settings.batch_size},
+        pad_id=spec.input.pad_value, oov_id=oov_id, removable=removable, progress=metrics_progress,
+        auto_layer=_auto_path(adapter), model=adapter.model, compute_maps=compute_maps if m.sanity else None)
+    for d in explanations:
+        d.metrics = per_doc.get(d.id)
+    del by_id, original_inputs
+    return report
+
+
+def _auto_path(adapter) -> str | None:
+    try:
+        return adapter.auto_layer().path
+    except ReportgenError:
+        return None
+
+
+def _settings_record(spec, layer_paths, adapter) -> dict[str, Any]:
+    e = spec.explain
+    return {
+        "layers": list(layer_paths), "layers_requested": e.layers if isinstance(e.layers, str) else list(e.layers),
+        "targets": e.targets if isinstance(e.targets, str) else list(e.targets), "relu": list(e.relu),
+        "counterfactual": list(e.counterfactual), "score": e.score, "normalize_gradients": e.normalize_gradients,
+        "interpolation": list(e.interpolation), "scale": e.scale, "aggregate": e.aggregate,
+        "batch_size": e.batch_size, "padding": spec.input.padding, "truncating": spec.input.truncating,
+        "pad_value": spec.input.pad_value, "level": spec.input.level or (
+            "word" if adapter.vectorizer is not None else None),
+        "samples_source": _source_text(spec),
+    }
+
+
+def _source_text(spec) -> str:
+    from reportgen.samples import source_name
+
+    try:
+        return source_name(spec.samples)
+    except Exception:  # display only
+        return ""
+
+
+def write_report(results, spec, out_dir: Path, pdf: bool | None, progress: Progress | None,
+                 spec_text: str | None = None) -> BuildSummary:
+    """Render every requested output into a temporary folder, then swap it in."""
+    from reportgen.output import AtomicOutput, dump_json
+
+    files: list[Path] = []
+    pdf_pages = None
+    want_pdf = spec.output.pdf.enabled if pdf is None else (pdf and spec.output.pdf.enabled)
+    with AtomicOutput(out_dir) as tmp:
+        tmp = Path(tmp)
+        json_path = tmp / "explanations.json"
+        if spec.output.json:
+            dump_json(results.to_dict(), json_path)
+            files.append(json_path)
+        if spec.output.html:
+            from reportgen.render.html import render_site
+
+            files.extend(render_site(results, tmp, progress=(lambda d, t: progress("html", d, t))
+                                     if progress else None))
+        if want_pdf:
+            from reportgen.render.pdf import render_pdf
+
+            summary = render_pdf(results, tmp / "report.pdf", spec.output.pdf.model_dump(), spec_text=spec_text,
+                                 json_path=json_path if json_path.exists() else None,
+                                 progress=(lambda d, t: progress("pdf", d, t)) if progress else None)
+            pdf_pages = summary.pages
+            files.append(tmp / "report.pdf")
+    return BuildSummary(out_dir=out_dir, documents=len(results.documents),
+                        files=[out_dir / f.relative_to(tmp) for f in files], pdf_pages=pdf_pages)
