@@ -15,6 +15,29 @@ from reportgen.errors import ModelError
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF C++ chatter (CUDA probing) is not for report users
 
 
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow and Keras with the C++ start-up chatter (CUDA probing on CPU machines) hidden.
+
+    That chatter is written by absl straight to file descriptor 2 before TF_CPP_MIN_LOG_LEVEL is read, so
+    the descriptor itself is pointed at /dev/null for the import. Python-level errors still surface: they
+    are raised after the descriptor is restored.
+    """
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import keras  # noqa: F401
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def model_format(path: Path) -> str:
     """"keras" (Keras 3), "legacy-h5" (Keras 2 HDF5) or "savedmodel"; raises ModelError if unknown."""
     if path.is_dir():
@@ -38,6 +61,7 @@ def model_format(path: Path) -> str:
 def load_keras_model(path: str | os.PathLike):
     """Load a model file into a Keras 3 model (inference only, no compile)."""
     path = Path(path)
+    import_tensorflow_quietly()
     fmt = model_format(path)
     if fmt == "savedmodel":
         raise ModelError(
