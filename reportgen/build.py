@@ -87,6 +87,7 @@ def versions() -> dict[str, str]:
 def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pdf: bool | None = None,
           progress: Progress | None = None) -> BuildSummary:
     from reportgen.spec import load_spec
+    from reportgen.spec.load import spec_problem
 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -116,7 +117,7 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
         model = load_keras_model(paths.model)
         adapter = adapter_for(model, labels, spec.model.task, spec.model.threshold, path=spec.model.path)
     except ReportgenError as exc:
-        raise type(exc)(f"model.path: {exc}") from exc
+        raise spec_problem(spec, "model.path" if "label" not in str(exc) else "model.labels", str(exc)) from exc
     if spec.input.length is not None and adapter.input_length is None:
         adapter.input_length = spec.input.length
         adapter.notes.append(f"inputs padded/truncated to input.length = {spec.input.length} as the spec asks")
@@ -132,7 +133,7 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
     try:
         layers = adapter.resolve_layers(layer_request)
     except ReportgenError as exc:
-        raise SpecError(f"explain.layers: {exc}") from exc
+        raise spec_problem(spec, "explain.layers", str(exc)) from exc
     settings = ExplainSettings(targets=explain_spec.targets, relu=tuple(explain_spec.relu),
                                counterfactual=tuple(explain_spec.counterfactual),
                                interpolation=tuple(explain_spec.interpolation), score=explain_spec.score,
@@ -150,8 +151,8 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
         explanations = explain_documents(adapter, docs, layers, settings, engine_progress,
                                          pad_id=spec.input.pad_value)
     except ReportgenError as exc:
-        if "target" in str(exc) and "sample" not in str(exc):
-            raise SpecError(f"explain.targets: {exc}") from exc
+        if str(exc).startswith("target"):
+            raise spec_problem(spec, "explain.targets", str(exc)) from exc
         raise
     lap("engine")
 
@@ -163,7 +164,7 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
             best = metrics_report["recommended_layer"]
             layer_paths = [best] + [p for p in layer_paths if p != best]
     elif explain_spec.layers == "best":
-        raise SpecError("explain.layers: 'best' needs the faithfulness metrics (metrics.enabled: true)")
+        raise spec_problem(spec, "explain.layers", "'best' needs the faithfulness metrics (metrics.enabled: true)")
     lap("metrics")
 
     from reportgen.results import ReportResults
@@ -182,13 +183,17 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
 
 
 def _prepare(spec, paths, adapter, samples):
+    from reportgen.spec.load import spec_problem
+
     from reportgen.engine.inputs import from_encoded, from_padded
     from reportgen.text.factory import pipeline_from_spec
 
     try:
         pipeline = pipeline_from_spec(spec.input, paths.vocabulary, adapter.vectorizer, paths.base_dir)
+    except SpecError:
+        raise
     except ReportgenError as exc:
-        raise type(exc)(f"input: {exc}") if not str(exc).startswith("input") else exc
+        raise spec_problem(spec, "input", str(exc)) from exc
     docs = []
     pad = spec.input.pad_value
     for sample in samples:

@@ -53,15 +53,19 @@ def _build(args: argparse.Namespace) -> int | None:
 
 
 def _inspect(args: argparse.Namespace) -> int | None:
-    return _command("inspect").run(args.model)
+    return _command("inspect").run(args.model, as_json=args.json)
 
 
 def _init(args: argparse.Namespace) -> int | None:
-    return _command("init").run(args.model)
+    return _command("init").run(args.model, out=args.out, samples=args.samples, labels=args.labels,
+                                force=args.force)
 
 
 def _explain(args: argparse.Namespace) -> int | None:
-    return _command("explain").run(args.model, args.text, html=args.html)
+    return _command("explain").run(args.model, args.text, html=args.html, vocabulary=args.vocabulary,
+                                   level=args.level, layers=args.layer, targets=args.target, labels=args.labels,
+                                   relu=not args.no_relu, oov_token=args.oov_token, start_token=args.start_token,
+                                   color=args.color)
 
 
 def _serve(args: argparse.Namespace) -> int | None:
@@ -98,18 +102,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = add("inspect", _inspect, "list a model's layers, inputs and outputs")
     sub.add_argument("model", metavar="MODEL", help="model file (.keras or .h5)")
+    sub.add_argument("--json", action="store_true", help="print the facts as JSON (sorted keys)")
 
     sub = add("init", _init, "write a starter spec for a model")
     sub.add_argument("model", metavar="MODEL", help="model file (.keras or .h5)")
+    sub.add_argument("--out", metavar="FILE", default="spec.yaml", help="the spec to write (default: spec.yaml)")
+    sub.add_argument("--samples", metavar="FILE", help="samples: a .csv, .jsonl or .txt file, or a folder of .txt")
+    sub.add_argument("--labels", metavar="A,B,...", help="label names in output order, separated by commas")
+    sub.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
     sub = add("explain", _explain, "explain one text with a model")
     sub.add_argument("model", metavar="MODEL", help="model file (.keras or .h5)")
     sub.add_argument("text", metavar="TEXT", help="the text to explain")
-    sub.add_argument("--html", metavar="FILE", help="also write the explanation as an HTML file")
+    sub.add_argument("--html", metavar="FILE", help="also write the explanation as an HTML page")
+    sub.add_argument("--vocabulary", metavar="FILE",
+                     help="token ids of an ids model: txt (one token per line), json or csv token,id")
+    sub.add_argument("--level", choices=("word", "char"), help="tokenise by word or character "
+                     "(default: char if every vocabulary token is one character)")
+    sub.add_argument("--oov-token", metavar="TOKEN", help="the vocabulary token for unknown words")
+    sub.add_argument("--start-token", metavar="TOKEN", help="a vocabulary token the model expects first")
+    sub.add_argument("--layer", action="append", metavar="L",
+                     help="layer name, outer/inner path, index, auto or all (repeat for several; default auto)")
+    sub.add_argument("--target", action="append", metavar="T",
+                     help="label name or index, predicted, all or top-K (repeat for several; default predicted)")
+    sub.add_argument("--labels", metavar="A,B,...", help="label names in output order, separated by commas")
+    sub.add_argument("--no-relu", action="store_true", help="keep negative weights (evidence against the target)")
+    sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                     help="colour the text (default auto: on a terminal unless NO_COLOR is set)")
 
-    sub = add("serve", _serve, "serve a built report folder over HTTP on localhost")
+    sub = add("serve", _serve, "serve a built report folder over HTTP on 127.0.0.1")
     sub.add_argument("directory", metavar="DIR", help="the report folder")
-    sub.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    sub.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     return parser
 
 

@@ -6,8 +6,13 @@ import sys
 
 
 def run(spec, *, out=None, pdf=True, quiet=False) -> int:
+    import warnings
+
     from reportgen.build import build
 
+    # Keras warns about the user's model while tracing (e.g. a pooling layer dropping a mask), once per
+    # trace; the build checks what matters (does padding change the prediction?) and says so in the report
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"keras(\.|$)")
     bars: dict = {}
     show = not quiet and sys.stderr.isatty()
 

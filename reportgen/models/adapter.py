@@ -269,6 +269,9 @@ class ModelAdapter:
             alone = fn(tf.constant([doc], dtype=self.input_dtype)).numpy()
             padded = fn(tf.constant([doc + [pad_id] * 7], dtype=self.input_dtype)).numpy()
             self._masks_padding[pad_id] = bool(np.allclose(alone, padded, rtol=1e-5, atol=1e-6))
+            if not self._masks_padding[pad_id]:
+                self.notes.append(f"padding with id {pad_id} changes this model's predictions (it is not masked), "
+                                  "so documents were batched only with others of the same length, unpadded")
         return self._masks_padding[pad_id]
 
     def _id_range(self) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import hashlib
 import json
@@ -32,13 +33,15 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import jinja2
 import weasyprint
+from markupsafe import Markup, escape
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 import reportgen
 from reportgen.report import colors
 from reportgen.report.colors import LEVELS, LegendStep, Scale, format_number
-from reportgen.report.spans import aggregate_words, align_weights, highlight, is_char_level
+from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, is_char_level
 from reportgen.report.structure import Orders
 from reportgen.report.summary import label_summary
 from reportgen.render.html import (Panel, Views, heatmap_caption, heatmap_notes, input_notes, label_names,
@@ -52,12 +55,12 @@ if TYPE_CHECKING:
     from reportgen.results import DocumentExplanation, Heatmap, ReportResults
 
 PRINT_LEVELS = 4  # levels per sign on paper: half the site's 8 halves the spans of a smooth map
-SINGLE_RENDER_PAGES = 16  # estimated sample pages up to which one in-process document is cheapest
-CHUNK_PAGES = 24  # estimated sample pages per chunk: bounds a worker's memory, balances the workers
+SINGLE_RENDER_PAGES = 20  # estimated sample pages up to which one in-process document is cheapest
+CHUNK_PAGES = 24  # at most this many estimated sample pages per chunk: bounds a worker's memory
+MIN_CHUNK_PAGES = 8  # each chunk costs a little (its own fonts, a document start); no smaller ones
 ANCHOR_PREFIX = "s-"
 # Sample bodies rendered in chunks carry no header or footer: the frame draws them.
-CHUNK_CSS = ("@page { @top-left { content: none } @top-right { content: none } "
-             "@bottom-left { content: none } @bottom-right { content: none } }\n")
+CHUNK_CSS = "@page { @top-left { content: none } @top-right { content: none } @bottom-right { content: none } }\n"
 # Keep this JSON text byte-identical to what reportgen.output.dump_json writes.
 _JSON_ARGS = dict(sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
 
@@ -333,6 +336,23 @@ def _id_list(ids: Sequence[str], limit: int = 20) -> str:
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
+# ---- templates ---------------------------------------------------------------------------------------
+
+def print_segments_html(hl: Highlight) -> Markup:
+    """Highlighted runs as the site writes them, without the hover titles: paper never shows them, and they
+    are a third of the HTML WeasyPrint would have to parse. Text is escaped exactly as on the site."""
+    return Markup("".join(f'<span class="{s.css_class}">{escape(s.text)}</span>' if s.css_class
+                          else str(escape(s.text)) for s in hl.segments))
+
+
+@functools.lru_cache(maxsize=None)
+def print_environment() -> jinja2.Environment:
+    """The site's Jinja environment (autoescape, strict undefined, its macros) with print's segments filter."""
+    env = make_environment().overlay(cache_size=50)
+    env.filters = {**env.filters, "segments_html": print_segments_html}
+    return env
+
+
 # ---- metadata ----------------------------------------------------------------------------------------
 
 def report_datetime(results: "ReportResults") -> datetime:
@@ -438,7 +458,7 @@ class _Renderer:
                  json_path: Path | None, levels: int):
         self.results = results
         self.options = options
-        self.env = make_environment()
+        self.env = print_environment()
         self.templates = str(template_dir().resolve())
         self.views = PrintViews(results, levels)
         self.levels = levels
@@ -506,7 +526,7 @@ def _render_single(r: _Renderer, plan: PdfPlan, progress: ProgressFn | None) -> 
 
 
 def _chunks(plan: PdfPlan, chunk_pages: int) -> list[list[int]]:
-    """Consecutive positions in plan.samples, about chunk_pages estimated pages each."""
+    """Consecutive positions in plan.samples, at most about chunk_pages estimated pages each."""
     chunks: list[list[int]] = []
     current: list[int] = []
     pages = 0
@@ -521,28 +541,42 @@ def _chunks(plan: PdfPlan, chunk_pages: int) -> list[list[int]]:
     return chunks
 
 
+def chunk_size(estimated_pages: int, workers: int) -> int:
+    """Pages per chunk: about two chunks per worker (so the last ones finish together), within bounds."""
+    return max(MIN_CHUNK_PAGES, min(CHUNK_PAGES, math.ceil(estimated_pages / (2 * workers))))
+
+
 def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
                     progress: ProgressFn | None) -> tuple[bytes, PdfPlan, int, int]:
-    samples = r.sample_views(plan)
     chunks = _chunks(plan, chunk_pages)
-    jobs = [(r.html("chunk", plan, [samples[k] for k in chunk]), r.templates, [samples[k].anchor for k in chunk])
-            for chunk in chunks]
+    samples: list[SampleView] = []
     results: list[tuple[bytes, list[int]]] = []
     done = 0
-    if workers > 1 and len(jobs) > 1:
+
+    def jobs() -> Iterator[tuple[str, str, list[str]]]:
+        for chunk in chunks:
+            views = [r.views.sample(plan.samples[k], first=(k == 0)) for k in chunk]
+            samples.extend(views)
+            yield r.html("chunk", plan, views), r.templates, [v.anchor for v in views]
+
+    def finished(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, len(plan.samples) + 1)
+
+    if workers > 1 and len(chunks) > 1:
         context = multiprocessing.get_context("spawn")  # fork is unsafe once TensorFlow's threads exist
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-            for chunk, result in zip(chunks, pool.map(render_chunk, *zip(*jobs))):
-                results.append(result)
-                done += len(chunk)
-                if progress:
-                    progress(done, len(samples) + 1)
+        with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
+            # Submitted as each chunk's HTML is ready: the workers start while later chunks are built.
+            futures = [pool.submit(render_chunk, *job) for job in jobs()]
+            for chunk, future in zip(chunks, futures):
+                results.append(future.result())
+                finished(len(chunk))
     else:
-        for chunk, job in zip(chunks, jobs):
+        for chunk, job in zip(chunks, jobs()):
             results.append(render_chunk(*job))
-            done += len(chunk)
-            if progress:
-                progress(done, len(samples) + 1)
+            finished(len(chunk))
     # Where each sample's pages are: (chunk, first page in the chunk, page count), in plan order.
     located: dict[str, tuple[int, int, int]] = {}
     for c, (chunk, (_, counts)) in enumerate(zip(chunks, results)):
@@ -604,8 +638,9 @@ def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_o
     chunked = chunk_pages is not None or plan.sample_pages > SINGLE_RENDER_PAGES
     chunks = 0
     if chunked and plan.samples:
-        pdf, plan, chunks, pages = _render_chunked(renderer, plan, workers or default_workers(),
-                                                   chunk_pages or CHUNK_PAGES, progress)
+        workers = workers or default_workers()
+        size = chunk_pages or chunk_size(plan.sample_pages, workers)
+        pdf, plan, chunks, pages = _render_chunked(renderer, plan, workers, size, progress)
     else:
         pdf, plan, pages = _render_single(renderer, plan, progress)
     out = Path(out_path)

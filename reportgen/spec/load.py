@@ -54,7 +54,16 @@ def parse_spec(text: str, *, name: str = "<spec>", base_dir: str | os.PathLike[s
         raise SpecError(_unique(message for _, message in found), name)
     if base_dir is not None:
         spec.bind(None, base_dir)
+    spec._located = lambda loc, message: _place(root, loc, message, os.path.basename(name))[1]
     return spec
+
+
+def spec_problem(spec: Spec, key_path: str, message: str) -> SpecError:
+    """A problem found after validation (a layer the model lacks, a target that is no label), placed at
+    its key's YAML line like every validation problem: `explain.layers: ... (spec.yaml line 14)`."""
+    loc = tuple(int(p) if p.isdigit() else p for p in key_path.replace("[", ".").replace("]", "").split("."))
+    locate = getattr(spec, "_located", None)
+    return SpecError(locate(loc, message) if locate else f"{key_path}: {message}")
 
 
 def _read_yaml(text: str, name: str) -> tuple[Node, dict[str, Any]]:

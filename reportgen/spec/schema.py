@@ -718,6 +718,7 @@ class Spec(_Section):
 
     _spec_file: Path | None = PrivateAttr(None)
     _base_dir: Path | None = PrivateAttr(None)
+    _located: Any = PrivateAttr(None)  # (loc, message) -> message with the key's YAML line; set by load
 
     @field_validator("version", mode="before")
     @classmethod

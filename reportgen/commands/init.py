@@ -1,0 +1,304 @@
+"""`reportgen init MODEL`: write a starter spec, filled in from what `inspect` finds in the model.
+
+The spec is commented key by key and valid as written wherever the model allows it: the model path is
+relative to the spec's folder, labels have the right count, the input section says whether a vocabulary
+is needed (a model with its own TextVectorization needs none; for an ids model the `vocabulary` key is
+written commented out, since a placeholder path would fail `reportgen validate`), the layers with a time
+axis are listed next to `layers: auto`, and targets suit the task. Lines the user must check say TODO.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from reportgen.errors import ReportgenError
+
+# Character vocabularies are small (the tutorial's has 102 ids); word vocabularies run to thousands.
+CHAR_VOCABULARY_MAX = 300
+SAMPLE_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_ .()/-]*[A-Za-z0-9_)]|[A-Za-z_]")
+COMMENT_COLUMN = 28  # where line comments start in the written spec
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
+
+
+def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, labels: str | None = None,
+        force: bool = False) -> int:
+    out_path = Path(out)
+    if out_path.exists() and not force:
+        raise ReportgenError(f"{out}: already exists; choose another --out, or add --force to overwrite it")
+    if out_path.is_dir():
+        raise ReportgenError(f"{out}: is a folder; --out names the spec file to write")
+    sample_info = _inspect_samples(Path(samples), out_path) if samples is not None else None
+
+    from reportgen.commands.inspect import describe_model, load_adapter
+
+    label_list = parse_labels(labels)
+    description = describe_model(load_adapter(model, label_list))
+    text = starter_spec(description, model_path=_relative(Path(model), out_path), samples=sample_info,
+                        labels_given=label_list is not None)
+    from reportgen.output import write_text
+
+    write_text(out_path, text)
+    todo = sum(1 for line in text.splitlines() if "TODO" in line)
+    print(f"wrote {out}: check the {todo} TODO line{'s' if todo != 1 else ''}, then run "
+          f"`reportgen validate {out}` and `reportgen build {out}`")
+    return 0
+
+
+def parse_labels(value: str | None) -> list[str] | None:
+    """`--labels a,b,c` -> ["a", "b", "c"] (blank names are an error)."""
+    if value is None:
+        return None
+    names = [name.strip() for name in value.split(",")]
+    if not all(names):
+        raise ReportgenError(f"--labels {value!r}: a label name is empty; separate names with commas")
+    return names
+
+
+def _relative(target: Path, spec_file: Path) -> str:
+    """`target` as the spec must write it: relative to the spec's folder, with forward slashes."""
+    base, target = spec_file.resolve().parent, target.resolve()
+    try:
+        common = Path(os.path.commonpath([base, target]))
+    except ValueError:  # another drive on Windows: no relative path exists
+        return target.as_posix()
+    if common == Path(common.anchor):  # nothing shared but the root: "../../.." would hide where it is
+        return target.as_posix()
+    return Path(os.path.relpath(target, base)).as_posix()
+
+
+# ----- samples ------------------------------------------------------------------------------------
+
+def _inspect_samples(path: Path, spec_file: Path) -> dict[str, Any]:
+    """Where the samples are and, for csv/jsonl, which columns hold the id, text and label."""
+    if not path.exists():
+        raise ReportgenError(f"--samples {path}: no such file or folder")
+    info: dict[str, Any] = {"path": _relative(path, spec_file), "columns": None}
+    if path.is_dir():
+        info["source"] = "directory"
+        return info
+    source = SAMPLE_SUFFIXES.get(path.suffix.lower())
+    if source is None:
+        raise ReportgenError(f"--samples {path}: cannot tell the format from the extension; use a .csv, .jsonl "
+                             "or .txt file, or a folder of .txt files")
+    info["source"] = source
+    if source == "csv":
+        info["columns"] = _csv_header(path)
+    elif source == "jsonl":
+        info["columns"] = _jsonl_keys(path)
+    return info
+
+
+def _read_text(path: Path) -> str:
+    from reportgen.samples import decode_text
+
+    return decode_text(path.read_bytes())
+
+
+def _csv_header(path: Path) -> list[str]:
+    header = next(csv.reader(_read_text(path).splitlines()), None)
+    if not header:
+        raise ReportgenError(f"--samples {path}: the file is empty; a CSV needs a header row")
+    return header
+
+
+def _jsonl_keys(path: Path) -> list[str]:
+    for number, line in enumerate(_read_text(path).splitlines(), 1):
+        if line.strip():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ReportgenError(f"--samples {path} line {number}: not valid JSON ({error.msg})") from None
+            if not isinstance(record, dict):
+                raise ReportgenError(f"--samples {path} line {number}: expected one JSON object per line")
+            return list(record)
+    raise ReportgenError(f"--samples {path}: no records in the file")
+
+
+def _text_column(columns: list[str]) -> tuple[str, bool]:
+    """The text column ("text" when there is one, else a guess) and whether it was guessed."""
+    if "text" in columns:
+        return "text", False
+    others = [c for c in columns if c not in ("id", "label", "")]
+    return (others[0] if others else columns[0]), True
+
+
+# ----- the spec text ------------------------------------------------------------------------------
+
+def yaml_scalar(value: str) -> str:
+    """A string as YAML writes it plainly when that is unambiguous, else JSON-quoted (valid YAML)."""
+    if _PLAIN.fullmatch(value) and value.lower() not in _YAML_WORDS and ": " not in value and " #" not in value:
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def yaml_list(values: list[str]) -> str:
+    return "[" + ", ".join(yaml_scalar(v) for v in values) + "]"
+
+
+def guess_level(description: dict[str, Any]) -> str:
+    size = description["input"]["vocabulary_size"]
+    return "char" if size is not None and size <= CHAR_VOCABULARY_MAX else "word"
+
+
+def entry(text: str, comment: str = "") -> str:
+    """One spec line with its comment in the common column (two spaces after a longer text)."""
+    if not comment:
+        return text
+    return f"{text:<{COMMENT_COLUMN - 2}}  # {comment}" if len(text) < COMMENT_COLUMN - 2 else f"{text}  # {comment}"
+
+
+def starter_spec(d: dict[str, Any], *, model_path: str, samples: dict[str, Any] | None,
+                 labels_given: bool) -> str:
+    """The commented YAML of a starter spec for the model `d` (a `describe_model` result)."""
+    name = Path(model_path).name
+    lines = [
+        f"# reportgen spec for {name}, written by `reportgen init`.",
+        "# Check the lines marked TODO, then run `reportgen validate` and `reportgen build` on this file.",
+        "# `reportgen schema` describes every key; relative paths are relative to this file's folder.",
+        "version: 1",
+        entry(f"title: {yaml_scalar(Path(model_path).stem + ': Grad-CAM explanations')}", "TODO: the report's title"),
+        entry("# description: |", "markdown for the front page (sanitised): the model, its training, caveats"),
+        "#   ...",
+        entry("# dataset: ...", "where the samples come from"),
+        "",
+        *_model_section(d, model_path, labels_given),
+        "",
+        *_input_section(d),
+        "",
+        *_samples_section(samples),
+        "",
+        *_explain_section(d),
+        "",
+        "metrics:",
+        entry("  enabled: true", "deletion curves per layer and a randomised-model sanity check; false: faster"),
+        entry("  max_samples: 40", "the metrics use the first N samples"),
+        "",
+        "output:",
+        entry("  dir: report", "the site (index.html), explanations.json and report.pdf go here"),
+        "  html: true",
+        "  json: true",
+        entry("  pdf: true", "false skips the PDF; a mapping (samples, max_pages, ...) tunes it"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _model_section(d: dict[str, Any], model_path: str, labels_given: bool) -> list[str]:
+    task, units, activation = d["task"], d["output"]["units"], d["output"]["activation"]
+    where = "absolute: no shorter path from this file's folder" if Path(model_path).is_absolute() else \
+        "relative to this file's folder"
+    lines = ["model:", entry(f"  path: {yaml_scalar(model_path)}", where)]
+    if task == "binary" and units == 1:
+        lines.append("  # One sigmoid unit: the first label is predicted below the threshold, the second at or above.")
+    else:
+        lines.append(f"  # One name per output unit ({units}), in the model's output order.")
+    lines.append(entry(f"  labels: {yaml_list(d['labels'])}", "" if labels_given else "TODO: your label names"))
+    plural = "s" if units != 1 else ""
+    lines.append(entry(f"  task: {task}", f"from the output layer ({activation}, {units} unit{plural})"))
+    if task in ("binary", "multilabel"):
+        lines.append(entry("  threshold: 0.5", "probability at which a label counts as predicted"))
+    return lines
+
+
+def _input_section(d: dict[str, Any]) -> list[str]:
+    model_input = d["input"]
+    length = model_input["length"]
+    if model_input["kind"] == "strings":
+        vec = model_input["vectorizer"]
+        truncated = f" It truncates texts to {length} tokens." if length else ""
+        return [
+            "# input: not needed. The model turns strings into ids with its own TextVectorization layer",
+            f"# {vec['layer']!r} (split {vec['split']}, standardize {vec['standardize']}): no vocabulary file,",
+            f"# and every token is mapped back onto the original text.{truncated}",
+        ]
+    level = guess_level(d)
+    size = model_input["vocabulary_size"]
+    size_text = f"{size} ids" if size is not None else "an unknown number of ids"
+    lines = [
+        "input:",
+        "  # The model takes token ids, so reportgen needs the vocabulary that turned texts into them:",
+        "  # txt (one token per line; line number = id), json {token: id}, or csv token,id.",
+        entry("  # vocabulary: vocab.txt", "TODO: uncomment and name your file; building fails without it"),
+        entry(f"  level: {level}", f"word or char; guessed from the embedding size ({size_text})"),
+        entry("  lower: true", "lowercase before looking tokens up"),
+        entry("  strip_punctuation: true", "Keras 2 text_to_word_sequence filters"),
+        entry('  # start_token: "<START>"', "if training put a start token before every text"),
+        entry('  # oov_token: "<OOV>"', "what unknown words became in training (else they are dropped)"),
+        entry("  pad_value: 0", "the id padding uses"),
+        "  padding: post",
+        "  truncating: post",
+    ]
+    if length is not None:
+        lines.append(entry("  # length: null", f"null: the model's own fixed length, {length}"))
+    else:
+        masked = model_input["padding_masked"]
+        how = ("it masks padding, so texts share batches" if masked else
+               "it does not mask padding, so texts of different lengths run in separate batches")
+        lines.append(entry("  # length: null", f"variable-length model: each text keeps its length; {how}"))
+    return lines
+
+
+def _samples_section(samples: dict[str, Any] | None) -> list[str]:
+    if samples is None:
+        return [
+            "samples:",
+            "  # TODO: your texts. Or read them from a file: `file: data.csv` (csv/jsonl/txt by extension,",
+            "  # with text_column, id_column, label_column) or `directory: texts/` (one .txt per sample).",
+            "  # An item may give its true label too (label: a label name or index).",
+            "  items:",
+            "    - id: example-1",
+            "      text: Replace this with a text for the model to explain.",
+            "    - id: example-2",
+            "      text: And this with another one.",
+        ]
+    source = samples["source"]
+    if source == "directory":
+        return ["samples:",
+                entry(f"  directory: {yaml_scalar(samples['path'])}", "one .txt file per sample; label = subfolder"),
+                entry("  # limit: 40", "explain only the first N samples")]
+    lines = ["samples:", entry(f"  file: {yaml_scalar(samples['path'])}", f"read as {source}")]
+    columns = samples["columns"]
+    if columns is not None:
+        text_column, guessed = _text_column(columns)
+        kind = "columns" if source == "csv" else "fields"
+        lines.append(f"  # {kind} found: {', '.join(yaml_scalar(c) for c in columns)}")
+        lines.append(entry(f"  text_column: {yaml_scalar(text_column)}",
+                           "TODO: guessed; the column holding the texts" if guessed else ""))
+        if "id" not in columns:
+            lines.append(entry("  # id_column: id", "none named 'id': samples are numbered from 0"))
+        if "label" not in columns:
+            lines.append(entry("  # label_column: label", "the true labels (names or indices), if any"))
+    lines.append(entry("  # limit: 40", "explain only the first N samples"))
+    return lines
+
+
+def _explain_section(d: dict[str, Any]) -> list[str]:
+    task, auto, candidates = d["task"], d["auto_layer"], d["time_axis_layers"]
+    lines = ["explain:"]
+    if candidates:
+        lines += textwrap.wrap(", ".join(candidates), width=100, initial_indent="  # layers with a time axis: ",
+                               subsequent_indent="  #   ", break_on_hyphens=False)
+    if auto is not None:
+        lines.append(entry("  layers: auto", f"picks {auto}; all: every layer above; best: chosen by the metrics"))
+    else:
+        lines.append("  # TODO: no layer has a time axis, so `auto` finds nothing to map onto the tokens; name a")
+        lines.append("  # layer instead (`reportgen inspect MODEL` lists them): its map will be uniform")
+        lines.append("  layers: auto")
+    if task == "multiclass" and d["output"]["units"] > 2:
+        lines.append(entry("  targets: top-2", "the two most probable labels; predicted: the top one; all"))
+    elif task == "multilabel":
+        lines.append(entry("  targets: predicted", "every label at or above the threshold (else the top one)"))
+    else:
+        lines.append(entry("  targets: predicted", "the predicted label; all: both labels"))
+    lines += [
+        entry("  relu: true", "keep only evidence for the target; [true, false] adds unclipped maps"),
+        entry("  score: logit", "explain the logit (probabilities saturate); or probability"),
+        entry("  scale: layer", "colours compare across samples at a layer; or document, report"),
+    ]
+    return lines
