@@ -10,7 +10,6 @@ import pytest
 
 from reportgen.metrics import compute_metrics
 from reportgen.render import html as site
-from reportgen.report.curves import TEMPLATE_GLOBALS, deletion_curve_svg
 from reportgen.report.structure import plan_site
 from reportgen.results import ReportResults
 from tests.fakes import make_results
@@ -74,18 +73,8 @@ def sample_page(results, folder, index):
     return (folder / plan_site(results, with_metrics=True).sample_paths[index]).read_text(encoding="utf-8")
 
 
-def render(results, tmp_path, with_curves=True):
-    if with_curves:
-        env = site.make_environment().overlay(cache_size=0)
-        env.globals = {**env.globals, **TEMPLATE_GLOBALS}
-        original = site.make_environment
-        site.make_environment = lambda folder=None: env
-        try:
-            site.render_site(results, tmp_path)
-        finally:
-            site.make_environment = original
-    else:
-        site.render_site(results, tmp_path)
+def render(results, tmp_path):
+    site.render_site(results, tmp_path)
     return (tmp_path / "metrics.html").read_text(encoding="utf-8")
 
 
@@ -120,12 +109,6 @@ def test_metrics_page_table_curves_and_sanity(results, built):
     assert "pad id (0)" in body and "5 steps up to 50 %" in body and "3 seeds (0, 1, 2)" in body
     assert "<script>" not in body  # sample ids in notes are escaped
     assert "metrics.max_samples" in body  # one of six documents was not scored
-
-
-def test_page_without_curve_global_still_shows_the_numbers(results, tmp_path):
-    page = render(results, tmp_path, with_curves=False)
-    assert "<svg class=\"deletion-curve\"" not in page
-    assert page.count("Most relevant first") == 2
 
 
 def test_sample_partial_shows_this_samples_numbers(results, built):

@@ -209,6 +209,7 @@ class DocumentPlan:
             random_aopc = float(np.mean([aopc(c) for c in random_curves]))
             out.setdefault(plan.layer, {})[str(t)] = {
                 "target_label": plan.heatmap.target_label,
+                "predicted": t in self.doc.prediction.predicted,
                 "relu": plan.heatmap.relu,
                 "interpolation": plan.heatmap.interpolation,
                 "removable": self.n_removable,

@@ -1,7 +1,10 @@
 """Which layer gives the most faithful maps? Per-layer means with confidence intervals, and a recommendation.
 
-A sample's score for a layer is its AOPC gain, AOPC - random_aopc, averaged over the sample's targets first
-(so every sample counts once and the interval is over independent samples). The table reports the mean
+A sample's score for a layer is its AOPC gain, AOPC - random_aopc, averaged over the sample's predicted
+targets first (so every sample counts once and the interval is over independent samples). Only predicted
+targets count when a sample has any: a map explains a decision, and for the labels the model rejects
+removing evidence raises their probability, so averaging them in would cancel the predicted label's
+numbers (a binary model's two targets mirror each other exactly). The table reports the mean
 over samples with a two-sided t interval: mean ± t_{(1+c)/2, n-1} * s / sqrt(n), s the sample standard
 deviation (ddof=1); with n < 2 there is no interval. The recommended layer has the highest mean gain; on an
 exact tie (after rounding to the report's 7 significant digits) the deeper layer wins, i.e. the later one
@@ -36,8 +39,13 @@ def confidence_interval(values: Sequence[float], confidence: float = 0.95) -> tu
     return mean, mean - half, mean + half
 
 
+def _decision_entries(entries: Mapping[str, Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    chosen = [e for e in entries.values() if e.get("predicted")]
+    return chosen or list(entries.values())
+
+
 def _sample_means(entries: Mapping[str, Mapping[str, Any]], key: str) -> float:
-    return float(np.mean([e[key] for e in entries.values()]))
+    return float(np.mean([e[key] for e in _decision_entries(entries)]))
 
 
 def _mean_curves(samples: list[Mapping[str, Mapping[str, Any]]]) -> dict[str, list[float]] | None:
@@ -47,7 +55,8 @@ def _mean_curves(samples: list[Mapping[str, Mapping[str, Any]]]) -> dict[str, li
     first = next(iter(samples[0].values()))["curves"]
     out: dict[str, list[float]] = {"fractions": [float(f) for f in first["fractions"]]}
     for name in CURVE_FIELDS:
-        per_sample = [np.mean([e["curves"][name] for e in entries.values()], axis=0) for entries in samples]
+        per_sample = [np.mean([e["curves"][name] for e in _decision_entries(entries)], axis=0)
+                      for entries in samples]
         out[name] = [float(v) for v in np.mean(per_sample, axis=0)]
     return out
 
