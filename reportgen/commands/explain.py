@@ -20,7 +20,6 @@ from reportgen.errors import InputError, ReportgenError
 
 RESET = "\x1b[0m"
 TEXT_ON_TINT = "\x1b[38;2;0;0;0m"  # black text: the tints are light, whatever the terminal's theme
-COLOR_CHOICES = ("auto", "always", "never")
 
 
 def run(model: str, text: str, *, html: str | None = None, vocabulary: str | None = None, level: str | None = None,
@@ -59,7 +58,11 @@ def run(model: str, text: str, *, html: str | None = None, vocabulary: str | Non
     if html is not None:
         from reportgen.output import write_text
 
-        write_text(html, html_page(doc, adapter.labels, scale_max, title=f"{Path(model).name}: explanation"))
+        page = html_page(doc, adapter.labels, scale_max, title=f"{Path(model).name}: explanation")
+        try:
+            write_text(html, page)
+        except OSError as exc:
+            raise ReportgenError(f"--html {html}: cannot write it ({exc.strerror or exc})") from None
         print(f"\nwrote {html}")
     return 0
 

@@ -30,21 +30,25 @@ _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "non
 def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, labels: str | None = None,
         force: bool = False) -> int:
     out_path = Path(out)
-    if out_path.exists() and not force:
-        raise ReportgenError(f"{out}: already exists; choose another --out, or add --force to overwrite it")
     if out_path.is_dir():
         raise ReportgenError(f"{out}: is a folder; --out names the spec file to write")
+    if out_path.exists() and not force:
+        raise ReportgenError(f"{out}: already exists; choose another --out, or add --force to overwrite it")
+    # Everything that needs no model is checked first: loading one takes seconds.
+    label_list = parse_labels(labels)
     sample_info = _inspect_samples(Path(samples), out_path) if samples is not None else None
 
     from reportgen.commands.inspect import describe_model, load_adapter
 
-    label_list = parse_labels(labels)
     description = describe_model(load_adapter(model, label_list))
     text = starter_spec(description, model_path=_relative(Path(model), out_path), samples=sample_info,
                         labels_given=label_list is not None)
     from reportgen.output import write_text
 
-    write_text(out_path, text)
+    try:
+        write_text(out_path, text)
+    except OSError as exc:
+        raise ReportgenError(f"{out}: cannot write the spec ({exc.strerror or exc})") from None
     todo = sum(1 for line in text.splitlines() if "TODO" in line)
     print(f"wrote {out}: check the {todo} TODO line{'s' if todo != 1 else ''}, then run "
           f"`reportgen validate {out}` and `reportgen build {out}`")
