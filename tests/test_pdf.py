@@ -234,11 +234,11 @@ def test_chunked_render_matches_the_single_document(built, built_reader, tmp_pat
 
 def test_chunks_rendered_in_process_keep_numbers_and_budget(tmp_path):
     results = small_results(n_docs=5, words=(120, 160))
-    summary = render_pdf(results, tmp_path / "r.pdf", {"layers": "all", "variants": "all", "max_pages": 8},
-                         None, None, workers=1, chunk_pages=3)
+    summary = render_pdf(results, tmp_path / "r.pdf", {"layers": "all", "variants": "all", "max_pages": 10},
+                         None, None, workers=1, chunk_pages=2)
     reader = pypdf.PdfReader(tmp_path / "r.pdf")
     n = len(reader.pages)
-    assert summary.chunks >= 2 and n <= 8 and summary.over_budget
+    assert summary.chunks >= 2 and n <= 10 and summary.over_budget
     texts = page_texts(reader)
     for i, text in enumerate(texts[1:], start=2):
         assert text.rstrip().endswith(f"page {i} of {n}")
@@ -249,6 +249,26 @@ def test_chunks_rendered_in_process_keep_numbers_and_budget(tmp_path):
             assert texts[page].lstrip().startswith(title)
             line = next(x for x in contents.split("\n") if x.startswith(title.removeprefix("Sample ")))
             assert line.rstrip().endswith(str(page + 1))
+
+
+@pytest.mark.parametrize("chunk_pages", [None, 2], ids=["one document", "chunks"])
+def test_budget_holds_when_the_estimate_is_too_low(tmp_path, monkeypatch, chunk_pages):
+    import reportgen.render.pdf_plan as plan_module
+
+    monkeypatch.setattr(plan_module, "estimate_sample_pages", lambda *args, **kwargs: 1)
+    results = small_results(n_docs=4, words=(90, 130))
+    summary = render_pdf(results, tmp_path / "r.pdf", {"layers": "all", "variants": "all", "max_pages": 8},
+                         None, None, workers=1, chunk_pages=chunk_pages)
+    reader = pypdf.PdfReader(tmp_path / "r.pdf")
+    n = len(reader.pages)
+    assert n <= 8 and summary.pages == n
+    assert summary.over_budget, "the estimate let all 4 in; the real page count must push some out"
+    texts = page_texts(reader)
+    for i, text in enumerate(texts[1:], start=2):
+        assert text.rstrip().endswith(f"page {i} of {n}")
+    kept = [t.removeprefix("Sample ") for _, t, _ in outline(reader) if t.startswith("Sample ")]
+    assert kept == summary.samples and len(kept) + len(summary.over_budget) == 4
+    assert f"{len(summary.over_budget)} selected sample" in " ".join("".join(texts).split())
 
 
 # ---- escaping and fetching ------------------------------------------------------------------------------
