@@ -232,6 +232,24 @@ def test_chunked_render_matches_the_single_document(built, built_reader, tmp_pat
     assert (tmp_path / "inline.pdf").read_bytes() == (tmp_path / "chunked.pdf").read_bytes()
 
 
+@pytest.mark.slow
+def test_workers_that_cannot_start_leave_a_complete_report(tmp_path, monkeypatch, caplog):
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    class DyingPool(ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, initializer=os._exit, initargs=(3,), **kwargs)
+
+    monkeypatch.setattr(pdf_module, "ProcessPoolExecutor", DyingPool)
+    results = small_results(n_docs=3, words=(20, 40))
+    summary = render_pdf(results, tmp_path / "r.pdf", {}, None, None, workers=2, chunk_pages=1)
+    assert summary.chunks == 3 and summary.samples == [d.id for d in results.documents]
+    marks = [t for _, t, _ in outline(pypdf.PdfReader(tmp_path / "r.pdf"))]
+    assert [t for t in marks if t.startswith("Sample ")] == [f"Sample {d.id}" for d in results.documents]
+    assert "worker processes failed" in caplog.text
+
+
 def test_chunks_rendered_in_process_keep_numbers_and_budget(tmp_path):
     results = small_results(n_docs=5, words=(120, 160))
     summary = render_pdf(results, tmp_path / "r.pdf", {"layers": "all", "variants": "all", "max_pages": 10},
@@ -418,9 +436,10 @@ def test_metrics_section_lists_each_layer(tmp_path):
     reader = pypdf.PdfReader(tmp_path / "r.pdf")
     marks = dict((t, p) for _, t, p in outline(reader))
     page = " ".join(page_texts(reader)[marks["Faithfulness metrics"]].split())
-    assert "conv1d 2 0.125 [0.050, 0.200] 0.300 0.175 0.010 0.250 0.125 best, auto" in page
-    assert "encoder/lstm 2 -0.020 – –" in page
-    assert "90% t interval" in page and "Recommended layer: conv1d" in page and "a note for the reader" in page
+    assert "conv1d 2 0.125 0.05 … 0.2 0.3 0.175 0.01 0.25 0.125 best, auto" in page
+    assert f"encoder/lstm 2 {MINUS}0.02 – – – – – –" in page
+    assert "90 % t interval" in page and "Recommended layer: conv1d, the same layer the auto rule picks" in page
+    assert "Sanity check (model randomisation): passed" in page and "a note for the reader" in page
 
 
 # ---- readers ---------------------------------------------------------------------------------------------

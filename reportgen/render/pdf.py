@@ -24,7 +24,9 @@ import json
 import math
 import multiprocessing
 import os
+import logging
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
@@ -65,6 +67,7 @@ CHUNK_CSS = "@page { @top-left { content: none } @top-right { content: none } @b
 _JSON_ARGS = dict(sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
 
 ProgressFn = Callable[[int, int], None]
+LOGGER = logging.getLogger(__name__)
 
 
 # ---- the print scale -----------------------------------------------------------------------------------
@@ -276,37 +279,39 @@ class PrintViews:
 
 
 def _metrics_view(metrics: Mapping[str, Any] | None) -> dict | None:
-    """The report-level faithfulness table as display strings; None when there are no metrics."""
+    """The report-level faithfulness table as display strings (numbers as the site's metrics page writes
+    them); None when there are no metrics. Every key is read with a default: the table shows what is there."""
     if not metrics:
         return None
 
     def num(value: Any) -> str:
-        return "–" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
+        return "\u2013" if value is None else format_number(value, 3) if isinstance(value, float) else str(value)
 
     rows = []
     for row in metrics.get("layers") or []:
         low, high = row.get("ci_low"), row.get("ci_high")
-        marks = [m for m, key in (("best", "best"), ("auto", "auto")) if row.get(key)]
         rows.append({"layer": row.get("layer", "?"), "n": num(row.get("n")), "mean": num(row.get("mean")),
-                     "interval": f"[{num(low)}, {num(high)}]" if low is not None and high is not None else "–",
-                     "aopc": num(row.get("aopc")), "random_aopc": num(row.get("random_aopc")),
-                     "lerf_aopc": num(row.get("lerf_aopc")), "comprehensiveness": num(row.get("comprehensiveness")),
-                     "sufficiency": num(row.get("sufficiency")), "marks": ", ".join(marks)})
-    settings = metrics.get("settings") or {}
+                     "interval": f"{num(low)} \u2026 {num(high)}" if low is not None and high is not None else "\u2013",
+                     **{key: num(row.get(key)) for key in ("aopc", "random_aopc", "lerf_aopc", "comprehensiveness",
+                                                            "sufficiency")},
+                     "marks": ", ".join(mark for mark in ("best", "auto") if row.get(mark))})
+    confidence = (metrics.get("settings") or {}).get("confidence", 0.95)
     sanity = metrics.get("sanity")
     sanity_text = ""
     if isinstance(sanity, dict):
-        verdict = {True: "passed", False: "failed", None: "undecided"}[sanity.get("passed")]
-        sanity_text = (f"{verdict} — maps of a model with re-initialised top layers should differ from the "
-                       f"trained model's (|Spearman ρ| threshold {sanity.get('threshold', '?')}).")
+        verdict = {True: "passed: the maps change when the model's top layers are re-initialised, as maps that "
+                         "explain the model should.",
+                   False: "failed: the maps barely change when the model's top layers are re-initialised; they "
+                          "reflect the text more than what the model learned."}
+        sanity_text = verdict.get(sanity.get("passed"), "no verdict: the maps had no rank order to compare.")
     scored = metrics.get("samples") or []
     scored_text = f"{len(scored)} samples scored" if scored else ""
     if metrics.get("not_evaluated"):
         scored_text += f"; {metrics['not_evaluated']} not evaluated (metrics.max_samples)"
     return {"layers": rows, "recommended": metrics.get("recommended_layer"), "auto": metrics.get("auto_layer"),
             "differs_from_auto": metrics.get("differs_from_auto"), "separated": metrics.get("separated"),
-            "confidence": f"{settings.get('confidence', 0.95):.0%}" if isinstance(settings.get("confidence", 0.95), float)
-            else "95%", "sanity": sanity_text, "scored": scored_text, "notes": list(metrics.get("notes") or [])}
+            "confidence": f"{round(float(confidence) * 100)} %", "sanity": sanity_text, "scored": scored_text,
+            "notes": list(metrics.get("notes") or [])}
 
 
 def _per_class(summary) -> list[dict]:
@@ -464,7 +469,6 @@ class _Renderer:
         self.levels = levels
         self.spec_text = spec_text
         self.json_path = json_path
-        self.with_word_sums = self.views.site.word_view
 
     def plan(self) -> PdfPlan:
         return plan_pdf(self.results, self.options)
@@ -546,6 +550,38 @@ def chunk_size(estimated_pages: int, workers: int) -> int:
     return max(MIN_CHUNK_PAGES, min(CHUNK_PAGES, math.ceil(estimated_pages / (2 * workers))))
 
 
+def _render_in_workers(jobs: Iterator[tuple[str, str, list[str]]], workers: int, chunks: list[list[int]],
+                       finished: Callable[[int], None]) -> list[tuple[bytes, list[int]]]:
+    """Render chunks in worker processes, in order; any chunk a broken pool could not render is rendered here.
+
+    Jobs are submitted as each chunk's HTML is ready, so the workers start while later chunks are built.
+    A pool breaks when its workers cannot start (a script without `if __name__ == "__main__":`, no room
+    for a process): the report is then slower, not lost.
+    """
+    context = multiprocessing.get_context("spawn")  # fork is unsafe once TensorFlow's threads exist
+    submitted: list[tuple[tuple[str, str, list[str]], Any]] = []
+    results = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for job in jobs:
+            try:
+                submitted.append((job, pool.submit(render_chunk, *job)))
+            except (BrokenProcessPool, RuntimeError):
+                submitted.append((job, None))
+        warned = False
+        for chunk, (job, future) in zip(chunks, submitted):
+            try:
+                if future is None:
+                    raise BrokenProcessPool("not submitted")
+                results.append(future.result())
+            except BrokenProcessPool:
+                if not warned:
+                    LOGGER.warning("report.pdf: worker processes failed; rendering the remaining chunks here")
+                    warned = True
+                results.append(render_chunk(*job))
+            finished(len(chunk))
+    return results
+
+
 def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
                     progress: ProgressFn | None) -> tuple[bytes, PdfPlan, int, int]:
     chunks = _chunks(plan, chunk_pages)
@@ -566,13 +602,7 @@ def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
             progress(done, len(plan.samples) + 1)
 
     if workers > 1 and len(chunks) > 1:
-        context = multiprocessing.get_context("spawn")  # fork is unsafe once TensorFlow's threads exist
-        with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
-            # Submitted as each chunk's HTML is ready: the workers start while later chunks are built.
-            futures = [pool.submit(render_chunk, *job) for job in jobs()]
-            for chunk, future in zip(chunks, futures):
-                results.append(future.result())
-                finished(len(chunk))
+        results = _render_in_workers(jobs(), min(workers, len(chunks)), chunks, finished)
     else:
         for chunk, job in zip(chunks, jobs()):
             results.append(render_chunk(*job))
@@ -647,6 +677,6 @@ def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_o
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)
     if progress:
-        progress(1, 1)
+        progress(len(plan.samples) + 1, len(plan.samples) + 1)
     return PdfSummary(out, pages, [results.documents[s.doc_index].id for s in plan.samples], list(plan.over_budget),
                       chunks, len(pdf))

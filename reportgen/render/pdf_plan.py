@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from reportgen.errors import BuildError
+from reportgen.report.spans import is_char_level
 from reportgen.report.structure import Orders, targets_of
 
 if TYPE_CHECKING:
@@ -203,13 +204,13 @@ def estimate_sample_pages(doc: "DocumentExplanation", groups: list[tuple[str, li
 def estimate_front_pages(n_samples: int, n_labels: int, with_metrics: bool, n_metric_layers: int = 0) -> int:
     contents = math.ceil((n_samples + 6) / 44)
     summary = 1 + (1 if n_labels > 14 else 0)
-    metrics = (1 + n_metric_layers // 30) if with_metrics else 0
+    metrics = (1 + n_metric_layers // 25) if with_metrics else 0
     return 1 + contents + summary + 2 + metrics  # cover, contents, summary, method (2 pages), metrics
 
 
 # ---- the plan ----------------------------------------------------------------------------------------
 
-def plan_pdf(results: "ReportResults", options: PdfOptions, with_word_sums: bool = False) -> PdfPlan:
+def plan_pdf(results: "ReportResults", options: PdfOptions) -> PdfPlan:
     """Choose layers, variants and samples; keep the samples that fit `max_pages` by the estimate.
 
     A sample that does not fit is left out and the next ones are still tried, so one very long text does
@@ -220,12 +221,14 @@ def plan_pdf(results: "ReportResults", options: PdfOptions, with_word_sums: bool
     variants = orders.variants[:1] if options.variants == "main" else list(orders.variants)
     indices = select_documents(results, options.samples)
     n_labels = len(results.model.labels)
+    word_sums = str(results.settings.get("aggregate") or "none") == "word"  # character models: word panels too
     candidates = []
     for i in indices:
         doc = results.documents[i]
         groups = sample_groups(doc, orders, layers, variants)
-        candidates.append(SamplePlan(i, groups, estimate_sample_pages(doc, groups, n_labels, with_word_sums)))
-    metric_layers = len((results.metrics or {}).get("layers", {}) or {}) if isinstance(results.metrics, dict) else 0
+        pages = estimate_sample_pages(doc, groups, n_labels, word_sums and is_char_level(doc.tokens))
+        candidates.append(SamplePlan(i, groups, pages))
+    metric_layers = len(results.metrics.get("layers") or []) if isinstance(results.metrics, dict) else 0
     front = estimate_front_pages(len(candidates), n_labels, results.metrics is not None, metric_layers)
     room = options.max_pages - front
     kept, over = [], []
