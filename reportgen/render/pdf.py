@@ -21,14 +21,14 @@ import functools
 import gc
 import hashlib
 import json
+import logging
 import math
 import multiprocessing
 import os
-import logging
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
@@ -98,7 +98,7 @@ class PrintScale(Scale):
 
     def level(self, weight: float | None) -> int:
         q = colors.weight_level(weight, self.max * self.stride)  # |w| / max · levels, rounded half up
-        return q * self.stride
+        return max(-self.levels, min(self.levels, q)) * self.stride
 
     def bounds(self, level: int) -> tuple[float, float]:
         return super().bounds(level // self.stride if level >= 0 else -(-level // self.stride))
@@ -156,17 +156,14 @@ class AssetFetcher(URLFetcher):
         super().__init__(allowed_protocols=("data", "file"))
         self.roots = [Path(r).resolve() for r in roots]
         self.refused: list[str] = []
-        self.served: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
-            self.served.append(url[:40])
             return super().fetch(url, headers)
         if scheme == "file":
             path = self._local_path(url)
             if path is not None:
-                self.served.append(path.as_posix())
                 content_type = "text/css" if path.suffix == ".css" else "application/octet-stream"
                 message = EmailMessage()
                 message["Content-Type"] = content_type
@@ -178,10 +175,8 @@ class AssetFetcher(URLFetcher):
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
             return None
-        path = Path(url2pathname(unquote(parts.path))).resolve()
-        if not path.is_file():
-            return None
-        if any(path.is_relative_to(root) for root in self.roots):
+        path = Path(url2pathname(unquote(parts.path))).resolve()  # resolves "..", symlinks
+        if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
             return path
         return None
 
@@ -374,7 +369,8 @@ def _meta(results: "ReportResults", plan: PdfPlan) -> dict:
     if results.dataset:
         subject += f" on {results.dataset}"
     keywords = ["Grad-CAM", "explanation", model.name, model.task, *plan.layers]
-    return {"author": str(getattr(results, "author", "") or ""), "subject": subject,
+    author = getattr(results, "author", None) or results.settings.get("author") or ""
+    return {"author": str(author), "subject": subject,
             "keywords": list(dict.fromkeys(keywords)), "date": results.date,
             "generator": f"reportgen {reportgen.__version__} (WeasyPrint {weasyprint.__version__})"}
 
