@@ -138,9 +138,11 @@ def test_subcommands_delegate_with_their_arguments(fake_commands: list) -> None:
     assert fake_commands == [
         ("build", ("spec.yaml",), {"out": None, "pdf": True, "quiet": False}),
         ("build", ("spec.yaml",), {"out": "site", "pdf": False, "quiet": True}),
-        ("inspect", ("m.keras",), {}),
-        ("init", ("m.keras",), {}),
-        ("explain", ("m.keras", "a fine film"), {"html": "out.html"}),
+        ("inspect", ("m.keras",), {"as_json": False}),
+        ("init", ("m.keras",), {"out": "spec.yaml", "samples": None, "labels": None, "force": False}),
+        ("explain", ("m.keras", "a fine film"), {"html": "out.html", "vocabulary": None, "level": None,
+                                                 "layers": None, "targets": None, "labels": None, "relu": True,
+                                                 "oov_token": None, "start_token": None, "color": "auto"}),
         ("serve", ("site",), {"port": 9001}),
         ("serve", ("site",), {"port": 8000}),
     ]
