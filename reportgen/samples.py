@@ -95,13 +95,30 @@ def locate_samples(samples: SamplesSpec, base_dir: Path) -> Path | None:
 
 
 def load_samples(source: Spec | SamplesSpec, base_dir: Path | str | None = None) -> list[Sample]:
-    """Read, filter, select and limit the samples of a spec (or of its `samples` section)."""
+    """Read, filter, select and limit the samples of a spec (or of its `samples` section), then add the
+    `extra` inline samples."""
     from reportgen.spec.schema import Spec
 
     if isinstance(source, Spec):
         samples, base = source.samples, source.base_dir
     else:
         samples, base = source, Path(base_dir) if base_dir is not None else Path.cwd()
+    found = _load_source(samples, base)
+    seen = {s.id for s in found}
+    for index, item in enumerate(samples.extra or []):
+        sample = Sample(id=item.id if item.id is not None else f"extra-{index + 1}", text=item.text,
+                        label=list(item.label) if item.label is not None else None,
+                        ids=list(item.ids) if item.ids is not None else None,
+                        tokens=list(item.tokens) if item.tokens is not None else None,
+                        origin=f"samples.extra[{index}]")
+        if sample.id in seen:
+            raise InputError(f"samples.extra[{index}]: id {sample.id!r} is already used by another sample")
+        seen.add(sample.id)
+        found.append(sample)
+    return found
+
+
+def _load_source(samples: SamplesSpec, base: Path) -> list[Sample]:
     display = source_name(samples)
     if samples.source == "inline":
         return _pick(_inline_records(samples), samples, display)

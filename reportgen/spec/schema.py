@@ -516,6 +516,10 @@ class SamplesSpec(_Section):
     items: list[InlineItemInput] | None = None
     select: IdList | None = Field(None, description="Only these ids, in this order.")
     limit: Annotated[StrictInt, Field(ge=1)] | None = None
+    extra: list[InlineItemInput] | None = Field(
+        None, description="Inline samples added after the source's (e.g. your own test sentences); "
+                          "not filtered by where/select/limit."
+    )
 
     @field_validator("package")
     @classmethod
