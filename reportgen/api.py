@@ -150,8 +150,8 @@ def format_as_html(explanation: Explanation, scale_max: float | None = None) -> 
     """A self-contained, escaped HTML fragment: each target's highlighted text, legend and hover values."""
     from reportgen.report.colors import render_fragment
 
-    parts = [render_fragment(explanation.document, t.heatmap_record, scale_max=scale_max)
-             for t in explanation.targets]
+    parts = [render_fragment(explanation.document, t.heatmap_record, scale_max=scale_max,
+                             labels=explanation.labels) for t in explanation.targets]
     return "\n".join(parts)
 
 
