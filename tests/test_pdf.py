@@ -201,6 +201,36 @@ def test_selection_of_layers_variants_and_samples(tmp_path):
     assert not (tmp_path / "b.pdf").exists()
 
 
+def test_plan_resolves_layers_like_the_engine_and_keeps_report_order():
+    from reportgen.render.pdf_plan import PdfOptions, plan_pdf
+
+    results = small_results(n_docs=6, words=(10, 20))  # explained: conv1d (model index 1), encoder/lstm
+    plan = plan_pdf(results, PdfOptions.from_mapping({"layers": ["lstm", 1], "samples": 4, "variants": "all"}))
+    assert plan.layers == ["conv1d", "encoder/lstm"]  # report order, whatever the order asked
+    assert plan.variants == [(True, False), (False, False)]
+    assert [results.documents[s.doc_index].id for s in plan.samples] == [d.id for d in results.documents[:4]]
+    assert plan.requested == 4 and plan.total == 6
+    assert [layer for layer, _ in plan.samples[0].groups] == ["conv1d", "encoder/lstm"]
+    assert plan_pdf(results, PdfOptions.from_mapping({"layers": [-3]})).layers == ["encoder/lstm"]
+    with pytest.raises(BuildError, match="index 9 is outside the model's 5 layers"):
+        plan_pdf(results, PdfOptions.from_mapping({"layers": [9]}))
+    with pytest.raises(BuildError, match="'embedding' was not explained"):
+        plan_pdf(results, PdfOptions.from_mapping({"layers": [0]}))
+    with pytest.raises(BuildError, match="output.pdf.variants"):
+        PdfOptions.from_mapping({"variants": "some"})
+    tight = plan_pdf(results, PdfOptions.from_mapping({"max_pages": 1}))
+    assert tight.samples == [] and tight.over_budget == [d.id for d in results.documents]
+
+
+def test_a_budget_smaller_than_the_front_matter_gives_the_front_matter(tmp_path):
+    results = small_results(n_docs=2, words=(10, 20))
+    summary = render_pdf(results, tmp_path / "r.pdf", {"max_pages": 2}, None, None)
+    assert summary.samples == [] and summary.over_budget == [d.id for d in results.documents]
+    reader = pypdf.PdfReader(tmp_path / "r.pdf")
+    assert "Samples" not in [t for _, t, _ in outline(reader)]
+    assert "This PDF shows 0 of the report's 2 samples" in " ".join(" ".join(page_texts(reader)).split())
+
+
 def test_two_renders_give_the_same_bytes_and_id(built, tmp_path):
     results, _, first, json_path = built
     render_pdf(results, tmp_path / "again.pdf", {"layers": "all", "variants": "all"}, SPEC_TEXT, json_path)

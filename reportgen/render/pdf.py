@@ -510,7 +510,7 @@ def _fit(plan: PdfPlan, results: "ReportResults", front: int, pages: Sequence[in
 
 
 def _render_single(r: _Renderer, plan: PdfPlan, progress: ProgressFn | None) -> tuple[bytes, PdfPlan, int]:
-    for _ in range(3):
+    for _ in range(len(plan.samples) + 2):  # each round that does not fit drops at least one sample
         samples = r.sample_views(plan)
         html = r.html("single", plan, samples)
         with _gc_paused():
@@ -615,7 +615,7 @@ def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
     identity = hashlib.sha256()
     for pdf, _ in results:
         identity.update(hashlib.sha256(pdf).digest())
-    for _ in range(3):
+    for _ in range(len(samples) + 2):  # each round that does not fit drops at least one sample
         kept = [v for v in samples if v.doc.id not in plan.over_budget]
         for k, view in enumerate(kept):
             view.first = k == 0

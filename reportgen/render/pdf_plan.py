@@ -126,15 +126,17 @@ def select_layers(results: "ReportResults", orders: Orders, choice: str | tuple[
     if choice == "all":
         return list(orders.layers)
     chosen: list[str] = []
-    model_layers = results.model.layers
+    top = [layer.path for layer in results.model.layers if layer.index is not None]  # as Keras' model.layers
     for item in choice:
         if isinstance(item, int) and not isinstance(item, bool):
-            if not -len(model_layers) <= item < len(model_layers):
-                raise BuildError(f"output.pdf.layers: index {item} is outside the model's "
-                                 f"{len(model_layers)} layers")
-            name = model_layers[item].path
+            if not -len(top) <= item < len(top):
+                raise BuildError(f"output.pdf.layers: index {item} is outside the model's {len(top)} layers")
+            name = top[item]
         else:
             name = str(item)
+            by_name = [path for path in orders.layers if path.rsplit("/", 1)[-1] == name]
+            if name not in orders.layers and len(by_name) == 1:  # a nested layer by its own name
+                name = by_name[0]
         if name not in orders.layers:
             raise BuildError(f"output.pdf.layers: layer {name!r} was not explained; explained layers: "
                              f"{', '.join(orders.layers) or 'none'} (change explain.layers or output.pdf.layers)")
