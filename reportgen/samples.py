@@ -106,11 +106,7 @@ def load_samples(source: Spec | SamplesSpec, base_dir: Path | str | None = None)
     found = _load_source(samples, base)
     seen = {s.id for s in found}
     for index, item in enumerate(samples.extra or []):
-        sample = Sample(id=item.id if item.id is not None else f"extra-{index + 1}", text=item.text,
-                        label=list(item.label) if item.label is not None else None,
-                        ids=list(item.ids) if item.ids is not None else None,
-                        tokens=list(item.tokens) if item.tokens is not None else None,
-                        origin=f"samples.extra[{index}]")
+        sample = _inline_sample(item, f"extra-{index + 1}", f"samples.extra[{index}]")
         if sample.id in seen:
             raise InputError(f"samples.extra[{index}]: id {sample.id!r} is already used by another sample")
         seen.add(sample.id)
@@ -256,17 +252,17 @@ def _labels(value: Any, origin: str) -> list[str | int] | None:
 
 # --- sources -------------------------------------------------------------------------------------
 
+def _inline_sample(item, default_id: str, origin: str) -> Sample:
+    return Sample(id=item.id if item.id is not None else default_id, text=item.text,
+                  label=list(item.label) if item.label is not None else None,
+                  ids=list(item.ids) if item.ids is not None else None,
+                  tokens=list(item.tokens) if item.tokens is not None else None, origin=origin)
+
+
 def _inline_records(samples: SamplesSpec) -> Iterator[_Record]:
     _check_where_fields(samples, ["id", "label"], "samples.items", "field")
     for index, item in enumerate(samples.items or []):
-        sample = Sample(
-            id=item.id if item.id is not None else str(index),
-            text=item.text,
-            label=list(item.label) if item.label is not None else None,
-            ids=list(item.ids) if item.ids is not None else None,
-            tokens=list(item.tokens) if item.tokens is not None else None,
-            origin=f"samples.items[{index}]",
-        )
+        sample = _inline_sample(item, str(index), f"samples.items[{index}]")
         yield _Record(sample.id, sample.origin, {"id": sample.id, "label": sample.label}, lambda s=sample: s)
 
 

@@ -130,7 +130,8 @@ class ModelAdapter:
                 original = self.vectorizer.call
                 self.vectorizer.call = lambda *args, **kwargs: ids
                 patched.append((self.vectorizer, original))
-            if self.head is not None and self.head.kind == "dense":
+            if self.head is not None and self.head.kind in ("dense", "activation"):
+                # the final layer's input: h for a Dense (logit = h @ W + b), the logit for an Activation
                 original = self.head.layer.call
 
                 def head_input(inputs, *args, __orig=original, **kwargs):
@@ -138,15 +139,6 @@ class ModelAdapter:
                     return __orig(inputs, *args, **kwargs)
 
                 self.head.layer.call = head_input
-                patched.append((self.head.layer, original))
-            elif self.head is not None and self.head.kind == "activation":
-                original = self.head.layer.call
-
-                def act_input(inputs, *args, __orig=original, **kwargs):
-                    record["__head_input__"] = inputs
-                    return __orig(inputs, *args, **kwargs)
-
-                self.head.layer.call = act_input
                 patched.append((self.head.layer, original))
             yield record
         finally:
