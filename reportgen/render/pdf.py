@@ -60,6 +60,7 @@ PRINT_LEVELS = 4  # levels per sign on paper: half the site's 8 halves the spans
 SINGLE_RENDER_PAGES = 20  # estimated sample pages up to which one in-process document is cheapest
 CHUNK_PAGES = 24  # at most this many estimated sample pages per chunk: bounds a worker's memory
 MIN_CHUNK_PAGES = 8  # each chunk costs a little (its own fonts, a document start); no smaller ones
+MAX_WORKERS = 4  # each worker holds one chunk's layout (~150-250 MB): bounds memory on many-core machines
 ANCHOR_PREFIX = "s-"
 # Sample bodies rendered in chunks carry no header or footer: the frame draws them.
 CHUNK_CSS = "@page { @top-left { content: none } @top-right { content: none } @bottom-right { content: none } }\n"
@@ -641,10 +642,12 @@ def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
 
 
 def default_workers() -> int:
+    """The usable CPUs, at most MAX_WORKERS."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cpus))
 
 
 def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_options: Mapping[str, Any] | bool | None,
@@ -653,10 +656,11 @@ def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_o
                chunk_pages: int | None = None, levels: int = PRINT_LEVELS) -> PdfSummary:
     """Write report.pdf for `results` with the spec's `output.pdf` options; return what went in.
 
-    `spec_text` and the file at `json_path` (else `results` serialised) are attached to the PDF.
-    `workers` (default: the usable CPUs) and `chunk_pages` (estimated pages per chunk; a report whose
-    samples are estimated at no more than SINGLE_RENDER_PAGES is rendered as one document unless it is
-    given) tune the chunked render; `levels` is the colour levels per sign on paper.
+    `spec_text` and the file at `json_path` (else `results` serialised) are attached to the PDF. The page
+    budget (`max_pages`) counts every page; the front matter is always there, samples fill what is left.
+    Tuning, not spec keys: `workers` (default: the usable CPUs, at most MAX_WORKERS); `chunk_pages`
+    (estimated pages per chunk; a report whose samples are estimated at no more than SINGLE_RENDER_PAGES
+    is rendered as one document unless it is given); `levels`, the colour levels per sign on paper.
     """
     options = PdfOptions.from_mapping(pdf_options)
     renderer = _Renderer(results, options, spec_text, Path(json_path) if json_path is not None else None, levels)
