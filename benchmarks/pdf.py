@@ -151,7 +151,8 @@ def run_case(name: str, workers: int | None) -> dict:
     panels = max(len(d.heatmaps) for d in results.documents)  # every map is shown: layers all, variants all
     plain = plain_render(results, panels)
     return {"case": name, "samples": len(summary.samples), "pages": summary.pages, "chunks": summary.chunks,
-            "seconds": elapsed, "main_cpu": cpu, "workers_cpu": workers_cpu, "pages_per_s": summary.pages / elapsed, "bytes": summary.bytes,
+            "seconds": elapsed, "main_cpu": cpu, "workers_cpu": workers_cpu, "pages_per_s": summary.pages / elapsed,
+            "bytes": summary.bytes,
             "peak_total_rss": memory.peak, "peak_main_rss": self_peak, "peak_worker_rss": child_peak,
             "pypdf_ok": readable, "pdfinfo_ok": poppler, "pdftotext_ok": text_ok, "plain": plain,
             "ratio": elapsed / plain["seconds"] * plain["pages"] / summary.pages}
