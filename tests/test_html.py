@@ -433,3 +433,32 @@ def test_the_colour_module_hands_out_the_fragment(results):
 
     doc = results.documents[2]
     assert colors.render_fragment(doc, doc.heatmaps[0], 0.5) == site.render_fragment(doc, doc.heatmaps[0], 0.5)
+
+
+def test_interpolation_comparison_uses_a_layer_that_was_stretched(tmp_path):
+    """A layer at the input's own resolution looks the same under every kind; compare where it matters."""
+    from reportgen.results import DocumentExplanation, Heatmap, InputInfo, ModelInfo, Prediction, ReportResults, Token
+
+    text = "abcdef"
+    tokens = [Token(c, (i, i + 1), i + 1) for i, c in enumerate(text)]
+
+    def heatmap(layer, kind, resolution, weights):
+        return Heatmap(layer=layer, target=0, target_label="a", score_kind="logit", score=1.0, relu=False,
+                       counterfactual=False, normalize_gradients=False, interpolation=kind,
+                       interpolation_used=kind, weights=weights, layer_resolution=resolution)
+
+    maps = [heatmap("emb", k, 6, [0.1] * 6) for k in ("linear", "nearest")]
+    maps += [heatmap("conv", "linear", 3, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+             heatmap("conv", "nearest", 3, [0.0, 0.0, 0.5, 0.5, 1.0, 1.0])]
+    doc = DocumentExplanation(id="d", text=text, tokens=tokens, prediction=Prediction([0.9, 0.1], [0]),
+                              heatmaps=maps, input=InputInfo(length=6))
+    model = ModelInfo(name="m", path="m.keras", task="multiclass", labels=["a", "b"], input_kind="ids",
+                      input_length=6, layers=[], output_activation="softmax")
+    results = ReportResults(title="t", model=model, documents=[doc],
+                            settings={"layers": ["emb", "conv"], "interpolation": ["linear", "nearest"],
+                                      "scale": "document"})
+    site.render_site(results, tmp_path)
+    page = (tmp_path / "samples" / "d.html").read_text(encoding="utf-8")
+    section = page[page.index("Interpolation kinds compared"):]
+    section = section[:section.index("</section>")]
+    assert "conv" in section and "emb" not in section

@@ -274,6 +274,17 @@ class Views:
         weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
         return Panel(h, highlight(doc.text, doc.tokens, weights, scale), scale, caption)
 
+    def _stretched_layer(self, doc: "DocumentExplanation", main: "Heatmap | None") -> str | None:
+        """The first explained layer whose time axis is shorter or longer than the input, where the
+        interpolation kind changes the map (the main layer when it is one); None when no layer is."""
+        if main is None:
+            return None
+        for layer in [main.layer] + [name for name in self.orders.layers if name != main.layer]:
+            h = self.orders.pick(doc, layer, main.target, (main.relu, main.counterfactual))
+            if h is not None and h.layer_resolution is not None and h.layer_resolution != doc.input.length:
+                return layer
+        return None
+
     def word_panel(self, doc_index: int, h: "Heatmap") -> Panel | None:
         doc = self.results.documents[doc_index]
         if not (self.word_view and is_char_level(doc.tokens)):
@@ -314,11 +325,12 @@ class Views:
                 shared = colors.legend(rows[0][1][0].scale) if len(scales) == 1 else None
                 sections.append(LayerSection(layer, shared, rows))
         interpolations = []
-        if main is not None and len(self.orders.interpolations) > 1:
+        stretched = self._stretched_layer(doc, main)
+        if stretched is not None and len(self.orders.interpolations) > 1:
             for kind in self.orders.interpolations:
-                h = self.orders.pick(doc, main.layer, main.target, (main.relu, main.counterfactual), kind)
+                h = self.orders.pick(doc, stretched, main.target, (main.relu, main.counterfactual), kind)
                 if h is not None:
-                    interpolations.append(self.panel(doc_index, h, heatmap_caption(h, ("interpolation",))))
+                    interpolations.append(self.panel(doc_index, h, heatmap_caption(h, ("layer", "interpolation"))))
         return {
             "doc": doc,
             "bars": probability_bars(doc, self.labels),
