@@ -170,11 +170,10 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
     from reportgen.results import ReportResults
 
     results = ReportResults(
-        title=spec.title, description=spec.description or "", dataset=spec.dataset or "", date=report_date(spec),
+        title=spec.title, description=spec.description or "", dataset=spec.dataset or "", author=spec.author or "",
+        date=report_date(spec),
         model=adapter.info(explained=layer_paths), documents=explanations,
         settings=_settings_record(spec, layer_paths, adapter), versions=versions(), metrics=metrics_report)
-    if spec.author:
-        results.settings["author"] = spec.author
     summary = write_report(results, spec, out_dir, pdf, progress, spec_text=Path(paths.spec_file).read_text(
         encoding="utf-8") if paths.spec_file else None)
     lap("rendering")

@@ -175,6 +175,7 @@ class ReportResults:
     settings: dict[str, Any]  # the resolved explain settings (layers, targets, variants, score, ...)
     description: str = ""  # markdown from the spec (rendered and sanitised by the renderers)
     dataset: str = ""
+    author: str = ""
     date: str = ""  # ISO date from the spec or SOURCE_DATE_EPOCH; never the wall clock
     versions: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, Any] | None = None  # report-level faithfulness tables and layer recommendation

@@ -57,6 +57,7 @@ def built(tmp_path_factory):
     """One small report rendered as one document (default for a report this size)."""
     folder = tmp_path_factory.mktemp("pdf")
     results = small_results()
+    results.author = "Model Review Board"
     json_path = folder / "explanations.json"
     json_path.write_bytes(b'{"made": "by the test", "bytes": "\\u00e9"}\n')
     summary = render_pdf(results, folder / "report.pdf", {"layers": "all", "variants": "all"}, SPEC_TEXT, json_path)
@@ -150,6 +151,7 @@ def test_metadata_comes_from_the_results_and_never_the_clock(built, built_reader
     results = built[0]
     info = built_reader.metadata
     assert info.title == results.title
+    assert info.author == "Model Review Board"
     assert results.model.name in info.subject and results.dataset in info.subject
     assert "Grad-CAM" in info["/Keywords"] and "conv1d" in info["/Keywords"]
     assert info["/CreationDate"].startswith("D:20260101") and info["/ModDate"].startswith("D:20260101")

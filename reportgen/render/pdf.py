@@ -370,7 +370,7 @@ def _meta(results: "ReportResults", plan: PdfPlan) -> dict:
     if results.dataset:
         subject += f" on {results.dataset}"
     keywords = ["Grad-CAM", "explanation", model.name, model.task, *plan.layers]
-    author = getattr(results, "author", None) or results.settings.get("author") or ""
+    author = results.author
     return {"author": str(author), "subject": subject,
             "keywords": list(dict.fromkeys(keywords)), "date": results.date,
             "generator": f"reportgen {reportgen.__version__} (WeasyPrint {weasyprint.__version__})"}
