@@ -330,3 +330,22 @@ def test_trained_toy_model_puts_largest_positive_weight_on_its_keywords():
         assert exp.prediction.predicted == [label]
         w = np.array(exp.heatmaps[0].weights)
         assert int(np.argmax(w)) == pos and w[pos] > 0
+
+
+def test_layer_objects_and_the_tutorial_api_shapes():
+    model = conv_model(seed=21)
+    ids = random_docs(np.random.default_rng(22), [20])[0]
+    by_object = reportgen.explain(model, [ids], layers=[model.get_layer("conv")], targets=[1], relu=False)
+    by_name = reportgen.explain(model, [ids], layers="conv", targets=[1], relu=False)
+    assert by_object[0].heatmaps[0].weights == by_name[0].heatmaps[0].weights
+    tokens = [f"w{i}" for i in ids]
+    E = reportgen.explain_prediction(model, np.array([ids]), tokens=[tokens], layer=model.get_layer("conv"),
+                                     targets=[1])
+    (t,) = E.targets
+    spans = t.weighted_spans.docs_weighted_spans[0].spans
+    assert [s[0] for s in spans] == tokens and len(t.heatmap) == 20
+    doc = t.weighted_spans.docs_weighted_spans[0].document
+    assert [doc[a:b] for _, ((a, b),), _ in spans] == tokens  # word tokens joined by spaces
+    html = reportgen.show_prediction(model, np.array([ids]), tokens=[tokens], layer="conv", targets=[1])
+    text = html if isinstance(html, str) else html.data
+    assert "w%d" % ids[0] in text and "<script" not in text
