@@ -185,3 +185,17 @@ def test_bad_input_is_one_line_exit_2_and_keeps_old_output(project, change, mess
     else:
         assert "r9" in lines[0] and "reviews.csv" in lines[0]
     assert tree_digest(project / "out") == before
+
+
+def test_layers_best_puts_the_recommended_layer_first(project):
+    from reportgen.build import build
+
+    spec = write_spec(project / "best.yaml", **{"layers: [embedding, bigru]": "layers: best"})
+    out = build(spec, out=project / "best").out_dir
+    data = json.loads((out / "explanations.json").read_text(encoding="utf-8"))
+    rows = {row["layer"]: row for row in data["metrics"]["layers"]}
+    assert set(rows) == {"embedding", "bigru"}  # best explains every layer with a time axis
+    best = max(rows.values(), key=lambda r: r["mean"])["layer"]
+    assert data["metrics"]["recommended_layer"] == best
+    assert data["settings"]["layers"][0] == best
+    assert data["settings"]["layers_requested"] == "best"
