@@ -49,7 +49,7 @@ def test_sample_spec_builds_and_matches_the_model(sample, tmp_path):
     spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     summary = build(spec_path)
     data = json.loads((summary.out_dir / "explanations.json").read_text(encoding="utf-8"))
-    assert len(data["documents"]) == KEEP
+    assert len(data["documents"]) == KEEP + len(spec["samples"].get("extra") or [])
     model = keras.models.load_model(SAMPLES / sample / "model.keras")
     labels = data["model"]["labels"]
     requested_layers = spec["explain"]["layers"]

