@@ -16,6 +16,9 @@ from typing import Any, Callable
 from reportgen.errors import InputError, ReportgenError, SpecError
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Cascading randomisation (Adebayo et al. 2018): the top layer, then the top two, then three; a single
+# output unit re-initialised alone mostly rescales or flips the logit, so one step says little on its own.
+SANITY_TOP_LAYERS = (1, 2, 3)
 
 
 @dataclass
@@ -235,6 +238,8 @@ def _safe(token_text):
 
 
 def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
+    import numpy as np
+
     from reportgen.engine.runner import explain_documents
     from reportgen.metrics import compute_metrics
 
@@ -251,28 +256,25 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
         return [not (t.span is None or (start is not None and t.text == start)) for t in doc.tokens]
 
     chosen = explanations[: m.max_samples]
-    by_id = {d.id: d for d in chosen}
-    original_inputs = None
 
     def compute_maps(model):
-        """Grad-CAM maps of the same documents and settings with another (randomised) model."""
+        """Grad-CAM maps of the scored documents with another (randomised) model: the main layer, the label
+        the original model predicted (explained as if it were the true label), signed, linear."""
         from reportgen.api import adapter_for
         from reportgen.engine.inputs import from_encoded
         from reportgen.text.base import Encoded
 
         other = adapter_for(model, adapter.labels, adapter.task, adapter.threshold)
         other.input_length = adapter.input_length
-        docs = []
-        for d in chosen:
-            docs.append(from_encoded(other, d.id, Encoded(d.text, [t.id for t in d.tokens], list(d.tokens)),
-                                     spec.input.padding, spec.input.truncating, spec.input.pad_value))
-        same = type(settings)(targets=sorted({h.target for d in chosen for h in d.heatmaps[:1]}) or "predicted",
-                              relu=(False,), counterfactual=(False,), interpolation=("linear",),
+        docs = [from_encoded(other, d.id, Encoded(d.text, [t.id for t in d.tokens], list(d.tokens)),
+                             spec.input.padding, spec.input.truncating, spec.input.pad_value,
+                             true_labels=d.prediction.predicted[:1] or [0]) for d in chosen]
+        same = type(settings)(targets="true", relu=(False,), counterfactual=(False,), interpolation=("linear",),
                               score=settings.score, normalize_gradients=settings.normalize_gradients,
                               batch_size=settings.batch_size)
         out = explain_documents(other, docs, other.resolve_layers([layers[0].path]), same,
                                 pad_id=spec.input.pad_value)
-        return [__import__("numpy").asarray(o.heatmaps[0].weights) for o in out]
+        return [np.asarray(o.heatmaps[0].weights) for o in out]
 
     def predict_fn(batch):
         return adapter.predict_ids(batch, batch_size=settings.batch_size)
@@ -285,12 +287,11 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
         explanations, predict_fn, layers=[e.path for e in layers],
         settings={"max_samples": m.max_samples, "steps": m.steps, "max_fraction": m.max_fraction,
                   "random_seeds": m.random_seeds, "removal": m.removal, "sanity": m.sanity,
-                  "batch_size": settings.batch_size},
+                  "batch_size": settings.batch_size, "sanity_top_layers": SANITY_TOP_LAYERS},
         pad_id=spec.input.pad_value, oov_id=oov_id, removable=removable, progress=metrics_progress,
         auto_layer=_auto_path(adapter), model=adapter.model, compute_maps=compute_maps if m.sanity else None)
     for d in explanations:
         d.metrics = per_doc.get(d.id)
-    del by_id, original_inputs
     return report
 
 

@@ -24,18 +24,22 @@ def import_tensorflow_quietly() -> None:
     """
     import sys
 
-    if "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import keras  # noqa: F401
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    if "tensorflow" not in sys.modules:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 2)
+                import keras  # noqa: F401
+                import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    import tensorflow
+
+    # tf.function's retracing warnings are about reportgen's own tracing (one per model it builds, e.g. the
+    # randomised copies of the sanity check), not something a report user can act on
+    tensorflow.get_logger().setLevel("ERROR")
 
 
 def model_format(path: Path) -> str:
