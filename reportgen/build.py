@@ -292,6 +292,8 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
         auto_layer=_auto_path(adapter), model=adapter.model, compute_maps=compute_maps if m.sanity else None)
     for d in explanations:
         d.metrics = per_doc.get(d.id)
+    if report.get("sanity") is not None:
+        report["sanity"]["layer"] = layers[0].path
     return report
 
 
