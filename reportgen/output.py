@@ -86,10 +86,13 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     return path
 
 
+def json_text(obj: Any) -> str:
+    """JSON with sorted keys (stable diffs between builds) and a final newline: explanations.json's text."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+
+
 def dump_json(obj: Any, path: str | os.PathLike[str]) -> Path:
-    """Write JSON with sorted keys (stable diffs between builds) and a final newline."""
-    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
-    return write_text(path, text + "\n")
+    return write_text(path, json_text(obj))
 
 
 def source_date(environ: dict[str, str] | None = None) -> str | None:

@@ -20,7 +20,6 @@ import dataclasses
 import functools
 import gc
 import hashlib
-import json
 import logging
 import math
 import multiprocessing
@@ -37,18 +36,19 @@ from urllib.request import url2pathname
 
 import jinja2
 import weasyprint
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 import reportgen
+from reportgen.output import json_text
 from reportgen.report import colors
-from reportgen.report.colors import LEVELS, LegendStep, Scale, format_number
+from reportgen.report.colors import LEVELS, Legend, Scale, format_number
 from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, is_char_level
 from reportgen.report.structure import Orders
 from reportgen.report.summary import label_summary
 from reportgen.render.html import (Panel, Views, heatmap_caption, heatmap_notes, input_notes, label_names,
                                    make_environment, predicted_text, probability_bars, render_markdown,
-                                   settings_table, template_dir)
+                                   segments_html, settings_table, template_dir)
 from reportgen.render.pdf_assemble import stamp_bodies
 from reportgen.render.pdf_plan import MAX_PROBABILITY_ROWS, PdfOptions, PdfPlan, SamplePlan, plan_pdf
 from reportgen.results import variant_name
@@ -64,8 +64,6 @@ MAX_WORKERS = 4  # each worker holds one chunk's layout (~150-250 MB): bounds me
 ANCHOR_PREFIX = "s-"
 # Sample bodies rendered in chunks carry no header or footer: the frame draws them.
 CHUNK_CSS = "@page { @top-left { content: none } @top-right { content: none } @bottom-right { content: none } }\n"
-# Keep this JSON text byte-identical to what reportgen.output.dump_json writes.
-_JSON_ARGS = dict(sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
 
 ProgressFn = Callable[[int, int], None]
 LOGGER = logging.getLogger(__name__)
@@ -73,72 +71,16 @@ LOGGER = logging.getLogger(__name__)
 
 # ---- the print scale -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PrintScale(Scale):
-    """The site's scale read with fewer levels: print level q is the site's level q·stride, same colour.
+class PrintScale:
+    """The site's scale read with fewer levels (`Scale.levels`): print level q is the site's level q·stride,
+    same colour, the site's CSS classes (`colors.level_css`)."""
 
-    A weight at the centre of a print level gets exactly the colour the site gives it; the CSS classes are
-    the site's (`colors.level_css`).
-    """
-
-    stride: int = 1
-
-    @classmethod
-    def of(cls, scale: Scale, levels: int = PRINT_LEVELS) -> "PrintScale":
-        if levels < 1 or LEVELS % levels:
-            raise ValueError(f"print levels must divide {LEVELS}, got {levels}")
-        return cls(scale.max, scale.kind, scale.label, LEVELS // levels)
-
-    @property
-    def levels(self) -> int:
-        return LEVELS // self.stride
-
-    @property
-    def step(self) -> float:
-        return self.max / self.levels
-
-    def level(self, weight: float | None) -> int:
-        q = colors.weight_level(weight, self.max * self.stride)  # |w| / max · levels, rounded half up
-        return max(-self.levels, min(self.levels, q)) * self.stride
-
-    def bounds(self, level: int) -> tuple[float, float]:
-        return super().bounds(level // self.stride if level >= 0 else -(-level // self.stride))
+    @staticmethod
+    def of(scale: Scale, levels: int = PRINT_LEVELS) -> Scale:
+        return dataclasses.replace(scale, levels=levels)
 
 
-@dataclass(frozen=True)
-class PrintLegend:
-    scale: PrintScale
-    steps: tuple[LegendStep, ...]
-
-    @property
-    def levels(self) -> int:
-        return self.scale.levels
-
-    @property
-    def label(self) -> str:
-        return self.scale.label[:1].upper() + self.scale.label[1:]
-
-    @property
-    def max_text(self) -> str:
-        return format_number(self.scale.max)
-
-    @property
-    def step_text(self) -> str:
-        return format_number(self.scale.step)
-
-    @property
-    def dead_zone(self) -> str:
-        return format_number(self.scale.step / 2)
-
-
-def print_legend(scale: PrintScale) -> PrintLegend:
-    steps = []
-    for q in range(-scale.levels, scale.levels + 1):
-        level = q * scale.stride
-        low, high = scale.bounds(level)
-        steps.append(LegendStep(level, colors.level_class(level), colors.level_color(level), low, high,
-                                q * scale.step))
-    return PrintLegend(scale, tuple(steps))
+print_legend = colors.legend
 
 
 # ---- fetching ----------------------------------------------------------------------------------------
@@ -189,9 +131,9 @@ class PanelGroup:
     """The maps of one layer of one sample: one legend (they share a scale), then a panel per map."""
 
     layer: str
-    legend: PrintLegend
+    legend: Legend
     panels: list[Panel]
-    word_legend: PrintLegend | None = None
+    word_legend: Legend | None = None
     word_panels: list[Panel] = field(default_factory=list)
 
 
@@ -236,7 +178,7 @@ class PrintViews:
         self.site = Views(results, Orders.of(results))
         self.labels = results.model.labels
 
-    def _panel(self, doc: "DocumentExplanation", tokens, weights, h: "Heatmap", scale: PrintScale,
+    def _panel(self, doc: "DocumentExplanation", tokens, weights, h: "Heatmap", scale: Scale,
                caption: str) -> Panel:
         return Panel(h, highlight(doc.text, tokens, weights, scale), scale, caption)
 
@@ -340,10 +282,8 @@ def _id_list(ids: Sequence[str], limit: int = 20) -> str:
 # ---- templates ---------------------------------------------------------------------------------------
 
 def print_segments_html(hl: Highlight) -> Markup:
-    """Highlighted runs as the site writes them, without the hover titles: paper never shows them, and they
-    are a third of the HTML WeasyPrint would have to parse. Text is escaped exactly as on the site."""
-    return Markup("".join(f'<span class="{s.css_class}">{escape(s.text)}</span>' if s.css_class
-                          else str(escape(s.text)) for s in hl.segments))
+    """Highlighted runs as the site writes them, without the hover titles paper cannot show."""
+    return segments_html(hl, titles=False)
 
 
 @functools.lru_cache(maxsize=None)
@@ -384,7 +324,7 @@ def _attachments(results: "ReportResults", spec_text: str | None, json_path: Pat
     if json_path is not None:
         data = Path(json_path).read_bytes()
     else:
-        data = (json.dumps(results.to_dict(), **_JSON_ARGS) + "\n").encode("utf-8")
+        data = json_text(results.to_dict()).encode("utf-8")
     items.append(("explanations.json", data, "every prediction, heatmap and setting of the report"))
     return [weasyprint.Attachment(string=data, name=name, description=description, created=when, modified=when)
             for name, data, description in items]

@@ -87,27 +87,46 @@ def format_weight(value: float | None) -> str:
 
 @dataclass(frozen=True)
 class Scale:
-    """One colour scale: its maximum |weight| and a sentence saying which heatmaps it spans."""
+    """One colour scale: its maximum |weight|, a sentence saying which heatmaps it spans, and how many levels
+    per sign it is read with.
+
+    Fewer `levels` than LEVELS (paper) must divide LEVELS: read level q is the site's level q·stride, so a
+    weight at the centre of a read level gets exactly the colour the site gives it, with the site's classes.
+    """
 
     max: float
     kind: str  # "document" / "layer" / "report" / "heatmap" (a notebook fragment)
     label: str
+    levels: int = LEVELS
+
+    def __post_init__(self) -> None:
+        if self.levels < 1 or LEVELS % self.levels:
+            raise ValueError(f"levels must divide {LEVELS}, got {self.levels}")
+
+    @property
+    def stride(self) -> int:
+        return LEVELS // self.levels
 
     def level(self, weight: float | None) -> int:
-        return weight_level(weight, self.max)
+        """The site level (-LEVELS..LEVELS, a multiple of `stride`) of a weight."""
+        q = weight_level(weight, self.max * self.stride)  # |w| / max · levels, rounded half up
+        return max(-self.levels, min(self.levels, q)) * self.stride
 
     @property
     def step(self) -> float:
-        return self.max / LEVELS
+        return self.max / self.levels
 
     def bounds(self, level: int) -> tuple[float, float]:
-        """The |weight| interval of a level, signed like the level (for level 0: the dead zone)."""
-        k = abs(level)
+        """The |weight| interval of a site level, signed like the level (for level 0: the dead zone)."""
+        q = abs(level) // self.stride
+        if level < 0:
+            q = -q
+        k = abs(q)
         low = max(0.0, (k - 0.5) * self.step)
         high = min(self.max, (k + 0.5) * self.step)
-        if level < 0:
+        if q < 0:
             return (-high, -low)
-        if level == 0:
+        if q == 0:
             return (-high, high)
         return (low, high)
 
@@ -139,7 +158,11 @@ class Legend:
 
     @property
     def levels(self) -> int:
-        return LEVELS
+        return self.scale.levels
+
+    @property
+    def label(self) -> str:
+        return self.scale.label[:1].upper() + self.scale.label[1:]
 
     @property
     def dead_zone(self) -> str:
@@ -155,12 +178,12 @@ class Legend:
 
 
 def legend(scale: Scale) -> Legend:
-    """Every level from -LEVELS to +LEVELS with its colour and weight interval."""
+    """Every level the scale is read with, from -levels to +levels, with its colour and weight interval."""
     steps = []
-    for level in range(-LEVELS, LEVELS + 1):
+    for q in range(-scale.levels, scale.levels + 1):
+        level = q * scale.stride
         low, high = scale.bounds(level)
-        steps.append(LegendStep(level, level_class(level), level_color(level), low, high,
-                                level * scale.step))
+        steps.append(LegendStep(level, level_class(level), level_color(level), low, high, q * scale.step))
     return Legend(scale, tuple(steps))
 
 
