@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from reportgen.results import Token
+from reportgen.text.offsets import runs_outside
 
 
 @dataclass
@@ -25,18 +26,7 @@ class WordWeight:
 
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the maximal runs of non-whitespace characters."""
-    spans = []
-    start = None
-    for index, char in enumerate(text):
-        if char.isspace():
-            if start is not None:
-                spans.append((start, index))
-                start = None
-        elif start is None:
-            start = index
-    if start is not None:
-        spans.append((start, len(text)))
-    return spans
+    return runs_outside(text, str.isspace)
 
 
 def aggregate_to_words(text: str, tokens: Sequence[Token], weights: Sequence[float]) -> list[WordWeight]:

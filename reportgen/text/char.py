@@ -13,33 +13,26 @@ real separator and never a letter. Characters before the first and after the las
 
 from __future__ import annotations
 
-from reportgen.results import Token
-from reportgen.text.base import Encoded, TextPipeline
+from reportgen.text.base import Encoded
 from reportgen.text.offsets import lower_with_origin
 from reportgen.text.vocab import Vocabulary
-from reportgen.text.word import KERAS2_FILTERS, known_id, split_words, unknown_note
+from reportgen.text.word import KERAS2_FILTERS, VocabularyPipeline, split_words
 
 
-class CharPipeline(TextPipeline):
+class CharPipeline(VocabularyPipeline):
     """Text -> character ids. Unknown characters (or ids >= `max_id`) get the `oov_token`'s id, or are
-    dropped with a note when `oov_token` is None."""
+    dropped with a note when `oov_token` is None (`VocabularyPipeline`)."""
 
     level = "char"
 
     def __init__(self, vocab: Vocabulary, lower: bool = False, normalize_words: bool = False,
                  oov_token: str | None = "<OOV>", filters: str = KERAS2_FILTERS, split: str = " ",
                  start_token: str | None = None, pad_id: int = 0, max_id: int | None = None):
-        self.vocab = vocab
+        super().__init__(vocab, start_token, oov_token, pad_id, max_id)
         self.lower = lower
         self.normalize_words = normalize_words
         self.filters = filters
         self.split = split
-        self.pad_id = pad_id
-        self.max_id = max_id
-        self.start_token = start_token
-        self.start_id = vocab.require(start_token, "start token") if start_token is not None else None
-        self.oov_token = oov_token
-        self.oov_id = vocab.require(oov_token, "OOV token") if oov_token is not None else None
 
     def characters(self, text: str) -> list[tuple[str, tuple[int, int] | None]]:
         """The characters the model reads, each with its span in `text`."""
@@ -55,30 +48,7 @@ class CharPipeline(TextPipeline):
         return chars
 
     def encode(self, text: str) -> Encoded:
-        chars = self.characters(text)
-        ids: list[int] = []
-        tokens: list[Token] = []
-        if self.start_id is not None:
-            ids.append(self.start_id)
-            tokens.append(Token(self.start_token, None, self.start_id))
-        unknown = 0
-        for char, span in chars:
-            token_id, token_text = known_id(self.vocab, char, self.max_id), char
-            if token_id is None:
-                unknown += 1
-                if self.oov_id is None:
-                    continue
-                token_id, token_text = self.oov_id, self.oov_token
-            ids.append(token_id)
-            tokens.append(Token(token_text, span, token_id))
-        notes = [unknown_note(unknown, len(chars), "characters", self.max_id, self.oov_token)] if unknown else []
-        return Encoded(text, ids, tokens, notes)
-
-    def token_text(self, token_id: int) -> str:
-        token = self.vocab.token_for(token_id)
-        if token is None:
-            raise KeyError(f"id {token_id} is not in {self.vocab.source}")
-        return token
+        return self.encode_pieces(text, self.characters(text), "characters")
 
 
 def _gap_span(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -8,6 +8,7 @@ so a token's span always points into the text as the user wrote it.
 from __future__ import annotations
 
 import string
+from typing import Callable
 
 # What TensorFlow's `tf.strings.split` (sep=None) splits on, and so Keras 3 `TextVectorization`'s
 # "whitespace" split: ASCII whitespace only (measured: U+00A0, U+3000, U+2003, U+0085, U+001C do not split).
@@ -35,6 +36,22 @@ def lower_with_origin(text: str) -> tuple[str, list[int]]:
 def origin_span(origin: list[int], start: int, end: int) -> tuple[int, int]:
     """The original-text span of characters [start, end) of a transformed text (end > start)."""
     return origin[start], origin[end - 1] + 1
+
+
+def runs_outside(text: str, is_separator: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Spans of the maximal runs of characters that are not separators."""
+    runs = []
+    start = None
+    for index, char in enumerate(text):
+        if is_separator(char):
+            if start is not None:
+                runs.append((start, index))
+                start = None
+        elif start is None:
+            start = index
+    if start is not None:
+        runs.append((start, len(text)))
+    return runs
 
 
 def ascii_lower(text: str) -> str:

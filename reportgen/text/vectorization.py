@@ -23,7 +23,7 @@ from typing import Any
 from reportgen.errors import InputError, ModelError
 from reportgen.results import Token
 from reportgen.text.base import Encoded, TextPipeline
-from reportgen.text.offsets import ASCII_PUNCTUATION, ASCII_WHITESPACE
+from reportgen.text.offsets import ASCII_PUNCTUATION, ASCII_WHITESPACE, runs_outside
 
 _STRIPS_PUNCTUATION = ("strip_punctuation", "lower_and_strip_punctuation")
 
@@ -108,7 +108,7 @@ class TextVectorizationPipeline(TextPipeline):
 
     def _chunks(self, text: str) -> list[tuple[int, int]] | None:
         if self.split == "whitespace":
-            return _runs_outside(text, ASCII_WHITESPACE)
+            return runs_outside(text, ASCII_WHITESPACE.__contains__)
         if self.split == "character":
             return [(i, i + 1) for i in range(len(text))]
         if self.split is None:
@@ -137,19 +137,3 @@ class TextVectorizationPipeline(TextPipeline):
         if self.fixed_length is not None and len(ids) == self.fixed_length:
             note += f"; the text may have more than the {self.fixed_length} tokens the model sees"
         return Encoded(text, ids, tokens, [note])
-
-
-def _runs_outside(text: str, separators: frozenset[str]) -> list[tuple[int, int]]:
-    """Spans of the maximal runs of characters not in `separators`."""
-    runs = []
-    start = None
-    for index, char in enumerate(text):
-        if char in separators:
-            if start is not None:
-                runs.append((start, index))
-                start = None
-        elif start is None:
-            start = index
-    if start is not None:
-        runs.append((start, len(text)))
-    return runs

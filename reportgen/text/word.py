@@ -8,6 +8,7 @@ non-breaking space is not in the default filters, so it stays inside a word, as 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from reportgen.results import Token
 from reportgen.text.base import Encoded, TextPipeline
@@ -74,13 +75,54 @@ def unknown_note(unknown: int, total: int, unit: str, max_id: int | None, oov_to
     return f"{what}; there is no OOV token, so they were dropped (as Keras 2 does)"
 
 
-class WordPipeline(TextPipeline):
-    """Text -> word ids with each word's span in the original text.
+class VocabularyPipeline(TextPipeline):
+    """What the word and char pipelines share: Keras 2 `Tokenizer` lookup of text pieces in a vocabulary.
 
-    `max_id` is Keras' `num_words`: ids >= max_id count as unknown. Unknown words get the `oov_token`'s id
-    (and its text; the span still points at the word as written) or, without an OOV token, are dropped,
-    as Keras 2 does, with a note. A `start_token` is prepended with span None.
+    `max_id` is Keras' `num_words`: ids >= max_id count as unknown. Unknown pieces get the `oov_token`'s
+    id (and its text; the span still points at the piece as written) or, without an OOV token, are
+    dropped, as Keras 2 does, with a note. A `start_token` is prepended with span None.
     """
+
+    def __init__(self, vocab: Vocabulary, start_token: str | None, oov_token: str | None, pad_id: int,
+                 max_id: int | None):
+        self.vocab = vocab
+        self.pad_id = pad_id
+        self.max_id = max_id
+        self.start_token = start_token
+        self.start_id = vocab.require(start_token, "start token") if start_token is not None else None
+        self.oov_token = oov_token
+        self.oov_id = vocab.require(oov_token, "OOV token") if oov_token is not None else None
+
+    def encode_pieces(self, text: str, pieces: Sequence[tuple[str, tuple[int, int] | None]], unit: str) -> Encoded:
+        """Ids and tokens of `pieces` (text as the vocabulary sees it, span in `text`); `unit` names them in
+        the note about unknown pieces."""
+        ids: list[int] = []
+        tokens: list[Token] = []
+        if self.start_id is not None:
+            ids.append(self.start_id)
+            tokens.append(Token(self.start_token, None, self.start_id))
+        unknown = 0
+        for piece, span in pieces:
+            token_id, token_text = known_id(self.vocab, piece, self.max_id), piece
+            if token_id is None:
+                unknown += 1
+                if self.oov_id is None:
+                    continue
+                token_id, token_text = self.oov_id, self.oov_token
+            ids.append(token_id)
+            tokens.append(Token(token_text, span, token_id))
+        notes = [unknown_note(unknown, len(pieces), unit, self.max_id, self.oov_token)] if unknown else []
+        return Encoded(text, ids, tokens, notes)
+
+    def token_text(self, token_id: int) -> str:
+        token = self.vocab.token_for(token_id)
+        if token is None:
+            raise KeyError(f"id {token_id} is not in {self.vocab.source}")
+        return token
+
+
+class WordPipeline(VocabularyPipeline):
+    """Text -> word ids with each word's span in the original text (unknown words: `VocabularyPipeline`)."""
 
     level = "word"
 
@@ -89,40 +131,12 @@ class WordPipeline(TextPipeline):
                  oov_token: str | None = None, pad_id: int = 0, max_id: int | None = None):
         if not split:
             raise ValueError("split must be a non-empty string")
-        self.vocab = vocab
+        super().__init__(vocab, start_token, oov_token, pad_id, max_id)
         self.lower = lower
         # Keras 2 with filters="" splits on the split string only (tabs and newlines stay inside words).
         self.filters = filters if strip_punctuation else ""
         self.split = split
-        self.pad_id = pad_id
-        self.max_id = max_id
-        self.start_token = start_token
-        self.start_id = vocab.require(start_token, "start token") if start_token is not None else None
-        self.oov_token = oov_token
-        self.oov_id = vocab.require(oov_token, "OOV token") if oov_token is not None else None
 
     def encode(self, text: str) -> Encoded:
         words = split_words(text, self.filters, self.lower, self.split)
-        ids: list[int] = []
-        tokens: list[Token] = []
-        if self.start_id is not None:
-            ids.append(self.start_id)
-            tokens.append(Token(self.start_token, None, self.start_id))
-        unknown = 0
-        for word in words:
-            token_id, token_text = known_id(self.vocab, word.text, self.max_id), word.text
-            if token_id is None:
-                unknown += 1
-                if self.oov_id is None:
-                    continue
-                token_id, token_text = self.oov_id, self.oov_token
-            ids.append(token_id)
-            tokens.append(Token(token_text, (word.start, word.end), token_id))
-        notes = [unknown_note(unknown, len(words), "words", self.max_id, self.oov_token)] if unknown else []
-        return Encoded(text, ids, tokens, notes)
-
-    def token_text(self, token_id: int) -> str:
-        token = self.vocab.token_for(token_id)
-        if token is None:
-            raise KeyError(f"id {token_id} is not in {self.vocab.source}")
-        return token
+        return self.encode_pieces(text, [(word.text, (word.start, word.end)) for word in words], "words")
