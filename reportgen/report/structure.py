@@ -13,10 +13,12 @@ import hashlib
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 if TYPE_CHECKING:
     from reportgen.results import DocumentExplanation, Heatmap, ReportResults
+
+T = TypeVar("T")
 
 LAYER_PAGE_SIZE = 50  # samples per layer page: a page with every sample of a big report would not open fast
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
@@ -65,13 +67,19 @@ def _settings_list(settings: dict[str, Any], key: str) -> list[Any]:
     return [value]
 
 
-def layer_order(results: "ReportResults") -> list[str]:
-    """Explained layers: settings order first, then model order, then order of appearance."""
-    present: list[str] = []
+def _seen(results: "ReportResults", value: Callable[["Heatmap"], T]) -> list[T]:
+    """The distinct values of `value(heatmap)` over every heatmap, in order of first appearance."""
+    seen: list[T] = []
     for doc in results.documents:
         for h in doc.heatmaps:
-            if h.layer not in present:
-                present.append(h.layer)
+            if value(h) not in seen:
+                seen.append(value(h))
+    return seen
+
+
+def layer_order(results: "ReportResults") -> list[str]:
+    """Explained layers: settings order first, then model order, then order of appearance."""
+    present = _seen(results, lambda h: h.layer)
     ranked = [str(x) for x in _settings_list(results.settings, "layers")]
     ranked += [layer.path for layer in results.model.layers]
     position = {name: i for i, name in reversed(list(enumerate(ranked)))}
@@ -83,20 +91,12 @@ def variant_order(results: "ReportResults") -> list[tuple[bool, bool]]:
     relus = [bool(x) for x in _settings_list(results.settings, "relu")]
     counters = [bool(x) for x in _settings_list(results.settings, "counterfactual")]
     wanted = [(r, c) for c in (counters or [False, True]) for r in (relus or [True, False])]
-    seen: list[tuple[bool, bool]] = []
-    for doc in results.documents:
-        for h in doc.heatmaps:
-            if (h.relu, h.counterfactual) not in seen:
-                seen.append((h.relu, h.counterfactual))
+    seen = _seen(results, lambda h: (h.relu, h.counterfactual))
     return [v for v in wanted if v in seen] + [v for v in seen if v not in wanted]
 
 
 def interpolation_order(results: "ReportResults") -> list[str]:
-    seen: list[str] = []
-    for doc in results.documents:
-        for h in doc.heatmaps:
-            if h.interpolation not in seen:
-                seen.append(h.interpolation)
+    seen = _seen(results, lambda h: h.interpolation)
     wanted = [str(x) for x in _settings_list(results.settings, "interpolation")]
     return [k for k in wanted if k in seen] + [k for k in seen if k not in wanted]
 
