@@ -31,7 +31,7 @@ def project(tmp_path_factory):
         keras.layers.Bidirectional(keras.layers.GRU(4, return_sequences=True), name="bigru"),
         keras.layers.GlobalMaxPooling1D(name="pool"),
         keras.layers.Dense(3, activation="softmax", name="out"),
-    ])
+    ], name="tiny")  # named: Keras numbers unnamed models per process
     model.save(root / "model.keras")
     (root / "vocab.txt").write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
     (root / "reviews.csv").write_text(textwrap.dedent('''\
@@ -162,7 +162,7 @@ def test_failed_build_leaves_previous_report_untouched(project, monkeypatch):
 
 @pytest.mark.parametrize("change, message", [
     ({"layers: [embedding, bigru]": "layers: [embeding]"},
-     "reportgen: error: explain.layers: layer 'embeding' not found in sequential; did you mean 'embedding'? "
+     "reportgen: error: explain.layers: layer 'embeding' not found in tiny; did you mean 'embedding'? "
      "(bad.yaml line 16)"),
     ({"targets: all": "targets: [neutral]"},
      "reportgen: error: explain.targets: target 'neutral' is not a label; labels are: neg, pos, mixed "

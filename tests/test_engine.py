@@ -349,3 +349,19 @@ def test_layer_objects_and_the_tutorial_api_shapes():
     html = reportgen.show_prediction(model, np.array([ids]), tokens=[tokens], layer="conv", targets=[1])
     text = html if isinstance(html, str) else html.data
     assert "w%d" % ids[0] in text and "<script" not in text
+
+
+def test_batches_keep_to_the_document_count_and_the_token_budget():
+    from reportgen.models.adapter import TOKEN_BUDGET, token_budget_groups
+
+    lengths = [10, 10, 20, 3000, 9000, 9000, 9000, 9000]  # sorted by length, as the runner sends them
+    groups = list(token_budget_groups(list(range(8)), lengths, batch_size=3))
+    assert [i for g in groups for i in g] == list(range(8))  # every document once, order kept
+    for g in groups:
+        assert len(g) <= 3
+        assert len(g) == 1 or max(lengths[i] for i in g) * len(g) <= TOKEN_BUDGET
+    assert groups[0] == [0, 1, 2]
+    huge = list(token_budget_groups([0], [TOKEN_BUDGET * 2], batch_size=64))
+    assert huge == [[0]]  # a document longer than the budget still gets a batch of its own
+    fixed = list(token_budget_groups(list(range(30)), [5] * 30, batch_size=64, fixed_length=1500))
+    assert [len(g) for g in fixed] == [TOKEN_BUDGET // 1500, 30 - TOKEN_BUDGET // 1500]

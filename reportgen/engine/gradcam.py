@@ -80,10 +80,15 @@ class GradCAM:
         adapter, layers, score = self.adapter, self.layers, self.score
         follows = [adapter.shapes[e.path].follows_input for e in layers]
 
-        @tf.function(reduce_retracing=True)
+        # a fixed signature: one trace per target-slot count, whatever the batch size and length
+        signature = [tf.TensorSpec([None, None], adapter.input_dtype), tf.TensorSpec([None], tf.int32),
+                     tf.TensorSpec([None, k], tf.int32)]
+
+        @tf.function(input_signature=signature)
         def step(ids, lengths, given_targets):
             record: dict = {}
-            with tf.GradientTape(persistent=True) as tape:
+            # persistent only when several backward passes share it (it doubles the tracing time)
+            with tf.GradientTape(persistent=k > 1) as tape:
                 with adapter.capture([e.layer for e in layers], record, ids=ids, watch=tape.watch):
                     outputs = adapter.model(adapter.model_input(ids), training=False)
                     logits = adapter.logits_from(record, outputs)

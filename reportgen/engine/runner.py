@@ -80,21 +80,11 @@ def plan_batches(adapter: ModelAdapter, docs: list[DocumentInput], layers: list[
             raise ReportgenError(f"sample {doc.id!r}: {len(doc.ids)} ids but the model takes exactly "
                                  f"{adapter.input_length}")
     order = sorted(range(len(docs)), key=lambda i: (len(docs[i].ids), i))
-    if adapter.input_length is None and any(adapter.shapes[e.path].time_axis
-                                            and not adapter.shapes[e.path].follows_input for e in layers):
-        # a layer whose time axis does not follow the input (e.g. strided conv): in-batch padding would
-        # leak into its mean, so only equal lengths share a batch
-        lengths = [len(docs[i].ids) for i in order]
-        group: list[int] = []
-        for pos, length in zip(order, lengths):
-            if group and (length != len(docs[group[0]].ids) or len(group) >= batch_size):
-                yield group
-                group = []
-            group.append(pos)
-        if group:
-            yield group
-        return
-    yield from adapter.batches(order, [len(docs[i].ids) for i in order], batch_size, pad_id)
+    # a layer whose time axis does not follow the input (e.g. a strided conv) cannot have in-batch padding
+    # cut from its mean, so for such layers only equal lengths share a batch
+    equal = adapter.input_length is None and any(adapter.shapes[e.path].time_axis
+                                                 and not adapter.shapes[e.path].follows_input for e in layers)
+    yield from adapter.batches(order, [len(docs[i].ids) for i in order], batch_size, pad_id, equal_lengths=equal)
 
 
 def _explain_batch(adapter, engine: GradCAM, docs: list[DocumentInput], layers, settings: ExplainSettings,

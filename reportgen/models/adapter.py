@@ -22,6 +22,25 @@ from reportgen.models.layers import LayerEntry, auto_layer, resolve_layer, walk_
 from reportgen.results import LayerInfo, ModelInfo
 
 PROBE_LENGTHS = (7, 12)  # two lengths tell whether a layer's time axis follows the input length
+# Working memory follows padded token positions, not documents (about 22 KiB per position for a small
+# BiLSTM): a batch holds at most this many, so a few very long texts cannot blow up one batch.
+TOKEN_BUDGET = 32768
+
+
+def token_budget_groups(order: list[int], lengths: list[int], batch_size: int, fixed_length: int | None = None):
+    """Consecutive groups of `order` (sorted by length) with at most batch_size documents and at most
+    TOKEN_BUDGET padded positions each (always at least one document)."""
+    group: list[int] = []
+    widest = 0
+    for pos, length in zip(order, lengths):
+        width = max(widest, fixed_length or length, 1)
+        if group and (len(group) >= batch_size or width * (len(group) + 1) > TOKEN_BUDGET):
+            yield group
+            group, width = [], max(fixed_length or length, 1)
+        group.append(pos)
+        widest = width
+    if group:
+        yield group
 
 
 @dataclass
@@ -204,7 +223,7 @@ class ModelAdapter:
         if getattr(self, "_predict_compiled", None) is None:
             import tensorflow as tf
 
-            @tf.function(reduce_retracing=True)
+            @tf.function(input_signature=[tf.TensorSpec([None, None], self.input_dtype)])
             def predict(ids):
                 record: dict = {}
                 with self.capture([], record, ids=ids):
@@ -225,26 +244,24 @@ class ModelAdapter:
             arr[i, :len(d)] = d
         return arr
 
-    def batches(self, order: list[int], lengths: list[int], batch_size: int, pad_id: int = 0):
+    def batches(self, order: list[int], lengths: list[int], batch_size: int, pad_id: int = 0,
+                equal_lengths: bool = False):
         """Groups of document positions that can share a forward pass without changing any prediction.
 
         Fixed-length models: any grouping. Variable-length models: documents padded together only when
-        the model masks the pad id (checked once); otherwise only documents of equal length share a batch.
+        the model masks the pad id (checked once) and the caller allows it; otherwise only documents of
+        equal length share a batch. Every group keeps to batch_size documents and the token budget.
         """
-        if self.input_length is not None or self.masks_padding(pad_id):
-            for start in range(0, len(order), batch_size):
-                yield order[start:start + batch_size]
+        if not equal_lengths and (self.input_length is not None or self.masks_padding(pad_id)):
+            yield from token_budget_groups(order, lengths, batch_size, self.input_length)
             return
-        group: list[int] = []
-        group_len = None
-        for pos, length in zip(order, lengths):
-            if group and (length != group_len or len(group) >= batch_size):
-                yield group
-                group = []
-            group.append(pos)
-            group_len = length
-        if group:
-            yield group
+        start = 0
+        while start < len(order):
+            end = start
+            while end < len(order) and lengths[end] == lengths[start]:
+                end += 1
+            yield from token_budget_groups(order[start:end], lengths[start:end], batch_size)
+            start = end
 
     def masks_padding(self, pad_id: int = 0) -> bool:
         """True when post-padding with pad_id leaves the prediction unchanged (the model masks it)."""
