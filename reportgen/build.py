@@ -187,7 +187,7 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
 def _prepare(spec, paths, adapter, samples):
     from reportgen.spec.load import spec_problem
 
-    from reportgen.engine.inputs import from_encoded, from_padded
+    from reportgen.engine.inputs import from_encoded, from_padded, refit_to_model
     from reportgen.text.factory import pipeline_from_spec
 
     try:
@@ -204,13 +204,7 @@ def _prepare(spec, paths, adapter, samples):
             token_text = getattr(pipeline, "token_text", None)
             doc = from_padded(sample.id, sample.ids, sample.tokens, pad, spec.input.padding,
                               true_labels=truth, token_text=_safe(token_text))
-            if adapter.input_length is not None and len(doc.ids) != adapter.input_length:
-                from reportgen.text.base import Encoded
-
-                body = doc.tokens[doc.input.padded:] if doc.input.padding_side == "pre" else \
-                    doc.tokens[:len(doc.tokens) - doc.input.padded]
-                doc = from_encoded(adapter, sample.id, Encoded(doc.text, [t.id for t in body], body),
-                                   spec.input.padding, spec.input.truncating, pad, truth)
+            doc = refit_to_model(adapter, doc, spec.input.padding, spec.input.truncating, pad)
         else:
             try:
                 encoded = pipeline.encode(sample.text or "")

@@ -101,9 +101,7 @@ def prepare(adapter: ModelAdapter, docs, tokens=None, pipeline: TextPipeline | N
         if padded_input or row_tokens is not None or pad_value is not None:
             doc = from_padded(str(i), row, row_tokens, pad_value, padding,
                               token_text=getattr(pipeline, "token_text", None) if pipeline else None)
-            if adapter.input_length is not None and len(doc.ids) != adapter.input_length:
-                doc = _refit(adapter, doc, padding, truncating, pad_id)
-            out.append(doc)
+            out.append(refit_to_model(adapter, doc, padding, truncating, pad_id))
         else:
             ids = [int(x) for x in row]
             toks = [Token(pipeline.token_text(x) if pipeline else str(x), None, x) for x in ids]
@@ -112,7 +110,10 @@ def prepare(adapter: ModelAdapter, docs, tokens=None, pipeline: TextPipeline | N
     return out
 
 
-def _refit(adapter, doc: DocumentInput, padding, truncating, pad_id) -> DocumentInput:
+def refit_to_model(adapter, doc: DocumentInput, padding, truncating, pad_id) -> DocumentInput:
+    """Pre-vectorised ids whose length is not the model's fixed length: drop their padding, fit again."""
+    if adapter.input_length is None or len(doc.ids) == adapter.input_length:
+        return doc
     keep = slice(doc.input.padded, None) if doc.input.padding_side == "pre" else slice(0, len(doc.ids) - doc.input.padded)
     encoded = Encoded(text=doc.text, ids=doc.ids[keep], tokens=doc.tokens[keep])
     return from_encoded(adapter, doc.id, encoded, padding, truncating, pad_id, doc.true_labels)
