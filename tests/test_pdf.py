@@ -110,6 +110,22 @@ def test_footer_says_page_x_of_y_and_header_names_the_section(built, built_reade
         assert f"{results.title} {title}" in texts[page]
 
 
+@pytest.mark.parametrize("chunk_pages", [None, 1], ids=["one document", "chunks"])
+def test_headings_in_the_description_never_become_the_running_header(tmp_path, chunk_pages):
+    results = dataclasses.replace(small_results(n_docs=2, words=(10, 20)),
+                                  description="# Hijacked heading\n\nAbout the model.\n\n## Another one\n\nMore.")
+    render_pdf(results, tmp_path / "r.pdf", {}, None, None, workers=1, chunk_pages=chunk_pages)
+    reader = pypdf.PdfReader(tmp_path / "r.pdf")
+    texts = page_texts(reader)
+    assert "Hijacked heading" in texts[0] and "Another one" in texts[0]  # still shown on the cover
+    for page, text in enumerate(texts[1:], start=1):
+        assert "Hijacked heading" not in text and "Another one" not in text, (page, text[-120:])
+        # the running header is the last line but the footer: "<title> <section>"
+        header = text.rstrip().split("\n")[-2]
+        assert header.startswith(results.title), (page, header)
+    assert [t for _, t, _ in outline(reader)][:3] == ["Contents", "Summary", "How to read this report"]
+
+
 def test_sample_pages_show_labels_probabilities_and_legend_numbers(built, built_reader):
     results = built[0]
     labels = results.model.labels
@@ -270,7 +286,7 @@ def test_workers_that_cannot_start_leave_a_complete_report(tmp_path, monkeypatch
 
     class DyingPool(ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
-            super().__init__(*args, initializer=os._exit, initargs=(3,), **kwargs)
+            super().__init__(*args, **{**kwargs, "initializer": os._exit, "initargs": (3,)})
 
     monkeypatch.setattr(pdf_module, "ProcessPoolExecutor", DyingPool)
     results = small_results(n_docs=3, words=(20, 40))
