@@ -104,6 +104,8 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
     spec = load_spec(spec_path)
     paths = spec.paths
     out_dir = Path(out) if out is not None else paths.output_dir
+    output = output_for(out_dir, paths)
+    output.check()  # before any work: a folder that would lose someone's files is refused at once
 
     from reportgen.samples import load_samples
 
@@ -177,7 +179,7 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
         date=report_date(spec),
         model=adapter.info(explained=layer_paths), documents=explanations,
         settings=_settings_record(spec, layer_paths, adapter), versions=versions(), metrics=metrics_report)
-    summary = write_report(results, spec, out_dir, pdf, progress, spec_text=Path(paths.spec_file).read_text(
+    summary = write_report(results, spec, output, pdf, progress, spec_text=Path(paths.spec_file).read_text(
         encoding="utf-8") if paths.spec_file else None)
     lap("rendering")
     summary.timings = timings
@@ -321,15 +323,24 @@ def _source_text(spec) -> str:
         return ""
 
 
-def write_report(results, spec, out_dir: Path, pdf: bool | None, progress: Progress | None,
+def output_for(out_dir: Path, paths):
+    """The atomic writer for `out_dir`, told the build's inputs so it never replaces a folder holding them."""
+    from reportgen.output import AtomicOutput
+
+    return AtomicOutput(out_dir, inputs=(paths.spec_file, paths.model, paths.vocabulary, paths.labels_file,
+                                         paths.samples))
+
+
+def write_report(results, spec, output, pdf: bool | None, progress: Progress | None,
                  spec_text: str | None = None) -> BuildSummary:
-    """Render every requested output into a temporary folder, then swap it in."""
-    from reportgen.output import AtomicOutput, dump_json
+    """Render every requested output into a temporary folder, then swap it in (`output`: an AtomicOutput)."""
+    from reportgen.output import dump_json
 
     files: list[Path] = []
     pdf_pages = None
+    out_dir = output.given
     want_pdf = spec.output.pdf.enabled if pdf is None else (pdf and spec.output.pdf.enabled)
-    with AtomicOutput(out_dir) as tmp:
+    with output as tmp:
         tmp = Path(tmp)
         json_path = tmp / "explanations.json"
         if spec.output.json:
