@@ -148,7 +148,7 @@ def explain_prediction(model, doc, tokens=None, targets=None, layer=None, relu: 
 
 def format_as_html(explanation: Explanation, scale_max: float | None = None) -> str:
     """A self-contained, escaped HTML fragment: each target's highlighted text, legend and hover values."""
-    from reportgen.report.colors import render_fragment
+    from reportgen.render.html import render_fragment
 
     parts = [render_fragment(explanation.document, t.heatmap_record, scale_max=scale_max,
                              labels=explanation.labels) for t in explanation.targets]

@@ -239,7 +239,7 @@ def _document_max(doc) -> float:
 
 def html_page(doc, labels: Sequence[str], scale_max: float, title: str) -> str:
     """A minimal self-contained page: the notebook fragment of every map, on one shared scale."""
-    from reportgen.report.colors import render_fragment
+    from reportgen.render.html import render_fragment
 
     fragments = "\n".join(render_fragment(doc, h, scale_max=scale_max or None, labels=list(labels))
                           for h in doc.heatmaps)

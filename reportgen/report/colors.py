@@ -247,14 +247,3 @@ class ScaleBook:
 def heatmap_scale(heatmap: "Heatmap") -> Scale:
     """A scale spanning one heatmap alone (notebook fragments)."""
     return Scale(max_abs(heatmap.weights), "heatmap", "scale: max |weight| of this map")
-
-
-def render_fragment(doc: "DocumentExplanation", heatmap: "Heatmap", scale_max: float | None = None,
-                    labels: "list[str] | None" = None) -> str:
-    """A self-contained HTML fragment for notebooks (`reportgen.format_as_html`).
-
-    Rendered by `reportgen.render.html.render_fragment` (imported late: the renderer imports this module).
-    """
-    from reportgen.render.html import render_fragment as render
-
-    return render(doc, heatmap, scale_max=scale_max, labels=labels)
