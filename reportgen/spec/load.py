@@ -14,10 +14,12 @@ from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reportgen.errors import SpecError
-from reportgen.spec.schema import Spec, describe_value, did_you_mean
+from reportgen.spec.limits import MAX_ALIAS_VALUES, MAX_SPEC_BYTES, MAX_YAML_DEPTH
+from reportgen.spec.schema import Spec, describe_value, did_you_mean, visible
 
 _YAML_STR = "tag:yaml.org,2002:str"
 Loc = tuple[Any, ...]
@@ -25,11 +27,26 @@ Loc = tuple[Any, ...]
 
 def load_spec(path: str | os.PathLike[str], *, check_files: bool = True) -> Spec:
     """Load and validate a spec file. Raises SpecError listing every problem found."""
+    try:
+        return _load_spec(path, check_files)
+    except SpecError as error:
+        raise _visible_error(error) from None
+
+
+def _visible_error(error: SpecError) -> SpecError:
+    """The same problems with control characters escaped: each stays one line and inert on a terminal."""
+    return SpecError([visible(message) for message in error.problems], error.path)
+
+
+def _load_spec(path: str | os.PathLike[str], check_files: bool) -> Spec:
     name = os.fspath(path)
     file = Path(path)
     if not file.is_file():
         reason = f"'{name}' is a folder, not a spec file" if file.exists() else f"no such spec file '{name}'"
         raise SpecError([reason], name)
+    size = file.stat().st_size
+    if size > MAX_SPEC_BYTES:
+        raise SpecError([_too_big(size, name)], name)
     try:
         text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -40,6 +57,13 @@ def load_spec(path: str | os.PathLike[str], *, check_files: bool = True) -> Spec
 
 def parse_spec(text: str, *, name: str = "<spec>", base_dir: str | os.PathLike[str] | None = None) -> Spec:
     """Validate spec text. With `base_dir`, relative paths are checked to exist under it."""
+    try:
+        return _parse_spec(text, name, base_dir)
+    except SpecError as error:
+        raise _visible_error(error) from None
+
+
+def _parse_spec(text: str, name: str, base_dir: str | os.PathLike[str] | None) -> Spec:
     root, data = _read_yaml(text, name)
     found = _key_problems(root, name)
     context = {"base_dir": Path(base_dir)} if base_dir is not None else None
@@ -63,7 +87,7 @@ def spec_problem(spec: Spec, key_path: str, message: str) -> SpecError:
     its key's YAML line like every validation problem: `explain.layers: ... (spec.yaml line 14)`."""
     loc = tuple(int(p) if p.isdigit() else p for p in key_path.replace("[", ".").replace("]", "").split("."))
     locate = getattr(spec, "_located", None)
-    return SpecError(locate(loc, message) if locate else f"{key_path}: {message}")
+    return SpecError(visible(locate(loc, message) if locate else f"{key_path}: {message}"))
 
 
 def _read_yaml(text: str, name: str) -> tuple[Node, dict[str, Any]]:
@@ -71,12 +95,19 @@ def _read_yaml(text: str, name: str) -> tuple[Node, dict[str, Any]]:
         raise SpecError(
             [f"the spec is empty; it needs at least version, title, model.path and samples ({name})"], name
         )
-    loader = yaml.SafeLoader(text)
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError([_too_big(len(text.encode("utf-8", "surrogatepass")), name)], name)
+    loader = _BoundedLoader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             raise SpecError([f"the spec has no content, only comments ({name})"], name)
+        _check_expansion(root, loader.aliases, name)
         data = loader.construct_document(root)
+    except _TooDeep as deep:
+        line = deep.mark.line + 1
+        raise SpecError([f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep; the spec format needs"
+                         f" 6 at most ({name} line {line}, column {deep.mark.column + 1})"], name) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f" ({name} line {mark.line + 1}, column {mark.column + 1})" if mark else f" ({name})"
@@ -93,6 +124,92 @@ def _read_yaml(text: str, name: str) -> tuple[Node, dict[str, Any]]:
             name,
         )
     return root, data
+
+
+def _too_big(size: int, name: str) -> str:
+    return (f"the spec is {size / 1048576:.1f} MiB; the limit is {MAX_SPEC_BYTES // 1048576} MiB: move inline"
+            f" samples to a samples file (samples.file) and long text out of the spec ({name})")
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: Any):
+        self.mark = mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that remembers every alias and stops nesting before Python's recursion limit.
+
+    PyYAML composes recursively, so a file of 2,000 `[` exhausts the stack; aliases share one node, so the
+    tree's expanded size is only known once it is composed (see `_check_expansion`).
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.aliases: list[tuple[Any, Node]] = []  # (mark of `*name`, the anchored node)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        if self.check_event(AliasEvent):
+            mark = self.peek_event().start_mark
+            node = super().compose_node(parent, index)
+            self.aliases.append((mark, node))
+            return node
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root: Node, aliases: list[tuple[Any, Node]], name: str) -> None:
+    """Refuse alias cycles, alias bombs and alias chains nested too deep, before anything walks the tree.
+
+    Sizes are computed once per distinct node (iteratively: the expanded depth is not yet known to be
+    small), so a billion-laughs file costs as much as its own text.
+    """
+    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values once expanded, depth once expanded)
+    open_nodes: set[int] = set()  # expanded but not finished: the current path from the root
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            children = [sizes[id(child)] for child in _children(node)]
+            sizes[key] = (1 + sum(c[0] for c in children), 1 + max((c[1] for c in children), default=0))
+            open_nodes.discard(key)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            line = next((m.line + 1 for m, target in aliases if target is node), node.start_mark.line + 1)
+            raise SpecError([f"YAML alias on line {line} refers to a value that contains it (a loop); write the"
+                             f" value out instead ({name} line {line})"], name)
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    expanded, depth = sizes[id(root)]
+    by_aliases = expanded - len(sizes)
+    if by_aliases > MAX_ALIAS_VALUES:
+        mark, target = max(aliases, key=lambda pair: sizes[id(pair[1])][0])
+        line = mark.line + 1
+        raise SpecError([f"YAML aliases expand to {by_aliases:,} values, more than the limit of"
+                         f" {MAX_ALIAS_VALUES:,} (the alias on line {line} alone repeats"
+                         f" {sizes[id(target)][0]:,}); write the values out or use fewer aliases"
+                         f" ({name} line {line})"], name)
+    if depth > MAX_YAML_DEPTH:
+        mark = aliases[-1][0] if aliases else root.start_mark
+        raise SpecError([f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep once its aliases are"
+                         f" expanded ({name} line {mark.line + 1})"], name)
 
 
 def _key_problems(node: Node, name: str, path: str = "") -> list[tuple[int, str]]:
@@ -165,6 +282,12 @@ def _explain_error(error: dict[str, Any]) -> list[tuple[Loc, str]]:
         return [(loc, f"{wording.format(ctx.get(bound))}, got {describe_value(value)}")]
     if kind == "too_short":
         return [(loc, "must not be empty")]
+    if kind in ("string_too_long", "too_long") and isinstance(value, str):
+        return [(loc, f"too long: {len(value):,} characters, the limit is {ctx.get('max_length'):,};"
+                      " shorten it (or link to a longer document)")]
+    if kind == "too_long" and isinstance(value, list):
+        return [(loc, f"too many items: {len(value):,}, the limit is {ctx.get('max_length'):,};"
+                      " put the samples in a file (samples.file)")]
     return [(loc, str(error["msg"]))]
 
 

@@ -50,6 +50,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from reportgen.spec.limits import MAX_INLINE_ITEMS, MAX_TEXT_LENGTH
+
 SPEC_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
 INTERPOLATION_KINDS = ("linear", "nearest", "zero", "slinear", "quadratic", "cubic", "previous", "next")
@@ -65,6 +67,16 @@ _TOP_K = re.compile(r"top-(-?\d+)")
 
 # --- messages -------------------------------------------------------------------------------------
 
+# Characters that would break a one-line message or act on the terminal (newlines, ESC, BEL, NUL, bidi
+# overrides that reorder what follows): error messages show them escaped, as Python writes them.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """`text` with control and direction characters shown as escapes (`\\n`, `\\x1b`, `\\u202e`)."""
+    return _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def describe_value(value: Any) -> str:
     """A short YAML-flavoured rendering of a value for error messages."""
     if value is None:
@@ -75,7 +87,7 @@ def describe_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return "'" + shown.replace("'", "''") + "'"
+        return "'" + visible(shown).replace("'", "''") + "'"
     if isinstance(value, datetime.date):
         return f"the date {value.isoformat()}"
     if isinstance(value, (list, tuple)):
@@ -513,10 +525,10 @@ class SamplesSpec(_Section):
     where: dict[str, WhereValues] | None = Field(
         None, description="Keep rows whose column equals (one of) the values."
     )
-    items: list[InlineItemInput] | None = None
+    items: Annotated[list[InlineItemInput], Field(max_length=MAX_INLINE_ITEMS)] | None = None
     select: IdList | None = Field(None, description="Only these ids, in this order.")
     limit: Annotated[StrictInt, Field(ge=1)] | None = None
-    extra: list[InlineItemInput] | None = Field(
+    extra: Annotated[list[InlineItemInput], Field(max_length=MAX_INLINE_ITEMS)] | None = Field(
         None, description="Inline samples added after the source's (e.g. your own test sentences); "
                           "not filtered by where/select/limit."
     )
@@ -533,9 +545,12 @@ class SamplesSpec(_Section):
     def _known_encoding(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                codecs.lookup(value)
+                info = codecs.lookup(value)
             except LookupError:
                 raise problem(f"unknown text encoding {describe_value(value)}") from None
+            # rot13, base64, zlib, ...: codecs that `open()` refuses as text encodings.
+            if not getattr(info, "_is_text_encoding", True):
+                raise problem(f"{describe_value(value)} is not a text encoding (e.g. utf-8, cp1252, latin-1)")
         return value
 
     @classmethod
@@ -706,10 +721,12 @@ class Spec(_Section):
         description=f"Spec format version; this reportgen reads {SPEC_VERSION}.",
         json_schema_extra={"enum": list(SUPPORTED_VERSIONS)},
     )
-    title: Text
-    description: StrictStr | None = Field(None, description="Markdown, sanitised when rendered.")
-    dataset: StrictStr | None = None
-    author: StrictStr | None = None
+    title: Annotated[Text, Field(max_length=MAX_TEXT_LENGTH["title"])]
+    description: Annotated[StrictStr, Field(max_length=MAX_TEXT_LENGTH["description"])] | None = Field(
+        None, description="Markdown, sanitised when rendered."
+    )
+    dataset: Annotated[StrictStr, Field(max_length=MAX_TEXT_LENGTH["dataset"])] | None = None
+    author: Annotated[StrictStr, Field(max_length=MAX_TEXT_LENGTH["author"])] | None = None
     date: Annotated[datetime.date | None, BeforeValidator(_date)] = Field(
         None, description="Omitted: SOURCE_DATE_EPOCH if set, else no date."
     )
