@@ -103,6 +103,21 @@ def load_samples(source: Spec | SamplesSpec, base_dir: Path | str | None = None)
         samples, base = source.samples, source.base_dir
     else:
         samples, base = source, Path(base_dir) if base_dir is not None else Path.cwd()
+    try:
+        return _load_all(samples, base)
+    except InputError as error:
+        from reportgen.spec.schema import visible
+
+        # Ids, columns and paths come from the user's files: keep the message one inert line.
+        raise InputError(visible(str(error))) from None
+    except OSError as error:  # unreadable file or folder (permissions, a device, a vanished file)
+        from reportgen.spec.schema import visible
+
+        where = error.filename if error.filename is not None else source_name(samples)
+        raise InputError(visible(f"samples: cannot read '{where}' ({error.strerror or error})")) from None
+
+
+def _load_all(samples: SamplesSpec, base: Path) -> list[Sample]:
     found = _load_source(samples, base)
     seen = {s.id for s in found}
     for index, item in enumerate(samples.extra or []):
@@ -329,6 +344,8 @@ def _jsonl_records(path: Path, samples: SamplesSpec, display: str, encoding: str
                 data = json.loads(line)
             except json.JSONDecodeError as error:
                 raise InputError(f"{origin}: not valid JSON ({error.msg})") from None
+            except RecursionError:  # json.loads recurses once per nested [ or {
+                raise InputError(f"{origin}: the JSON is nested too deeply to read") from None
             if not isinstance(data, dict):
                 raise InputError(f"{origin}: expected one JSON object per line")
             raw_id = data.get(id_field)
