@@ -1,5 +1,8 @@
 """Faithfulness metrics, layer recommendation and the model randomisation sanity check.
 
+Imports: errors, results, Keras (the sanity check re-initialises layers); never report, render, output,
+commands, build, cli or api.
+
 The build calls `compute_metrics(documents, predict_fn, layers=..., settings=..., pad_id=..., oov_id=...,
 removable=..., progress=..., model=..., compute_maps=...)` and stores `per_doc[doc.id]` in
 `DocumentExplanation.metrics` and `report` in `ReportResults.metrics`. Formulas: `faithfulness` (curves,

@@ -1,0 +1,5 @@
+"""Format-neutral views of the results: colour scales, spans, page plan, summaries and curves.
+
+Imports: errors, results, text; never render, output, engine, models, metrics, commands, build, cli, api or
+TensorFlow/Keras (a renderer reads these views; they never know about HTML or PDF).
+"""

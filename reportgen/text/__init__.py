@@ -1,6 +1,7 @@
 """Text pipelines: a document -> the model's ids, its tokens, and their spans in the original text.
 
 Importing this package never imports TensorFlow (the TextVectorization pipeline imports it when it runs).
+Imports: errors, results; never engine, metrics, report, render, output, commands, build, cli or api.
 """
 
 from reportgen.text.aggregate import WordWeight, aggregate_to_words
