@@ -2,9 +2,10 @@
 
 The spec is commented key by key and valid as written wherever the model allows it: the model path is
 relative to the spec's folder, labels have the right count, the input section says whether a vocabulary
-is needed (a model with its own TextVectorization needs none; for an ids model the `vocabulary` key is
-written commented out, since a placeholder path would fail `reportgen validate`), the layers with a time
-axis are listed next to `layers: auto`, and targets suit the task. Lines the user must check say TODO.
+is needed (a model with its own TextVectorization needs none; an ids model gets the vocabulary file found
+beside it, e.g. `vocab.txt`, with the level and the start/OOV tokens read from it; without one the
+`vocabulary` key is written commented out, and `reportgen validate` says it is missing), the layers with a
+time axis are listed next to `layers: auto`, and targets suit the task. Lines the user must check say TODO.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ SAMPLE_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt":
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_ .()/-]*[A-Za-z0-9_)]|[A-Za-z_]")
 COMMENT_COLUMN = 28  # where line comments start in the written spec
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
+# Vocabulary files looked for beside an ids model, in this order (what training scripts usually write).
+VOCABULARY_NAMES = tuple(f"{stem}{ext}" for stem in ("vocab", "vocabulary", "word_index", "char_index", "tokens")
+                         for ext in (".txt", ".json", ".csv"))
+_MARKER = re.compile(r"<[^<>]+>|\[[^\[\]]+\]")  # <PAD>, <OOV>, [UNK]: say nothing about the level
+START_TOKENS = ("<START>", "<start>", "<s>", "[CLS]")
+OOV_TOKENS = ("<OOV>", "<UNK>", "<unk>", "[UNK]", "<oov>")
 
 
 def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, labels: str | None = None,
@@ -41,8 +48,13 @@ def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, label
     from reportgen.commands.inspect import describe_model, load_adapter
 
     description = describe_model(load_adapter(model, label_list))
+    vocabulary = None
+    if description["input"]["kind"] == "ids":
+        vocabulary = find_vocabulary(Path(model))
+        if vocabulary is not None:
+            vocabulary["path"] = _relative(vocabulary["file"], out_path)
     text = starter_spec(description, model_path=_relative(Path(model), out_path), samples=sample_info,
-                        labels_given=label_list is not None)
+                        labels_given=label_list is not None, vocabulary=vocabulary)
     from reportgen.output import write_text
 
     try:
@@ -75,6 +87,29 @@ def _relative(target: Path, spec_file: Path) -> str:
     if common == Path(common.anchor):  # nothing shared but the root: "../../.." would hide where it is
         return target.as_posix()
     return Path(os.path.relpath(target, base)).as_posix()
+
+
+# ----- vocabulary ---------------------------------------------------------------------------------
+
+def find_vocabulary(model: Path) -> dict[str, Any] | None:
+    """The vocabulary file beside an ids model (`VOCABULARY_NAMES`), with what it says: level, start and
+    OOV tokens (None for each when it cannot be read: validate names the problem)."""
+    file = next((model.parent / name for name in VOCABULARY_NAMES if (model.parent / name).is_file()), None)
+    if file is None:
+        return None
+    info: dict[str, Any] = {"file": file, "level": None, "start_token": None, "oov_token": None, "error": None}
+    from reportgen.text.vocab import load_vocabulary
+
+    try:
+        tokens = load_vocabulary(file).token_to_id
+    except (ReportgenError, OSError) as error:
+        info["error"] = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return info
+    ordinary = [t for t in tokens if t and not _MARKER.fullmatch(t)]
+    info["level"] = "char" if ordinary and all(len(t) == 1 for t in ordinary) else "word"
+    info["start_token"] = next((t for t in START_TOKENS if t in tokens), None)
+    info["oov_token"] = next((t for t in OOV_TOKENS if t in tokens), None)
+    return info
 
 
 # ----- samples ------------------------------------------------------------------------------------
@@ -159,7 +194,7 @@ def entry(text: str, comment: str = "") -> str:
 
 
 def starter_spec(d: dict[str, Any], *, model_path: str, samples: dict[str, Any] | None,
-                 labels_given: bool) -> str:
+                 labels_given: bool, vocabulary: dict[str, Any] | None = None) -> str:
     """The commented YAML of a starter spec for the model `d` (a `describe_model` result)."""
     name = Path(model_path).name
     lines = [
@@ -174,7 +209,7 @@ def starter_spec(d: dict[str, Any], *, model_path: str, samples: dict[str, Any] 
         "",
         *_model_section(d, model_path, labels_given),
         "",
-        *_input_section(d),
+        *_input_section(d, vocabulary),
         "",
         *_samples_section(samples),
         "",
@@ -210,7 +245,7 @@ def _model_section(d: dict[str, Any], model_path: str, labels_given: bool) -> li
     return lines
 
 
-def _input_section(d: dict[str, Any]) -> list[str]:
+def _input_section(d: dict[str, Any], vocabulary: dict[str, Any] | None = None) -> list[str]:
     model_input = d["input"]
     length = model_input["length"]
     if model_input["kind"] == "strings":
@@ -221,19 +256,41 @@ def _input_section(d: dict[str, Any]) -> list[str]:
             f"# {vec['layer']!r} (split {vec['split']}, standardize {vec['standardize']}): no vocabulary file,",
             f"# and every token is mapped back onto the original text.{truncated}",
         ]
-    level = guess_level(d)
     size = model_input["vocabulary_size"]
     size_text = f"{size} ids" if size is not None else "an unknown number of ids"
     lines = [
         "input:",
         "  # The model takes token ids, so reportgen needs the vocabulary that turned texts into them:",
         "  # txt (one token per line; line number = id), json {token: id}, or csv token,id.",
-        entry("  # vocabulary: vocab.txt", "TODO: uncomment and name your file; building fails without it"),
-        entry(f"  level: {level}", f"word or char; guessed from the embedding size ({size_text})"),
+    ]
+    start = oov = None
+    if vocabulary is None:
+        level, level_note = guess_level(d), f"guessed from the embedding size ({size_text})"
+        lines.append(entry("  # vocabulary: vocab.txt", "TODO: uncomment and name your file; building fails "
+                                                          "without it"))
+    else:
+        found = "TODO: found beside the model; check it is the one used in training"
+        if vocabulary["error"]:
+            found = f"TODO: found beside the model but not readable: {vocabulary['error']}"
+        lines.append(entry(f"  vocabulary: {yaml_scalar(vocabulary['path'])}", found))
+        if vocabulary["level"] is not None:
+            level, level_note = vocabulary["level"], "read from the vocabulary's tokens"
+        else:
+            level, level_note = guess_level(d), f"guessed from the embedding size ({size_text})"
+        start, oov = vocabulary["start_token"], vocabulary["oov_token"]
+    start_line = (entry(f"  start_token: {json.dumps(start, ensure_ascii=False)}",
+                        "TODO: in the vocabulary; delete if training did not put it before every text")
+                  if start else entry('  # start_token: "<START>"', "if training put a start token before every text"))
+    oov_line = (entry(f"  oov_token: {json.dumps(oov, ensure_ascii=False)}",
+                      "in the vocabulary: what unknown words became in training")
+                if oov else entry('  # oov_token: "<OOV>"', "what unknown words became in training (else they are "
+                                                             "dropped)"))
+    lines += [
+        entry(f"  level: {level}", f"word or char; {level_note}"),
         entry("  lower: true", "lowercase before looking tokens up"),
         entry("  strip_punctuation: true", "Keras 2 text_to_word_sequence filters"),
-        entry('  # start_token: "<START>"', "if training put a start token before every text"),
-        entry('  # oov_token: "<OOV>"', "what unknown words became in training (else they are dropped)"),
+        start_line,
+        oov_line,
         entry("  pad_value: 0", "the id padding uses"),
         "  padding: post",
         "  truncating: post",
