@@ -14,13 +14,14 @@ repeated token keeps its own weight, and padding is trimmed only at the padded e
 
 from __future__ import annotations
 
+import numbers
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 
-from reportgen.errors import ReportgenError
+from reportgen.errors import InputError, ReportgenError
 from reportgen.results import DocumentExplanation, Heatmap
 
 _ADAPTERS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
@@ -38,8 +39,11 @@ def adapter_for(model, labels: Sequence[str] | None = None, task: str = "auto", 
     """One adapter per (model, labels, task, threshold), so compiled engine steps are reused across calls."""
     from reportgen.models.adapter import ModelAdapter
 
+    from reportgen.models.adapter import check_model
+
     if isinstance(model, ModelAdapter):
         return model
+    check_model(model, path)  # before the weak-key cache, which raises TypeError on what is not a model
     key = (tuple(labels) if labels is not None else None, task, threshold)
     per_model = _ADAPTERS.setdefault(model, {})
     if key not in per_model:
@@ -112,22 +116,23 @@ class Explanation:
     targets: list[TargetExplanation]
     document: DocumentExplanation = field(repr=False, default=None)
     labels: list[str] = field(default_factory=list)
+    layer: str | None = None  # path of the layer explained (as eli5's Grad-CAM explanations carry it)
 
 
 def explain_prediction(model, doc, tokens=None, targets=None, layer=None, relu: bool = True,
                        counterfactual: bool = False, pad_value=None, padding: str = "post",
                        interpolation_kind: str = "linear", score: str = "logit",
                        normalize_gradients: bool = False, pipeline=None, labels=None) -> Explanation:
-    """Explain one document (`doc` a batch of one, as in the tutorial; or a single text with a pipeline)."""
-    if isinstance(doc, np.ndarray) and doc.ndim == 2 and doc.shape[0] != 1:
-        raise ReportgenError(f"doc: a batch of one document expected, got {doc.shape[0]}; use reportgen.explain")
-    if tokens is not None:
-        tokens = np.asarray(tokens, dtype=object)
-        if tokens.ndim == 1:
-            tokens = tokens[None, :]
-    request = "predicted" if targets is None else list(targets)
-    docs = explain(model, doc if not isinstance(doc, str) else [doc], tokens=tokens,
-                   layers=layer if layer is not None else "auto", targets=request, relu=relu,
+    """Explain one document (`doc` a batch of one, as in the tutorial; a single id list; or a single text
+    with a pipeline). `targets` and `layer` take what `explain` takes, for one layer."""
+    if layer is not None and isinstance(layer, (list, tuple)):
+        if len(layer) != 1:
+            raise ReportgenError(f"layer: explain_prediction explains one layer, got {len(layer)}; use "
+                                 "reportgen.explain(layers=[...]) for several")
+        layer = layer[0]
+    docs = explain(model, _one_document(doc), tokens=_one_token_row(tokens),
+                   layers=layer if layer is not None else "auto",
+                   targets="predicted" if targets is None else targets, relu=relu,
                    counterfactual=counterfactual, interpolation_kinds=interpolation_kind, score=score,
                    normalize_gradients=normalize_gradients, pad_value=pad_value, padding=padding,
                    pipeline=pipeline, labels=labels)
@@ -143,7 +148,45 @@ def explain_prediction(model, doc, tokens=None, targets=None, layer=None, relu: 
     return Explanation(estimator=getattr(model, "name", "model"), method="Grad-CAM",
                        description="Grad-CAM for text classification: token weights from a hidden layer's "
                                    "activations weighted by the target's averaged gradients.",
-                       targets=target_list, document=d, labels=list(adapter.labels))
+                       targets=target_list, document=d, labels=list(adapter.labels),
+                       layer=d.heatmaps[0].layer if d.heatmaps else None)
+
+
+def _one_document(doc):
+    """`doc` as a batch of one for `explain`, or a one-line error naming `doc`."""
+    if isinstance(doc, str):
+        return [doc]
+    if isinstance(doc, np.ndarray):
+        if doc.ndim == 1:
+            return doc[None, :]
+        if doc.ndim == 2 and doc.shape[0] == 1:
+            return doc
+        if doc.ndim == 2:
+            raise InputError(f"doc: a batch of one document expected, got {doc.shape[0]}; use reportgen.explain")
+        raise InputError(f"doc: an id array of one document must be 1-D or 2-D (1 x positions), not {doc.ndim}-D")
+    if isinstance(doc, (list, tuple)) and doc:
+        if all(isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in doc):
+            return [list(doc)]  # one document's ids
+        if len(doc) == 1 and isinstance(doc[0], (str, list, tuple, np.ndarray)):
+            return list(doc)
+        if all(isinstance(x, (str, list, tuple, np.ndarray)) for x in doc):
+            raise InputError(f"doc: a batch of one document expected, got {len(doc)}; use reportgen.explain")
+    raise InputError(f"doc: expected a text, a list of ids or an id array of one document, not "
+                     f"{type(doc).__name__}" + (" (empty)" if isinstance(doc, (list, tuple)) else ""))
+
+
+def _one_token_row(tokens):
+    """The tokens of one document (a row, or a batch of one row) as `explain`'s list of rows."""
+    if tokens is None:
+        return None
+    if isinstance(tokens, (str, bytes)):
+        raise InputError("tokens: expected a list of token strings (one per position), not a string")
+    if isinstance(tokens, np.ndarray):
+        return [tokens] if tokens.ndim == 1 else tokens
+    rows = list(tokens)
+    if rows and all(isinstance(t, str) for t in rows):
+        return [rows]
+    return rows
 
 
 def format_as_html(explanation: Explanation, scale_max: float | None = None) -> str:

@@ -2,8 +2,10 @@
 reaches all of them.
 
 For document x, layer output A (time x channels) and target score y:
-    w_c = mean_t dy/dA[t, c]      (over the document's own time steps)
+    w_c = mean_t dy/dA[t, c]      (over the document's own time steps, [start, end) per document)
     map[t] = sum_c w_c A[t, c]
+The runner decides each document's own steps (see `runner.own_positions`); the step only applies them, and
+only to layers whose time axis follows the input (others average over all their steps).
 The step returns that map at the layer's resolution plus the L2 norm of the whole gradient tensor, so the
 variants (relu, counterfactual, gradient normalisation) are derived afterwards without recomputation:
 normalising the gradients divides the map by that norm; counterfactual negates it.
@@ -17,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.errors import ReportgenError
-from reportgen.models.adapter import ModelAdapter
+from reportgen.errors import ModelError, ReportgenError
+from reportgen.models.adapter import ModelAdapter, run_traced
 from reportgen.models.layers import LayerEntry
 
 
@@ -44,14 +46,20 @@ class GradCAM:
     def __init__(self, adapter: ModelAdapter, layers: list[LayerEntry], score: str = "logit"):
         if score not in ("logit", "probability"):
             raise ReportgenError(f"score {score!r}: expected 'logit' or 'probability'")
+        for e in layers:
+            # checked here, before tracing: an error raised inside the traced step reaches the user wrapped
+            # in AutoGraph's multi-line dump (run_traced unwraps those too, as a second line of defence)
+            adapter.check_explainable(e)
         self.adapter = adapter
         self.layers = list(layers)
         self.score = score
         self._steps: dict[tuple, object] = {}
 
     def attribute(self, ids: np.ndarray, lengths: np.ndarray, targets: np.ndarray | None = None,
-                  top_k: int | None = None) -> BatchMaps:
-        """Maps for a batch. Either `targets` (batch, K) label indices, or `top_k`: the K most probable."""
+                  top_k: int | None = None, starts: np.ndarray | None = None) -> BatchMaps:
+        """Maps for a batch. Either `targets` (batch, K) label indices, or `top_k`: the K most probable.
+
+        The gradient mean covers positions [starts, lengths) of each document (starts default to 0)."""
         import tensorflow as tf
 
         if (targets is None) == (top_k is None):
@@ -60,9 +68,11 @@ class GradCAM:
         step = self._step(k, targets is None)
         ids_t = tf.constant(ids, dtype=self.adapter.input_dtype)
         lengths_t = tf.constant(lengths, dtype=tf.int32)
+        starts_t = tf.constant(np.zeros(len(ids), dtype=np.int32) if starts is None else starts, dtype=tf.int32)
         if targets is None:
             targets = np.zeros((len(ids), k), dtype=np.int32)
-        maps, norms, scores, chosen, probs = step(ids_t, lengths_t, tf.constant(targets, dtype=tf.int32))
+        maps, norms, scores, chosen, probs = run_traced(step, ids_t, starts_t, lengths_t,
+                                                        tf.constant(targets, dtype=tf.int32))
         return BatchMaps(
             maps={e.path: [m.numpy() for m in maps[i]] for i, e in enumerate(self.layers)},
             grad_norms={e.path: np.stack([n.numpy() for n in norms[i]]) for i, e in enumerate(self.layers)},
@@ -82,10 +92,10 @@ class GradCAM:
 
         # a fixed signature: one trace per target-slot count, whatever the batch size and length
         signature = [tf.TensorSpec([None, None], adapter.input_dtype), tf.TensorSpec([None], tf.int32),
-                     tf.TensorSpec([None, k], tf.int32)]
+                     tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, k], tf.int32)]
 
         @tf.function(input_signature=signature)
-        def step(ids, lengths, given_targets):
+        def step(ids, starts, ends, given_targets):
             record: dict = {}
             # persistent only when several backward passes share it (it doubles the tracing time)
             with tf.GradientTape(persistent=k > 1) as tape:
@@ -108,16 +118,18 @@ class GradCAM:
                                       unconnected_gradients=tf.UnconnectedGradients.NONE)
                 for i, (a, g) in enumerate(zip(activations, grads)):
                     if g is None:
-                        raise ReportgenError(f"layer {layers[i].path!r}: the target score has no gradient "
+                        raise ModelError(f"layer {layers[i].path!r}: the target score has no gradient "
                                              "with respect to this layer's output")
                     a = tf.cast(a, tf.float32)
                     g = tf.cast(g, tf.float32)
                     if len(a.shape) == 3:
                         steps = tf.shape(a)[1]
                         if follows[i]:
-                            # only the document's own steps: in-batch padding must not dilute the mean
-                            mask = tf.sequence_mask(lengths, steps, dtype=tf.float32)[:, :, None]
-                            denom = tf.cast(tf.maximum(lengths, 1), tf.float32)[:, None]
+                            # only the document's own steps: neither the padding the batch adds nor the
+                            # padding a masked model ignores may dilute the mean
+                            mask = (tf.sequence_mask(ends, steps, dtype=tf.float32)
+                                    - tf.sequence_mask(starts, steps, dtype=tf.float32))[:, :, None]
+                            denom = tf.cast(tf.maximum(ends - starts, 1), tf.float32)[:, None]
                             weights = tf.reduce_sum(g * mask, axis=1) / denom
                             g = g * mask
                         else:
@@ -128,7 +140,7 @@ class GradCAM:
                         maps[i].append(tf.reduce_sum(g * a, axis=1, keepdims=True))
                         norms[i].append(tf.sqrt(tf.reduce_sum(tf.square(g), axis=1)))
                     else:
-                        raise ReportgenError(f"layer {layers[i].path!r}: output rank {len(a.shape)}; Grad-CAM "
+                        raise ModelError(f"layer {layers[i].path!r}: output rank {len(a.shape)}; Grad-CAM "
                                              "for text needs (batch, time, channels) or (batch, channels)")
             del tape
             return maps, norms, target_scores, targets, probs

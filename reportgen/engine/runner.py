@@ -90,16 +90,19 @@ def plan_batches(adapter: ModelAdapter, docs: list[DocumentInput], layers: list[
 def _explain_batch(adapter, engine: GradCAM, docs: list[DocumentInput], layers, settings: ExplainSettings,
                    pad_id: int) -> list[DocumentExplanation]:
     ids = adapter.pad_batch([d.ids for d in docs], pad_id)
-    lengths = np.array([len(d.ids) for d in docs], dtype=np.int32)
+    own = [own_positions(adapter, d) for d in docs]
+    starts = np.array([o.start for o in own], dtype=np.int32)
+    lengths = np.array([o.stop for o in own], dtype=np.int32)
     request = settings.targets
     fixed = static_targets(request, adapter.labels)
     k = top_k(request) if adapter.task != "multilabel" else None
     per_doc_notes: list[list[str]] = [[] for _ in docs]
     if fixed is not None:
-        out = engine.attribute(ids, lengths, targets=np.tile(np.array(fixed, dtype=np.int32), (len(docs), 1)))
+        out = engine.attribute(ids, lengths, targets=np.tile(np.array(fixed, dtype=np.int32), (len(docs), 1)),
+                               starts=starts)
         counts = [len(fixed)] * len(docs)
     elif k is not None:
-        out = engine.attribute(ids, lengths, top_k=min(k, len(adapter.labels)))
+        out = engine.attribute(ids, lengths, top_k=min(k, len(adapter.labels)), starts=starts)
         counts = [min(k, len(adapter.labels))] * len(docs)
     else:
         # per-document targets that depend on the prediction ("true", multilabel "predicted"): predict first
@@ -112,10 +115,29 @@ def _explain_batch(adapter, engine: GradCAM, docs: list[DocumentInput], layers, 
             per_doc_notes[i].extend(notes)
         width = max(len(t) for t in chosen)
         table = np.array([t + [t[0]] * (width - len(t)) for t in chosen], dtype=np.int32)
-        out = engine.attribute(ids, lengths, targets=table)
+        out = engine.attribute(ids, lengths, targets=table, starts=starts)
         counts = [len(t) for t in chosen]
     return [_document(adapter, d, b, out, layers, settings, counts[b], per_doc_notes[b])
             for b, d in enumerate(docs)]
+
+
+def own_positions(adapter: ModelAdapter, doc: DocumentInput) -> slice:
+    """The positions of `doc.ids` that the gradient mean runs over: the document's own positions.
+
+    Fixed-length model: all of them; its padding is part of every input the model reads. Variable-length
+    model: all but the padding the caller declared (`pad_value`) when the model masks that padding, which
+    is then exactly like the padding reportgen adds to batch documents (never counted, as the step's mask
+    already excludes positions past `doc.ids`). Padding the model does not mask changes its output, so it
+    is part of what it reads and counts.
+    """
+    n = len(doc.ids)
+    if adapter.input_length is not None or not doc.input.padded:
+        return slice(0, n)
+    kept = _kept_positions(doc.input, n)
+    pad_ids = {doc.ids[i] for i in range(n) if not kept.start <= i < kept.stop}
+    if all(adapter.masks_padding(p) for p in pad_ids):
+        return kept
+    return slice(0, n)
 
 
 def _document(adapter: ModelAdapter, doc: DocumentInput, b: int, out, layers, settings: ExplainSettings,
@@ -124,6 +146,7 @@ def _document(adapter: ModelAdapter, doc: DocumentInput, b: int, out, layers, se
     predicted, _ = predicted_labels(np.asarray(probs), adapter.task, adapter.threshold)
     n = len(doc.ids)
     keep = _kept_positions(doc.input, n)
+    own = own_positions(adapter, doc)
     heatmaps: list[Heatmap] = []
     for entry in layers:
         shape = adapter.shapes[entry.path]
@@ -141,6 +164,11 @@ def _document(adapter: ModelAdapter, doc: DocumentInput, b: int, out, layers, se
                     for kind in settings.interpolation:
                         heatmaps.append(_heatmap(entry, target, adapter, out.scores[b, slot], settings, relu,
                                                  counterfactual, kind, layer_map, shape.time_axis, n, keep))
+                        if shape.time_axis and not shape.follows_input and own != slice(0, n):
+                            heatmaps[-1].notes.append(
+                                f"layer {entry.path!r}: its time steps do not follow the tokens, so the "
+                                f"{doc.input.padded} masked padding positions could not be left out of its "
+                                "gradient mean")
     return DocumentExplanation(
         id=doc.id, text=doc.text, tokens=[doc.tokens[i] for i in range(keep.start, keep.stop)],
         prediction=Prediction(probabilities=probs, predicted=predicted,

@@ -25,7 +25,8 @@ def label_index(ref, labels: list[str]) -> int:
             raise ReportgenError(f"target {int(ref)} is out of range: the model has {len(labels)} labels "
                                  f"(0..{len(labels) - 1})")
         return int(ref)
-    ref = str(ref)
+    if not isinstance(ref, str):
+        raise ReportgenError(f"target {ref!r}: expected a label name or index, not {type(ref).__name__}")
     if ref in labels:
         return labels.index(ref)
     if ref.lstrip("-").isdigit():
@@ -35,6 +36,8 @@ def label_index(ref, labels: list[str]) -> int:
 
 def static_targets(request, labels: list[str]) -> list[int] | None:
     """The same targets for every document, or None when they depend on the document."""
+    if isinstance(request, np.ndarray):  # compared with == below it would give an array, not a bool
+        request = request.tolist() if request.ndim else request.item()
     if isinstance(request, (list, tuple)):
         out: list[int] = []
         for ref in request:
@@ -55,7 +58,7 @@ def static_targets(request, labels: list[str]) -> list[int] | None:
 
 def top_k(request) -> int | None:
     """K for "top-K" and "predicted" on single-label tasks (predicted = top-1), else None."""
-    if request == "predicted":
+    if isinstance(request, str) and request == "predicted":
         return 1
     if isinstance(request, str):
         m = TOP_K.match(request)

@@ -43,6 +43,30 @@ def token_budget_groups(order: list[int], lengths: list[int], batch_size: int, f
         yield group
 
 
+def run_traced(fn, *args):
+    """Call a tf.function so that a ReportgenError raised while it traces keeps its one-line message.
+
+    AutoGraph re-raises an error from traced code as a new error of the same type whose message is a
+    multi-line dump ("in user code: File ...") of the source; the original stays as its __context__.
+    """
+    try:
+        return fn(*args)
+    except ReportgenError as exc:
+        if not _autograph_dump(exc):
+            raise
+        original = exc
+        while _autograph_dump(original) and isinstance(original.__context__, ReportgenError):
+            original = original.__context__
+        if _autograph_dump(original):  # the original is gone: its message is the dump's last line
+            last = str(original).strip().splitlines()[-1].strip()
+            original = type(original)(last.split(": ", 1)[1] if ": " in last else last)
+        raise original.with_traceback(None) from None
+
+
+def _autograph_dump(exc: BaseException) -> bool:
+    return str(exc).startswith("in user code:")
+
+
 @dataclass
 class LayerShape:
     shape: tuple  # output shape without the batch axis, from a probe forward pass
@@ -87,6 +111,7 @@ class ModelAdapter:
     @classmethod
     def from_model(cls, model, labels: list[str] | None = None, task: str = "auto", threshold: float = 0.5,
                    path: str = "") -> "ModelAdapter":
+        check_model(model, path)
         if len(model.inputs) != 1 or len(model.outputs) != 1:
             raise ModelError(f"{path or model.name}: reportgen explains models with one input and one output "
                              f"(this one has {len(model.inputs)} inputs, {len(model.outputs)} outputs)")
@@ -215,7 +240,7 @@ class ModelAdapter:
         fn = self._predict_fn()
         for groups in self.batches(order, [len(batch[i]) for i in order], batch_size):
             ids = self.pad_batch([batch[i] for i in groups])
-            probs = fn(tf.constant(ids, dtype=self.input_dtype)).numpy()
+            probs = run_traced(fn, tf.constant(ids, dtype=self.input_dtype)).numpy()
             out[groups] = probs
         return out
 
@@ -275,8 +300,8 @@ class ModelAdapter:
             fn = self._predict_fn()
             import tensorflow as tf
 
-            alone = fn(tf.constant([doc], dtype=self.input_dtype)).numpy()
-            padded = fn(tf.constant([doc + [pad_id] * 7], dtype=self.input_dtype)).numpy()
+            alone = run_traced(fn, tf.constant([doc], dtype=self.input_dtype)).numpy()
+            padded = run_traced(fn, tf.constant([doc + [pad_id] * 7], dtype=self.input_dtype)).numpy()
             self._masks_padding[pad_id] = bool(np.allclose(alone, padded, rtol=1e-5, atol=1e-6))
             if not self._masks_padding[pad_id]:
                 self.notes.append(f"padding with id {pad_id} changes this model's predictions (it is not masked), "
@@ -335,9 +360,11 @@ class ModelAdapter:
 
     def resolve_layers(self, layers) -> list[LayerEntry]:
         """`auto`, `all`, one reference or a list of them -> entries (deduplicated, in the given order)."""
-        if layers is None or layers == "auto":
+        if isinstance(layers, np.ndarray):  # == "auto" on an array compares elementwise
+            layers = layers.tolist() if layers.ndim else layers.item()
+        if layers is None or (isinstance(layers, str) and layers == "auto"):
             return [self.auto_layer()]
-        if layers == "all":
+        if isinstance(layers, str) and layers == "all":
             chosen = [e for e in self.entries if self.shapes[e.path].time_axis
                       and type(e.layer).__name__ not in ("InputLayer",)]
             if not chosen:
@@ -346,15 +373,35 @@ class ModelAdapter:
         refs = layers if isinstance(layers, (list, tuple)) else [layers]
         out: list[LayerEntry] = []
         for ref in refs:
-            entry = self.auto_layer() if ref == "auto" else resolve_layer(self.entries, ref, self.model.name)
+            auto = isinstance(ref, str) and ref == "auto"
+            entry = self.auto_layer() if auto else resolve_layer(self.entries, ref, self.model.name)
             if type(entry.layer).__name__ == "InputLayer":
                 raise ReportgenError(f"layer {entry.path!r} is the input; it has no activations to explain")
             if self.vectorizer is not None and entry.layer is self.vectorizer:
                 raise ReportgenError(f"layer {entry.path!r} turns strings into ids; it has no gradient. "
                                      "Explain the embedding or a later layer")
+            self.check_explainable(entry)
             if entry not in out:
                 out.append(entry)
         return out
+
+    def check_explainable(self, entry: LayerEntry) -> None:
+        """Refuse, before anything is traced, a layer whose map cannot be computed."""
+        where = self.path or self.model.name
+        if self.head is not None and self.head.kind in ("dense", "activation") and _ends_in(entry.layer,
+                                                                                            self.head.layer):
+            # the score is read from the final layer's input (its logits), so its output is off the path
+            raise ModelError(f"layer {entry.path!r} is the output layer of {where}: the explained score is "
+                             "computed before it, so it has no gradient; explain an earlier layer")
+        shape = self.shapes.get(entry.path)
+        if shape is None:
+            return
+        if not shape.shape:
+            raise ModelError(f"layer {entry.path!r} of {where} gave no single output tensor in a forward pass "
+                             "(unused, or it returns several); explain another layer")
+        if len(shape.shape) not in (1, 2):
+            raise ModelError(f"layer {entry.path!r} of {where}: output rank {len(shape.shape) + 1}; Grad-CAM "
+                             "for text needs (batch, time, channels) or (batch, channels)")
 
     def layer_infos(self, explained: list[str] = ()) -> list[LayerInfo]:
         try:
@@ -378,6 +425,34 @@ class ModelAdapter:
                          input_kind="strings" if self.vectorizer is not None else "ids",
                          input_length=self.input_length, layers=self.layer_infos(explained),
                          output_activation=self.head.activation, format=self.format, notes=list(self.notes))
+
+
+def check_model(model, path: str = "") -> None:
+    """A clear error for what is not a usable Keras model, before Keras raises its own."""
+    where = path or getattr(model, "name", None) or "model"
+    if not hasattr(model, "layers") or not callable(model):
+        raise ModelError(f"model: expected a Keras model (or reportgen.load_model(path)), got "
+                         f"{type(model).__name__}")
+    if not model.layers:
+        raise ModelError(f"{where}: the model has no layers; add layers (or load a trained model) first")
+    try:
+        inputs, outputs = model.inputs, model.outputs
+    except (AttributeError, ValueError) as exc:
+        raise ModelError(f"{where}: the model has no defined inputs yet; give it a keras.Input or call it "
+                         "once on data") from exc
+    if not inputs or not outputs:
+        raise ModelError(f"{where}: the model has no defined inputs yet; give it a keras.Input or call it "
+                         "once on data")
+
+
+def _ends_in(layer, head) -> bool:
+    """True when `layer` is `head` or a nested model whose last layer is (or ends in) `head`."""
+    while True:
+        if layer is head:
+            return True
+        if not (hasattr(layer, "layers") and layer.layers):
+            return False
+        layer = layer.layers[-1]
 
 
 def _find_head(model, entries: list[LayerEntry]) -> OutputHead:

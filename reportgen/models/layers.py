@@ -11,6 +11,7 @@ dropout, normalisation and reshaping layers are never chosen by `auto`: they rep
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,8 @@ def resolve_layer(entries: list[LayerEntry], ref, model_name: str = "model") -> 
     """One layer reference (int index, name/path, or Layer object) to its entry; clear error otherwise."""
     if isinstance(ref, bool):
         raise ReportgenError(f"layer {ref!r}: expected a layer name, path or index")
+    if isinstance(ref, numbers.Integral):  # numpy integers too (an index read from an array)
+        ref = int(ref)
     if isinstance(ref, int):
         top = [e for e in entries if e.index is not None]
         if not -len(top) <= ref < len(top):
@@ -86,7 +89,16 @@ def resolve_layer(entries: list[LayerEntry], ref, model_name: str = "model") -> 
         close = difflib.get_close_matches(ref, [e.path for e in entries], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else "; `reportgen inspect MODEL` lists the layers"
         raise ReportgenError(f"layer {ref!r} not found in {model_name}{hint}")
+    if not _is_layer(ref):
+        raise ReportgenError(f"layer {ref!r}: expected a layer name, path, index or Layer object, "
+                             f"not {type(ref).__name__}")
     for e in entries:
         if e.layer is ref:
             return e
     raise ReportgenError(f"layer {getattr(ref, 'name', ref)!r} is not part of {model_name}")
+
+
+def _is_layer(ref) -> bool:
+    import keras
+
+    return isinstance(ref, keras.layers.Layer)
