@@ -149,10 +149,10 @@ def _load_source(samples: SamplesSpec, base: Path) -> list[Sample]:
     for encoding in encodings:
         try:
             return _pick(reader(location, samples, display, encoding), samples, display)
-        except UnicodeDecodeError as error:
+        except UnicodeError as error:  # UnicodeDecodeError, or a codec's own complaint (UTF-16 without a BOM)
             failure = error
     raise InputError(
-        f"{display}: not valid {samples.encoding} text ({failure.reason});"
+        f"{display}: not valid {samples.encoding} text ({getattr(failure, 'reason', None) or failure});"
         " set samples.encoding to the file's encoding"
     )
 
@@ -405,6 +405,7 @@ def _file_sample(path: Path, sample_id: str, label: list[str | int] | None, orig
                  encoding: str | None) -> Sample:
     try:
         text = decode_text(path.read_bytes(), encoding)
-    except UnicodeDecodeError as error:
-        raise InputError(f"{origin}: not valid {encoding} text ({error.reason})") from None
+    except UnicodeError as error:
+        raise InputError(f"{origin}: not valid {encoding} text ({getattr(error, 'reason', None) or error});"
+                         " set samples.encoding to the files' encoding") from None
     return Sample(id=sample_id, text=text, label=label, origin=origin)

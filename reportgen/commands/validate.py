@@ -48,6 +48,10 @@ def check_inputs(spec: Spec, samples: list[Sample]) -> None:
             pipeline = _pipeline(spec)
         elif kind == "ids":
             raise spec_problem(spec, "input.vocabulary", NEEDS_VOCABULARY)
+    pad = spec.input.pad_value
+    for sample in samples:
+        if sample.ids is not None and all(i == pad for i in sample.ids):
+            raise InputError(visible(f"sample {sample.id!r}: every position is padding ({pad!r})"))
     if pipeline is not None:
         for sample in samples:
             if sample.ids is not None:
@@ -62,6 +66,7 @@ def check_inputs(spec: Spec, samples: list[Sample]) -> None:
                                          " oov_token"))
     labels = _labels(spec)
     if labels is not None:
+        _check_targets(spec, labels)
         from reportgen.build import label_indices
 
         for sample in samples:
@@ -69,6 +74,24 @@ def check_inputs(spec: Spec, samples: list[Sample]) -> None:
                 label_indices(sample, labels)
             except ReportgenError as exc:
                 raise InputError(visible(str(exc))) from None
+
+
+def _check_targets(spec: Spec, labels: list[str]) -> None:
+    """Targets named in the spec must be labels (or indices of labels), as the build's engine requires."""
+    targets = spec.explain.targets
+    if not isinstance(targets, list):
+        return
+    for index, ref in enumerate(targets):
+        if isinstance(ref, str) and ref in labels:
+            continue
+        number = ref if isinstance(ref, int) else int(ref) if ref.lstrip("-").isdigit() else None
+        if number is None:
+            message = f"target {ref!r} is not a label; labels are: {', '.join(labels)}"
+        elif 0 <= number < len(labels):
+            continue
+        else:
+            message = f"target {number} is out of range: the model has {len(labels)} labels (0..{len(labels) - 1})"
+        raise spec_problem(spec, f"explain.targets[{index}]", message)
 
 
 def _pipeline(spec: Spec):

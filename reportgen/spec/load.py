@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reportgen.errors import SpecError
 from reportgen.spec.limits import MAX_ALIAS_VALUES, MAX_SPEC_BYTES, MAX_YAML_DEPTH
-from reportgen.spec.schema import Spec, describe_value, did_you_mean, visible
+from reportgen.spec.schema import Spec, describe_value, did_you_mean, path_kind, shown_path, visible
 
 _YAML_STR = "tag:yaml.org,2002:str"
 Loc = tuple[Any, ...]
@@ -41,8 +41,15 @@ def _visible_error(error: SpecError) -> SpecError:
 def _load_spec(path: str | os.PathLike[str], check_files: bool) -> Spec:
     name = os.fspath(path)
     file = Path(path)
-    if not file.is_file():
-        reason = f"'{name}' is a folder, not a spec file" if file.exists() else f"no such spec file '{name}'"
+    try:
+        kind = path_kind(file)
+    except OSError as error:
+        raise SpecError([f"cannot look up the spec file '{shown_path(name)}' ({error.strerror or error})"],
+                        name) from None
+    if kind != "file":
+        reason = (f"no such spec file '{shown_path(name)}'" if kind is None else
+                  f"'{shown_path(name)}' is a folder, not a spec file" if kind == "folder" else
+                  f"'{shown_path(name)}' is not a regular file")
         raise SpecError([reason], name)
     size = file.stat().st_size
     if size > MAX_SPEC_BYTES:
@@ -50,7 +57,11 @@ def _load_spec(path: str | os.PathLike[str], check_files: bool) -> Spec:
     try:
         text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise SpecError([f"the spec is not UTF-8 text ({error.reason}) ({name})"], name) from None
+        line = file.read_bytes().count(b"\n", 0, error.start) + 1
+        raise SpecError([f"the spec is not UTF-8 text ({error.reason}); save it as UTF-8 ({name} line {line})"],
+                        name) from None
+    except OSError as error:
+        raise SpecError([f"cannot read the spec file '{name}' ({error.strerror or error})"], name) from None
     base_dir = file.resolve().parent
     return parse_spec(text, name=name, base_dir=base_dir if check_files else None).bind(file, base_dir)
 
@@ -97,7 +108,14 @@ def _read_yaml(text: str, name: str) -> tuple[Node, dict[str, Any]]:
         )
     if len(text) > MAX_SPEC_BYTES:
         raise SpecError([_too_big(len(text.encode("utf-8", "surrogatepass")), name)], name)
-    loader = _BoundedLoader(text)
+    try:
+        loader = _BoundedLoader(text)  # reads the whole text and refuses characters YAML does not allow
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        raise SpecError([f"YAML does not allow the character {chr(code)!r} (U+{code:04X});"
+                         f" remove it or write it as an escape in a double-quoted string ({name} line {line})"],
+                        name) from None
     try:
         root = loader.get_single_node()
         if root is None:

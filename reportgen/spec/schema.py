@@ -287,16 +287,36 @@ def _nonblank(value: Any) -> Any:
     return value
 
 
+def path_kind(path: Path) -> str | None:
+    """"file", "folder", "other" (a device, a socket) or None when nothing is there; a path the system
+    refuses to look up (too long, no permission to search a folder) raises `OSError` with its reason."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError, ValueError):  # ValueError: a NUL character in the path
+        return None
+    return "folder" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
+
+
+def shown_path(value: str) -> str:
+    """A path as written, cut for messages when it is absurdly long."""
+    return value if len(value) <= 120 else f"{value[:100]}...({len(value):,} characters)"
+
+
 def _require_file(info: ValidationInfo, value: str | None) -> str | None:
     """Check that a file named in the spec exists, when validating against the spec file's folder."""
     base = (info.context or {}).get("base_dir")
     if value is None or base is None:
         return value
-    path = resolve_path(Path(base), value)
-    if not path.exists():
-        raise problem(f"no such file '{value}'")
-    if path.is_dir():
-        raise problem(f"'{value}' is a folder; expected a file")
+    try:
+        kind = path_kind(resolve_path(Path(base), value))
+    except OSError as error:
+        raise problem(f"cannot look up '{shown_path(value)}' ({error.strerror or error})") from None
+    if kind is None:
+        raise problem(f"no such file '{shown_path(value)}'")
+    if kind == "folder":
+        raise problem(f"'{shown_path(value)}' is a folder; expected a file")
     return value
 
 
@@ -598,13 +618,17 @@ class SamplesSpec(_Section):
             location = locate_samples(self, Path(base))
         except InputError as error:
             raise problem(str(error), ("package",)) from None
-        written = getattr(self, needs)
+        written = shown_path(getattr(self, needs))
         inside = f" in package '{self.package}'" if self.package else ""
         kind = "folder" if source == "directory" else "file"
-        if location is None or not location.exists():
+        try:
+            found = path_kind(location) if location is not None else None
+        except OSError as error:
+            raise problem(f"cannot look up '{written}'{inside} ({error.strerror or error})", (needs,)) from None
+        if found is None:
             raise problem(f"no such {kind} '{written}'{inside}", (needs,))
-        if location.is_dir() != (source == "directory"):
-            actual = "folder" if location.is_dir() else "file"
+        if (found == "folder") != (source == "directory"):
+            actual = "folder" if found == "folder" else "file"
             raise problem(f"'{written}'{inside} is a {actual}; expected a {kind}", (needs,))
         return self
 
@@ -753,6 +777,15 @@ class Spec(_Section):
 
     @classmethod
     def raw_problems(cls, data: dict[str, Any]) -> list[Problem]:
+        found: list[Problem] = []
+        explain, metrics = data.get("explain"), data.get("metrics")
+        if isinstance(explain, dict) and explain.get("layers") == "best" and isinstance(metrics, dict) \
+                and metrics.get("enabled") is False:
+            found.append((("explain", "layers"), "'best' needs the faithfulness metrics (metrics.enabled: true)"))
+        return found + cls._ids_problems(data)
+
+    @classmethod
+    def _ids_problems(cls, data: dict[str, Any]) -> list[Problem]:
         section, samples = data.get("input"), data.get("samples")
         if not (isinstance(section, dict) and section.get("level") == "ids" and isinstance(samples, dict)):
             return []
