@@ -73,6 +73,8 @@ def explain(model, docs, tokens=None, layers="auto", targets="predicted", relu=(
     prepared = prepare(adapter, docs, tokens=tokens, pipeline=pipeline, pad_value=pad_value, padding=padding,
                        truncating=truncating)
     if ids is not None:
+        if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
+            raise ReportgenError(f"ids: expected one id per document, not {type(ids).__name__}")
         if len(ids) != len(prepared):
             raise ReportgenError(f"ids: {len(ids)} ids for {len(prepared)} documents")
         for doc, doc_id in zip(prepared, ids):

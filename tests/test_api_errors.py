@@ -215,3 +215,25 @@ def test_explanation_names_its_layer(model):
     assert E.layer == "conv"  # `auto`: the deepest convolution
     E = reportgen.explain_prediction(model, DOC, targets=[0], layer=model.get_layer("emb"))
     assert E.layer == "emb" and all(t.layer == "emb" for t in E.targets)
+
+
+@pytest.mark.parametrize("docs, words", [
+    ([[1, 50, 3]], ["sample '0'", "id 50 at position 1", "'emb'", "0..19"]),
+    ([[1, -2, 3]], ["id -2 at position 1"]),
+])
+def test_ids_outside_the_embedding_are_refused_before_running(model, docs, words):
+    """On CPU such an id fails inside the compiled step with a multi-line TensorFlow error; on GPU the
+    embedding silently reads zeros."""
+    with pytest.raises(InputError) as info:
+        reportgen.explain(model, docs)
+    one_line(info, *words)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"batch_size": "8"}, ["batch_size '8'"]),
+    ({"ids": 5}, ["ids:", "int"]),
+])
+def test_other_arguments_of_the_wrong_type(model, kwargs, words):
+    with pytest.raises(ReportgenError) as info:
+        reportgen.explain(model, DOC, **kwargs)
+    one_line(info, *words)

@@ -16,7 +16,7 @@ import numpy as np
 from reportgen.engine.gradcam import GradCAM
 from reportgen.engine.resize import KINDS, resize
 from reportgen.engine.targets import document_targets, predicted_labels, static_targets, top_k
-from reportgen.errors import ReportgenError
+from reportgen.errors import InputError, ReportgenError
 from reportgen.models.adapter import ModelAdapter
 from reportgen.models.layers import LayerEntry
 from reportgen.results import DocumentExplanation, Heatmap, InputInfo, Prediction, Token
@@ -51,6 +51,8 @@ class ExplainSettings:
         for kind in self.interpolation:
             if kind not in KINDS:
                 raise ReportgenError(f"interpolation kind {kind!r}: expected one of {', '.join(KINDS)}")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)):
+            raise ReportgenError(f"batch_size {self.batch_size!r}: expected a whole number, at least 1")
         if self.batch_size < 1:
             raise ReportgenError("batch_size must be at least 1")
 
@@ -72,7 +74,12 @@ def explain_documents(adapter: ModelAdapter, docs: list[DocumentInput], layers: 
 
 def plan_batches(adapter: ModelAdapter, docs: list[DocumentInput], layers: list[LayerEntry], batch_size: int,
                  pad_id: int) -> Iterable[list[int]]:
+    limit = adapter.id_limit()
     for doc in docs:
+        if limit is not None and doc.ids and (min(doc.ids) < 0 or max(doc.ids) >= limit[1]):
+            pos, bad = next((p, i) for p, i in enumerate(doc.ids) if not 0 <= i < limit[1])
+            raise InputError(f"sample {doc.id!r}: id {bad} at position {pos} is outside the model's vocabulary "
+                             f"(its embedding {limit[0]!r} takes ids 0..{limit[1] - 1})")
         if len(doc.ids) == 0:
             raise ReportgenError(f"sample {doc.id!r}: no tokens after vectorisation; the model cannot take an "
                                  "empty document")

@@ -205,6 +205,10 @@ class ModelAdapter:
         """Pre-activation scores (batch, units) of the final layer."""
         import tensorflow as tf
 
+        if self.head.kind in ("dense", "activation") and "__head_input__" not in record:
+            # runs while tracing: a ReportgenError, so run_traced can hand it over as one line
+            raise ModelError(f"{self.path or self.model.name}: the final layer {self.head.layer.name!r} was not "
+                             "called in the forward pass, so its logits cannot be read")
         if self.head.kind == "dense":
             h = record["__head_input__"]
             kernel = self.head.layer.kernel
@@ -307,6 +311,18 @@ class ModelAdapter:
                 self.notes.append(f"padding with id {pad_id} changes this model's predictions (it is not masked), "
                                   "so documents were batched only with others of the same length, unpadded")
         return self._masks_padding[pad_id]
+
+    def id_limit(self) -> tuple[str, int] | None:
+        """(layer path, input_dim) of an Embedding reading the ids straight from the input, else None.
+
+        An id outside [0, input_dim) fails inside the compiled step with a multi-line TensorFlow error on
+        CPU, and silently reads zeros on GPU, so ids are checked against it before anything runs."""
+        if self.vectorizer is not None:
+            return None
+        top = [e for e in self.entries if e.index is not None and type(e.layer).__name__ != "InputLayer"]
+        if top and type(top[0].layer).__name__ == "Embedding":
+            return top[0].path, int(top[0].layer.input_dim)
+        return None
 
     def _id_range(self) -> tuple[int, int]:
         for e in self.entries:
