@@ -43,6 +43,7 @@ def one_line(exc_info, *words):
     (keras.Sequential(), ModelError, ["no layers"]),
     ("model.keras", ModelError, ["model:", "str", "load_model"]),
     (None, ModelError, ["model:", "NoneType"]),
+    (keras.Sequential([keras.layers.Dense(2)]), ModelError, ["no defined inputs", "keras.Input"]),
 ])
 def test_not_a_usable_model(bad, exc, words):
     with pytest.raises(exc) as info:
@@ -96,6 +97,12 @@ def test_docs_of_the_wrong_kind(model, docs, words):
     with pytest.raises(InputError) as info:
         reportgen.explain(model, docs)
     one_line(info, *words)
+
+
+def test_an_empty_layer_list(model):
+    with pytest.raises(ReportgenError) as info:
+        reportgen.explain(model, DOC, layers=[])
+    one_line(info, "layers:", "empty")
 
 
 def test_padding_side_must_be_pre_or_post(model):

@@ -387,6 +387,8 @@ class ModelAdapter:
                 raise ReportgenError(f"{self.path or self.model.name}: no layer has a time axis")
             return chosen
         refs = layers if isinstance(layers, (list, tuple)) else [layers]
+        if not refs:
+            raise ReportgenError("layers: an empty list; give at least one layer, 'auto' or 'all'")
         out: list[LayerEntry] = []
         for ref in refs:
             auto = isinstance(ref, str) and ref == "auto"
