@@ -250,6 +250,90 @@ def test_init_rejects_wrong_label_count_and_unknown_sample_format(models, tmp_pa
     assert not (tmp_path / "a.yaml").exists() and not (tmp_path / "b.yaml").exists()
 
 
+def test_init_puts_the_vocabulary_beside_an_ids_model_into_the_spec(models, tmp_path, capsys) -> None:
+    from reportgen.spec import load_spec
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    model = folder / "ids.keras"
+    model.write_bytes(models["ids"].read_bytes())
+    # 30 ids would read as a character vocabulary from the embedding size; the file says words.
+    (folder / "vocab.txt").write_text("<PAD>\n<START>\n<OOV>\ngood\nbad\nmovie\n", encoding="utf-8")
+    spec_file = tmp_path / "spec.yaml"
+    code, out, err = cli(capsys, "init", model, "--out", spec_file)
+    assert code == 0, err
+    spec = load_spec(spec_file)
+    assert spec.input.vocabulary == "model/vocab.txt" and spec.input.level == "word"
+    assert (spec.input.start_token, spec.input.oov_token) == ("<START>", "<OOV>")
+    assert re.search(r"^  vocabulary: model/vocab.txt +# TODO: found beside the model", spec_file.read_text(), re.M)
+    code, out, err = cli(capsys, "validate", spec_file)
+    assert (code, err) == (0, ""), err
+    assert out.startswith("ok: ids: Grad-CAM explanations — 2 samples")
+
+
+def test_validate_refuses_an_ids_model_spec_without_a_vocabulary(models, tmp_path, capsys) -> None:
+    spec_file = tmp_path / "spec.yaml"
+    code, out, err = cli(capsys, "init", models["ids"], "--out", spec_file)  # no vocabulary beside this model
+    assert code == 0, err
+    code, out, err = cli(capsys, "validate", spec_file)
+    line = next(n for n, text in enumerate(spec_file.read_text().splitlines(), 1) if text == "input:")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "reportgen: error: input.vocabulary: the model takes token ids, so the spec needs the vocabulary that maps "
+        f"words (or characters) to them, or input.level: ids with pre-vectorised samples ({spec_file.name} line {line})"]
+
+
+# Model configs as Keras writes them into a .keras file, read by validate without TensorFlow.
+IDS_CONFIG = {"class_name": "Functional", "config": {"layers": [
+    {"class_name": "InputLayer", "config": {"batch_shape": [None, None], "dtype": "int32", "name": "ids"}},
+    {"class_name": "Embedding", "config": {"input_dim": 10, "output_dim": 2}}]}}
+STRINGS_CONFIG = {"class_name": "Functional", "config": {"layers": [
+    {"class_name": "InputLayer", "config": {"batch_shape": [None], "dtype": "string", "name": "text"}},
+    {"class_name": "TextVectorization", "config": {"max_tokens": 10}}]}}
+
+
+def fake_project(folder: Path, config: dict, spec: str, files: dict[str, str] | None = None) -> Path:
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(folder / "model.keras", "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+    for name, text in {"vocab.txt": "<PAD>\n<OOV>\ngood\nbad\n", "reviews.csv": "id,text,label\na,good,pos\n",
+                       **(files or {})}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    spec_file = folder / "spec.yaml"
+    spec_file.write_text("version: 1\ntitle: T\nmodel:\n  path: model.keras\n  labels: [neg, pos]\n"
+                         "samples:\n  file: reviews.csv\n" + textwrap.dedent(spec), encoding="utf-8")
+    return spec_file
+
+
+@pytest.mark.parametrize("config, spec, files, message", [
+    (STRINGS_CONFIG, "", {}, None),
+    (IDS_CONFIG, "input: {vocabulary: vocab.txt}\n", {}, None),
+    (IDS_CONFIG, "input: {vocabulary: vocab.txt, oov_token: '<UNK>'}\n", {},
+     "input.vocabulary: vocab.txt: the OOV token '<UNK>' is not in the vocabulary"),
+    (IDS_CONFIG, "input: {vocabulary: vocab.txt}\n", {"vocab.txt": "good\ngood\n"},
+     "input.vocabulary: vocab.txt, line 2: token 'good' already on line 1"),
+    (IDS_CONFIG, "input: {vocabulary: vocab.txt}\n", {"reviews.csv": "id,text\na,good\nb,zzz qqq\n"},
+     "sample 'b': the text gives no tokens (empty, or only unknown words without an OOV token)"),
+    (IDS_CONFIG, "input: {vocabulary: vocab.txt}\n", {"reviews.csv": "id,text,label\na,good,meh\n"},
+     "sample 'a' (reviews.csv row 0): label 'meh' is not one of the model's labels (neg, pos)"),
+    (IDS_CONFIG, "input: {vocabulary: vocab.txt}\nexplain: {targets: [pos, neutral]}\n", {},
+     "explain.targets[1]: target 'neutral' is not a label; labels are: neg, pos (spec.yaml line 9)"),
+    (IDS_CONFIG, "input: {level: ids}\n", {},
+     "sample 'a': pre-vectorised input takes ids and tokens, not text"),
+])
+def test_validate_catches_without_tensorflow_what_build_would_refuse(tmp_path, capsys, config, spec, files,
+                                                                     message) -> None:
+    spec_file = fake_project(tmp_path / "p", config, spec, files)
+    code, out, err = cli(capsys, "validate", spec_file)
+    if message is None:
+        assert (code, err) == (0, "") and out.startswith("ok: T — 1 sample from reviews.csv")
+    else:
+        assert code == 2 and len(err.splitlines()) == 1, err
+        assert message in err
+
+
 # ----- explain ------------------------------------------------------------------------------------
 
 def expected_strings_explanation() -> tuple[float, list[float]]:

@@ -102,7 +102,9 @@ def _pipeline(spec: Spec):
     except SpecError:
         raise
     except ReportgenError as exc:
-        raise spec_problem(spec, "input.vocabulary", str(exc)) from None
+        # The vocabulary as the spec writes it, not the absolute path the loader was given.
+        message = str(exc).replace(str(spec.paths.vocabulary), str(spec.input.vocabulary))
+        raise spec_problem(spec, "input.vocabulary", message) from None
     except OSError as exc:
         raise spec_problem(spec, "input.vocabulary", f"cannot read '{spec.input.vocabulary}'"
                                                      f" ({exc.strerror or exc})") from None
