@@ -205,7 +205,8 @@ def _prepare(spec, paths, adapter, samples):
         if sample.ids is not None:
             token_text = getattr(pipeline, "token_text", None)
             doc = from_padded(sample.id, sample.ids, sample.tokens, pad, spec.input.padding,
-                              true_labels=truth, token_text=_safe(token_text))
+                              level=getattr(pipeline, "level", None), true_labels=truth,
+                              token_text=_safe(token_text))
             doc = refit_to_model(adapter, doc, spec.input.padding, spec.input.truncating, pad)
         else:
             try:
