@@ -28,7 +28,6 @@ repeated id after that point is not noticed; before it, a repeated id is an erro
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -37,6 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportgen.errors import InputError
+# Where the samples are is part of checking a spec, so it lives in spec; re-exported for callers of samples.
+from reportgen.spec.schema import locate_samples, package_folder
 
 if TYPE_CHECKING:
     from reportgen.spec.schema import SamplesSpec, Spec
@@ -63,35 +64,6 @@ class _Record:
     origin: str
     fields: Mapping[str, Any]  # what `where` compares against
     build: Callable[[], Sample]
-
-
-def package_folder(name: str) -> Path:
-    """The folder of an installed package (dotted names allowed), found without importing it."""
-    top, *rest = name.split(".")
-    try:
-        found = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        found = None
-    if found is None:
-        raise InputError(f"package '{top}' is not installed (pip install it, or drop samples.package)")
-    if not found.submodule_search_locations:
-        raise InputError(f"'{top}' is a module, not a package with data files")
-    folder = Path(next(iter(found.submodule_search_locations))).joinpath(*rest)
-    if not folder.is_dir():
-        raise InputError(f"package '{name}' is not installed (no folder '{'/'.join(rest)}' in '{top}')")
-    return folder
-
-
-def locate_samples(samples: SamplesSpec, base_dir: Path) -> Path | None:
-    """The samples file or folder (inside `samples.package` when set); None for inline items."""
-    from reportgen.spec.schema import resolve_path
-
-    written = samples.directory if samples.source == "directory" else samples.file
-    if samples.source == "inline" or written is None:
-        return None
-    if samples.package:
-        return package_folder(samples.package) / written
-    return resolve_path(base_dir, written)
 
 
 def load_samples(source: Spec | SamplesSpec, base_dir: Path | str | None = None) -> list[Sample]:

@@ -326,6 +326,37 @@ def resolve_path(base_dir: Path, value: str) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
+def package_folder(name: str) -> Path:
+    """The folder of an installed package (dotted names allowed), found without importing it."""
+    import importlib.util
+
+    from reportgen.errors import InputError
+
+    top, *rest = name.split(".")
+    try:
+        found = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        found = None
+    if found is None:
+        raise InputError(f"package '{top}' is not installed (pip install it, or drop samples.package)")
+    if not found.submodule_search_locations:
+        raise InputError(f"'{top}' is a module, not a package with data files")
+    folder = Path(next(iter(found.submodule_search_locations))).joinpath(*rest)
+    if not folder.is_dir():
+        raise InputError(f"package '{name}' is not installed (no folder '{'/'.join(rest)}' in '{top}')")
+    return folder
+
+
+def locate_samples(samples: SamplesSpec, base_dir: Path) -> Path | None:
+    """The samples file or folder (inside `samples.package` when set); None for inline items."""
+    written = samples.directory if samples.source == "directory" else samples.file
+    if samples.source == "inline" or written is None:
+        return None
+    if samples.package:
+        return package_folder(samples.package) / written
+    return resolve_path(base_dir, written)
+
+
 # --- types ----------------------------------------------------------------------------------------
 
 Text = Annotated[StrictStr, BeforeValidator(_nonblank)]
@@ -612,7 +643,6 @@ class SamplesSpec(_Section):
         if base is None or source == "inline" or not given[needs]:
             return self
         from reportgen.errors import InputError
-        from reportgen.samples import locate_samples
 
         try:
             location = locate_samples(self, Path(base))
@@ -820,8 +850,6 @@ class Spec(_Section):
 
     @property
     def paths(self) -> SpecPaths:
-        from reportgen.samples import locate_samples
-
         base = self.base_dir
         return SpecPaths(
             spec_file=self._spec_file,
