@@ -40,7 +40,13 @@ def read_labels(path: Path) -> list[str]:
         if [i for i, _ in by_id] != list(range(len(by_id))):
             raise InputError(f"{path}: label indices must be 0..{len(by_id) - 1} without gaps")
         return [t for _, t in by_id]
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); "
+                         "save the labels file as UTF-8") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the labels file ({error.strerror or error})") from None
     labels = [line.strip() for line in lines if line.strip()]
     if not labels:
         raise InputError(f"{path}: no labels in the file")

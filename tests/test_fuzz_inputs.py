@@ -407,8 +407,6 @@ def test_malformed_inputs_give_one_line_errors_and_never_touch_the_previous_repo
     assert len(chosen) >= 20 and built >= 1
 
 
-@pytest.mark.xfail(strict=True, reason="reportgen/build.py read_labels reads a labels_file with read_text('utf-8') "
-                   "and does not catch UnicodeDecodeError: internal error, exit 1 (validate reports it, exit 2)")
 def test_build_with_a_labels_file_that_is_not_utf8_is_a_one_line_error(project, tmp_path, capsys) -> None:
     spec = {**copy.deepcopy(BASE_SPEC), "model": {"path": "model.keras", "labels_file": "labels.txt"}}
     spec_file = _materialise({"spec": spec, "files": {"labels.txt": b"\xff\xfe\x00\x01"}, "text": None},
