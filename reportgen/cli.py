@@ -4,13 +4,19 @@ Each subcommand calls `run(...)` in `reportgen.commands.<name>`, imported only w
 so `reportgen --help`, `validate` and `schema` never import TensorFlow. Exit codes: 0 ok; 2 for a problem
 the user can fix (`ReportgenError`, and bad command-line arguments), printed as `reportgen: error: ...`
 lines without a traceback; 1 for anything else (a bug): one line, plus the traceback with `--debug`.
+Ctrl-C (SIGINT) and SIGTERM end a command with one line, `reportgen: interrupted` (130) or `reportgen:
+terminated` (143): both unwind the command like an exception, so the previous report is left as it was, the
+build's temporary folder is removed and its worker processes stopped.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -26,6 +32,46 @@ Handler = Callable[[argparse.Namespace], "int | None"]
 
 class CommandMissing(Exception):
     """A subcommand whose module is not part of this installation."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt so `with` blocks and `finally` clean up.
+
+    A BaseException, so no `except Exception` on the way swallows it."""
+
+
+_SIGNAL_EXITS = {signal.SIGINT: (130, "interrupted"), signal.SIGTERM: (143, "terminated")}
+
+
+def _run_with_signals(handler: Handler, args: argparse.Namespace) -> "int | None":
+    """Run a command with SIGINT and SIGTERM turned into exceptions; their handlers are put back afterwards.
+
+    Without a handler SIGTERM ends Python at once: no cleanup, the temporary folder left behind. A second
+    signal while the first one unwinds ends the process at once (one line still): whoever sends it wants out,
+    worker processes die with their parent and the next build removes a dead build's temporary folder.
+    A signal ignored when the command started (`nohup`, a background job) stays ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        return handler(args)
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        code, word = _SIGNAL_EXITS[signal.Signals(signum)]
+        if received:
+            os.write(2, f"{PROG}: {word}\n".encode())
+            os._exit(code)
+        received.append(signum)
+        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
+
+    previous = {}
+    for signum in _SIGNAL_EXITS:
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, on_signal)
+    try:
+        return handler(args)
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, signal.SIG_DFL if old is None else old)
 
 
 def _command(name: str) -> ModuleType:
@@ -145,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else 2
     debug = getattr(args, "debug", False)
     try:
-        status = args.handler(args)
+        status = _run_with_signals(args.handler, args)
     except ReportgenError as error:
         for line in _error_lines(error):
             print(f"{PROG}: error: {line}", file=sys.stderr)
@@ -156,6 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return 143
     except Exception as error:  # a bug: keep the user's terminal readable unless asked for details
         print(f"{PROG}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         if debug:

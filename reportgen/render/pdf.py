@@ -10,12 +10,18 @@ of one level are one span, the garbage collector is paused while WeasyPrint work
 than a few pages of samples is rendered in chunks of samples, in worker processes, then stamped onto a
 frame document that carries page numbers, bookmarks, contents and metadata (`pdf_assemble`).
 
+Worker processes never outlive the build: each asks the kernel to kill it when its parent dies (Linux
+`prctl(PR_SET_PDEATHSIG)`; elsewhere a thread watches the parent's pid), ignores Ctrl-C (the parent reports it
+once, and stops them), and any exception in the parent (Ctrl-C, the CLI's SIGTERM, an error) stops them at
+once instead of waiting for their chunks.
+
 WeasyPrint fetches only through `AssetFetcher`: data: URLs and files under the templates folder.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import functools
 import gc
@@ -24,6 +30,10 @@ import logging
 import math
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -373,6 +383,74 @@ def _page_counts(starts: Sequence[int], total: int) -> list[int]:
     return [end - start for start, end in zip(starts, ends)]
 
 
+# ---- worker processes --------------------------------------------------------------------------------
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_POLL_S = 0.5
+
+
+def _set_parent_death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(PARENT_POLL_S)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _worker_start(parent: int) -> None:
+    """Initializer of the render workers: die with the parent, leave Ctrl-C to it.
+
+    A killed build (SIGKILL, OOM killer, a CI timeout) cannot stop its workers, and each holds a chunk's layout
+    (~100-250 MB) and would render on for nothing, then wait forever. Ctrl-C reaches the whole process group:
+    a worker that raised KeyboardInterrupt too would print its own traceback under the parent's one line.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # blocked by the parent while it started us (_children_start)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if not _set_parent_death_signal():
+        threading.Thread(target=_watch_parent, args=(parent,), name="reportgen-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the request above was made
+        os._exit(1)
+
+
+@contextlib.contextmanager
+def _children_start() -> Iterator[None]:
+    """Block SIGINT in this thread while it starts workers: they inherit the mask, so a Ctrl-C during their
+    start-up (before `_worker_start` ignores it) stays pending instead of printing an import traceback.
+    Blocking here does not delay the parent's own KeyboardInterrupt for long: it is raised on unblocking, or
+    sooner through another thread."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's workers now: `shutdown` alone would wait for every chunk already running."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public kill before Python 3.14
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+
+
 def render_chunk(html: str, templates: str, anchors: Sequence[str]) -> tuple[bytes, list[int]]:
     """Render sample bodies alone (worker process entry): the PDF and each sample's page count."""
     with _gc_paused():
@@ -498,10 +576,14 @@ def _render_in_workers(jobs: Iterator[tuple[str, str, list[str]]], workers: int,
     context = multiprocessing.get_context("spawn")  # fork is unsafe once TensorFlow's threads exist
     submitted: list[tuple[tuple[str, str, list[str]], Any]] = []
     results = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
+                               initargs=(os.getpid(),))
+    try:
         for job in jobs:
             try:
-                submitted.append((job, pool.submit(render_chunk, *job)))
+                with _children_start():  # submit starts the workers, one per submit up to `workers`
+                    future = pool.submit(render_chunk, *job)
+                submitted.append((job, future))
             except (BrokenProcessPool, RuntimeError):
                 submitted.append((job, None))
         warned = False
@@ -516,6 +598,10 @@ def _render_in_workers(jobs: Iterator[tuple[str, str, list[str]]], workers: int,
                     warned = True
                 results.append(render_chunk(*job))
             finished(len(chunk))
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     return results
 
 
