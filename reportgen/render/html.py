@@ -26,6 +26,7 @@ from reportgen.report.colors import Legend, Scale, ScaleBook, format_number
 from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, is_char_level
 from reportgen.report.structure import Orders, Page, SitePlan, plan_site, targets_of
 from reportgen.report.summary import label_summary
+from reportgen.textsafe import character_name, describe_hidden, has_hidden, marker, report_markers, split_hidden
 
 if TYPE_CHECKING:
     from reportgen.results import DocumentExplanation, Heatmap, ReportResults
@@ -58,6 +59,7 @@ def _environment(folder: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
+        finalize=_visible,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -72,6 +74,32 @@ def _environment(folder: str) -> jinja2.Environment:
     return env
 
 
+def _visible(value: object) -> object:
+    """Every value a template prints: hidden characters (NUL, bidi overrides, ...) as visible markers.
+
+    A NUL is not allowed in HTML and a right-to-left override reorders the words on screen; user text
+    (ids, labels, tokens, notes) reaches the page through here. Markup built by our own code (highlighted
+    text, sanitised markdown) marks them itself, and is not scanned again at every level of nesting.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup) and has_hidden(value):
+        return report_markers(value)
+    return value
+
+
+def _text_html(text: str) -> str:
+    """Escaped text; each hidden character as a code badge naming it (the text stays in reading order)."""
+    if not has_hidden(text):
+        return escape(text)
+    out = []
+    for piece, hidden in split_hidden(text):
+        if hidden:
+            out.append(f'<code class="hidden-char" title="{escape(character_name(piece))}">'
+                       f'{marker(piece)}</code>')
+        else:
+            out.append(escape(piece))
+    return "".join(out)
+
+
 def segments_html(hl: Highlight, titles: bool = True) -> Markup:
     """The highlighted runs of a text as escaped HTML, on one line (the `highlighted` macro's inner loop).
 
@@ -80,7 +108,7 @@ def segments_html(hl: Highlight, titles: bool = True) -> Markup:
     """
     out = []
     for segment in hl.segments:
-        text = escape(segment.text)
+        text = _text_html(segment.text)
         css_class = segment.css_class
         if css_class and titles:
             out.append(f'<span class="{css_class}" title="{escape(segment.title)}">{text}</span>')
@@ -104,7 +132,7 @@ def render_markdown(text: str) -> Markup:
     if not text.strip():
         return Markup("")
     html = markdown_lib.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
-    return Markup(nh3.clean(html, tags=_MARKDOWN_TAGS))
+    return Markup(report_markers(nh3.clean(html, tags=_MARKDOWN_TAGS)))
 
 
 def site_css() -> str:
@@ -233,6 +261,9 @@ def input_notes(doc: "DocumentExplanation") -> list[str]:
         side = "start" if info.padding_side == "pre" else "end"
         notes.append(f"Padded: {info.padded} pad tokens were added at the {side}; their weights are not shown.")
     notes += list(info.notes)
+    hidden = describe_hidden(doc.text) if doc.text else None
+    if hidden is not None:
+        notes.append(hidden)
     return notes
 
 
