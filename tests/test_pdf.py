@@ -518,3 +518,61 @@ def test_estimate_is_close_to_the_real_page_count(built, built_reader):
     assert all(abs(e - r) <= 1 for e, r in zip(estimated, real)), (estimated, real)
     assert sum(estimated) >= sum(real)  # errs on the side of fewer samples, not a blown budget
     assert math.isclose(plan.front_pages, starts[0], abs_tol=2)
+
+
+
+# A parent that starts a worker the way the pool does (`_worker_start` as its first act), prints its pid and
+# dies without any cleanup, as a SIGKILLed build does.
+_ORPHAN_PARENT = """
+import os, subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], str(os.getpid()), sys.argv[2]])
+print(child.pid, flush=True)
+sys.stdin.readline()  # the test says when
+os._exit(0)
+"""
+_ORPHAN_CHILD = """
+import sys, time
+import reportgen.render.pdf as pdf
+if {watchdog}:
+    pdf._set_parent_death_signal = lambda: False  # what a system without prctl gets
+pdf._worker_start(int(sys.argv[1]))
+open(sys.argv[2], "w").close()
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead, not yet reaped
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads processes from /proc")
+@pytest.mark.parametrize("watchdog", [False, True], ids=["parent death signal", "watchdog thread"])
+def test_a_worker_dies_with_its_parent(tmp_path, watchdog):
+    import os
+    import sys
+    import time
+
+    ready = tmp_path / "ready"
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN_PARENT, _ORPHAN_CHILD.format(watchdog=watchdog),
+                               str(ready)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), "the worker did not get past _worker_start"
+        parent.stdin.write("go\n")
+        parent.stdin.flush()
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child), "the worker outlived its parent by 5 s"
+    finally:
+        if _alive(child):
+            os.kill(child, 9)
+        parent.kill()
