@@ -179,13 +179,13 @@ def bench_engine(cfg: Config, model, adapter, docs, layers) -> dict:
     import keras
     import tensorflow as tf
 
-    from reportgen.engine.gradcam import GradCAM
-    from reportgen.engine.runner import ExplainSettings, explain_documents, plan_batches
+    from reportgen.engine.batching import pad_batch
+    from reportgen.engine.runner import ExplainSettings, engine_for, explain_documents, plan_batches
 
     settings = ExplainSettings(targets="predicted", relu=(True, False), batch_size=cfg.batch_size)
     groups = list(plan_batches(adapter, docs, layers, cfg.batch_size, 0))
-    batches = [adapter.pad_batch([docs[i].ids for i in g]) for g in groups]
-    engine = adapter.engine(layers, settings.score, GradCAM)
+    batches = [pad_batch(adapter, [docs[i].ids for i in g]) for g in groups]
+    engine = engine_for(adapter, layers, settings.score)
     kept: dict[str, list] = {}
     split: list[tuple[float, float]] = []  # (seconds in the compiled step, seconds in all) per engine run
 
@@ -217,7 +217,7 @@ def bench_engine(cfg: Config, model, adapter, docs, layers) -> dict:
             forward(tf.constant(ids, dtype=tf.int32)).numpy()
 
     # as a user would: one call, every document padded to the longest (the model masks padding)
-    everything = adapter.pad_batch([d.ids for d in docs])
+    everything = pad_batch(adapter, [d.ids for d in docs])
 
     def run_predict():
         model.predict(everything, batch_size=cfg.batch_size, verbose=0)

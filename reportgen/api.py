@@ -25,30 +25,40 @@ from reportgen.errors import InputError, ReportgenError
 from reportgen.results import DocumentExplanation, Heatmap
 
 _ADAPTERS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+# the file format of each model load_model returned: users get the plain Keras model, the report its format
+_FORMATS: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
 
 
 def load_model(path) -> Any:
     """Load a Keras 3 model (.keras, Keras 3 .h5) or convert a Keras 2 HDF5 model."""
     from reportgen.models.load import load_keras_model
 
-    return load_keras_model(path)
+    loaded = load_keras_model(path)
+    _FORMATS[loaded.model] = loaded.format
+    return loaded.model
 
 
 def adapter_for(model, labels: Sequence[str] | None = None, task: str = "auto", threshold: float = 0.5,
                 path: str = ""):
-    """One adapter per (model, labels, task, threshold), so compiled engine steps are reused across calls."""
-    from reportgen.models.adapter import ModelAdapter
+    """One adapter per (model, labels, task, threshold), so compiled engine steps are reused across calls.
 
-    from reportgen.models.adapter import check_model
+    `model`: a Keras model, what `models.load.load_keras_model` returned (a LoadedModel), or an adapter."""
+    from reportgen.models.adapter import ModelAdapter, check_model
+    from reportgen.models.load import LoadedModel
 
     if isinstance(model, ModelAdapter):
         return model
-    check_model(model, path)  # before the weak-key cache, which raises TypeError on what is not a model
+    fmt = None
+    if isinstance(model, LoadedModel):
+        model, fmt = model.model, model.format
+    check_model(model, path)  # before the weak-key caches, which raise TypeError on what is not a model
+    if fmt is None:
+        fmt = _FORMATS.get(model, "keras")
     key = (tuple(labels) if labels is not None else None, task, threshold)
     per_model = _ADAPTERS.setdefault(model, {})
     if key not in per_model:
         per_model[key] = ModelAdapter.from_model(model, list(labels) if labels is not None else None, task,
-                                                 threshold, path)
+                                                 threshold, path, format=fmt)
     return per_model[key]
 
 

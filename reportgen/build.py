@@ -1,11 +1,14 @@
 """`reportgen build`: spec -> model and text pipeline -> engine -> metrics -> results -> site, PDF, JSON.
 
 Everything is computed before anything is written; the output folder is replaced atomically at the end,
-so a failed build leaves the previous report as it was.
+so a failed build leaves the previous report as it was. `build` runs one function per stage: load the
+adapter, make the documents, explain, score (metrics), assemble the results, write. An error a spec key
+caused carries that key in its type (`reportgen.errors`), and `_blame` places it at the key's YAML line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import time
@@ -93,126 +96,99 @@ def versions() -> dict[str, str]:
     return out
 
 
-def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pdf: bool | None = None,
-          progress: Progress | None = None) -> BuildSummary:
-    from reportgen.spec import load_spec
-    from reportgen.spec.load import spec_problem
+class _Clock:
+    """Seconds per stage for the summary: each lap adds the time since the previous one to its stage."""
 
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
 
-    def lap(stage: str) -> None:
-        nonlocal clock
+    def lap(self, stage: str) -> None:
         now = time.perf_counter()
-        timings[stage] = timings.get(stage, 0.0) + now - clock
-        clock = now
-
-    spec = load_spec(spec_path)
-    paths = spec.paths
-    out_dir = Path(out) if out is not None else paths.output_dir
-    output = output_for(out_dir, paths)
-    output.check()  # before any work: a folder that would lose someone's files is refused at once
-
-    from reportgen.samples import load_samples
-
-    samples = load_samples(spec, paths.base_dir)
-    lap("spec and samples")
-
-    from reportgen.api import adapter_for
-    from reportgen.models.load import load_keras_model
-
-    labels = spec.model.labels
-    if labels is None and paths.labels_file is not None:
-        labels = read_labels(paths.labels_file)
-    try:
-        model = load_keras_model(paths.model)
-        adapter = adapter_for(model, labels, spec.model.task, spec.model.threshold, path=spec.model.path)
-    except ReportgenError as exc:
-        raise spec_problem(spec, "model.path" if "label" not in str(exc) else "model.labels", str(exc)) from exc
-    if spec.input.length is not None and adapter.input_length is None:
-        adapter.input_length = spec.input.length
-        adapter.notes.append(f"inputs padded/truncated to input.length = {spec.input.length} as the spec asks")
-    lap("model loading")
-
-    docs, pipeline = _prepare(spec, paths, adapter, samples)
-    lap("vectorising")
-
-    from reportgen.engine.runner import ExplainSettings, explain_documents
-
-    explain_spec = spec.explain
-    layer_request = "all" if explain_spec.layers == "best" else explain_spec.layers
-    try:
-        layers = adapter.resolve_layers(layer_request)
-    except ReportgenError as exc:
-        raise spec_problem(spec, "explain.layers", str(exc)) from exc
-    settings = ExplainSettings(targets=explain_spec.targets, relu=tuple(explain_spec.relu),
-                               counterfactual=tuple(explain_spec.counterfactual),
-                               interpolation=tuple(explain_spec.interpolation), score=explain_spec.score,
-                               normalize_gradients=explain_spec.normalize_gradients,
-                               batch_size=explain_spec.batch_size)
-    done = 0
-
-    def engine_progress(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress("explaining", done, len(docs))
-
-    try:
-        explanations = explain_documents(adapter, docs, layers, settings, engine_progress,
-                                         pad_id=spec.input.pad_value)
-    except ReportgenError as exc:
-        if str(exc).startswith("target"):
-            raise spec_problem(spec, "explain.targets", str(exc)) from exc
-        raise
-    lap("engine")
-
-    layer_paths = [e.path for e in layers]
-    metrics_report = None
-    if spec.metrics.enabled:
-        metrics_report = _metrics(spec, adapter, pipeline, explanations, layers, settings, progress)
-        if explain_spec.layers == "best" and metrics_report.get("recommended_layer"):
-            best = metrics_report["recommended_layer"]
-            layer_paths = [best] + [p for p in layer_paths if p != best]
-    elif explain_spec.layers == "best":
-        raise spec_problem(spec, "explain.layers", "'best' needs the faithfulness metrics (metrics.enabled: true)")
-    lap("metrics")
-
-    from reportgen.results import ReportResults
-
-    results = ReportResults(
-        title=spec.title, description=spec.description or "", dataset=spec.dataset or "", author=spec.author or "",
-        date=report_date(spec),
-        model=adapter.info(explained=layer_paths), documents=explanations,
-        settings=_settings_record(spec, layer_paths, adapter), versions=versions(), metrics=metrics_report)
-    summary = write_report(results, spec, output, pdf, progress, spec_text=Path(paths.spec_file).read_text(
-        encoding="utf-8") if paths.spec_file else None)
-    lap("rendering")
-    summary.timings = timings
-    return summary
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self._last
+        self._last = now
 
 
-def _prepare(spec, paths, adapter, samples):
+@contextlib.contextmanager
+def _blame(spec, stage_key: str | None = None):
+    """Place an error at the spec key that caused it: the key its type names (`spec_key`), else the key the
+    whole stage depends on; an error with neither (a sample's problem, a bug in the model) passes as it is."""
     from reportgen.spec.load import spec_problem
 
-    from reportgen.engine.inputs import from_encoded, from_padded, refit_to_model
-    from reportgen.text.factory import pipeline_from_spec
-
     try:
-        pipeline = pipeline_from_spec(spec.input, paths.vocabulary, adapter.vectorizer, paths.base_dir)
+        yield
     except SpecError:
         raise
     except ReportgenError as exc:
-        raise spec_problem(spec, "input", str(exc)) from exc
+        key = exc.spec_key or stage_key
+        if key is None:
+            raise
+        raise spec_problem(spec, key, str(exc)) from exc
+
+
+def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pdf: bool | None = None,
+          progress: Progress | None = None) -> BuildSummary:
+    """Run the stages in order; everything is computed before the output folder is touched."""
+    from reportgen.samples import load_samples
+    from reportgen.spec import load_spec
+
+    clock = _Clock()
+    spec = load_spec(spec_path)
+    paths = spec.paths
+    output = output_for(Path(out) if out is not None else paths.output_dir, paths)
+    output.check()  # before any work: a folder that would lose someone's files is refused at once
+    samples = load_samples(spec, paths.base_dir)
+    clock.lap("spec and samples")
+    adapter = _load_adapter(spec)
+    clock.lap("model loading")
+    docs, pipeline = _make_documents(spec, adapter, samples)
+    clock.lap("vectorising")
+    explanations, layers, settings = _explain(spec, adapter, docs, progress)
+    clock.lap("engine")
+    metrics_report, layer_paths = _score(spec, adapter, pipeline, explanations, layers, settings, progress)
+    clock.lap("metrics")
+    results = _assemble(spec, adapter, explanations, layer_paths, metrics_report)
+    summary = write_report(results, spec, output, pdf, progress, spec_text=Path(paths.spec_file).read_text(
+        encoding="utf-8") if paths.spec_file else None)
+    clock.lap("rendering")
+    summary.timings = clock.timings
+    return summary
+
+
+def _load_adapter(spec):
+    """The model and what the engine needs to know about it, with the spec's labels and input length."""
+    from reportgen.api import adapter_for
+    from reportgen.models.load import load_keras_model
+
+    paths = spec.paths
+    labels = spec.model.labels
+    if labels is None and paths.labels_file is not None:
+        labels = read_labels(paths.labels_file)
+    with _blame(spec, "model.path"):
+        adapter = adapter_for(load_keras_model(paths.model), labels, spec.model.task, spec.model.threshold,
+                              path=spec.model.path)
+    if spec.input.length is not None and adapter.input_length is None:
+        adapter.input_length = spec.input.length
+        adapter.notes.append(f"inputs padded/truncated to input.length = {spec.input.length} as the spec asks")
+    return adapter
+
+
+def _make_documents(spec, adapter, samples):
+    """Each sample as the exact ids the model reads (texts through the spec's pipeline, ids as given)."""
+    from reportgen.engine.inputs import from_encoded, from_padded, refit_to_model
+    from reportgen.text.factory import pipeline_from_spec
+
+    paths = spec.paths
+    with _blame(spec, "input"):
+        pipeline = pipeline_from_spec(spec.input, paths.vocabulary, adapter.vectorizer, paths.base_dir)
     docs = []
     pad = spec.input.pad_value
     for sample in samples:
         truth = label_indices(sample, adapter.labels)
         if sample.ids is not None:
-            token_text = getattr(pipeline, "token_text", None)
             doc = from_padded(sample.id, sample.ids, sample.tokens, pad, spec.input.padding,
                               level=getattr(pipeline, "level", None), true_labels=truth,
-                              token_text=_safe(token_text))
+                              token_text=getattr(pipeline, "token_text", None))
             doc = refit_to_model(adapter, doc, spec.input.padding, spec.input.truncating, pad)
         else:
             try:
@@ -227,22 +203,66 @@ def _prepare(spec, paths, adapter, samples):
     return docs, pipeline
 
 
-def _safe(token_text):
-    if token_text is None:
-        return None
+def _explain(spec, adapter, docs, progress: Progress | None):
+    """Grad-CAM maps of every document for the spec's layers, targets and variants."""
+    from reportgen.engine.runner import ExplainSettings, explain_documents
 
-    def lookup(i):
-        try:
-            return token_text(i)
-        except Exception:  # an id outside the vocabulary is shown as its number
-            return f"<{i}>"
+    explain_spec = spec.explain
+    with _blame(spec, "explain.layers"):
+        layers = adapter.resolve_layers("all" if explain_spec.layers == "best" else explain_spec.layers)
+    settings = ExplainSettings(targets=explain_spec.targets, relu=tuple(explain_spec.relu),
+                               counterfactual=tuple(explain_spec.counterfactual),
+                               interpolation=tuple(explain_spec.interpolation), score=explain_spec.score,
+                               normalize_gradients=explain_spec.normalize_gradients,
+                               batch_size=explain_spec.batch_size)
+    done = 0
 
-    return lookup
+    def engine_progress(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("explaining", done, len(docs))
+
+    if progress:  # show the stage at once: one long document is a single engine call with no step between
+        progress("explaining", 0, len(docs))
+    with _blame(spec):
+        explanations = explain_documents(adapter, docs, layers, settings, engine_progress,
+                                         pad_id=spec.input.pad_value)
+    return explanations, layers, settings
+
+
+def _score(spec, adapter, pipeline, explanations, layers, settings, progress: Progress | None):
+    """The faithfulness metrics (None when off) and the explained layers' paths, the recommended one first
+    when the spec asks for the best."""
+    layer_paths = [e.path for e in layers]
+    metrics_report = None
+    if spec.metrics.enabled:
+        metrics_report = _metrics(spec, adapter, pipeline, explanations, layers, settings, progress)
+        if spec.explain.layers == "best" and metrics_report.get("recommended_layer"):
+            best = metrics_report["recommended_layer"]
+            layer_paths = [best] + [p for p in layer_paths if p != best]
+    elif spec.explain.layers == "best":
+        from reportgen.spec.load import spec_problem
+
+        raise spec_problem(spec, "explain.layers", "'best' needs the faithfulness metrics (metrics.enabled: true)")
+    return metrics_report, layer_paths
+
+
+def _assemble(spec, adapter, explanations, layer_paths, metrics_report):
+    """The results every output is rendered from (explanations.json's contract)."""
+    from reportgen.results import ReportResults
+
+    return ReportResults(
+        title=spec.title, description=spec.description or "", dataset=spec.dataset or "", author=spec.author or "",
+        date=report_date(spec),
+        model=adapter.info(explained=layer_paths), documents=explanations,
+        settings=_settings_record(spec, layer_paths, adapter), versions=versions(), metrics=metrics_report)
 
 
 def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
     import numpy as np
 
+    from reportgen.engine.batching import predict_ids
     from reportgen.engine.runner import explain_documents
     from reportgen.metrics import compute_metrics
 
@@ -280,7 +300,7 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
         return [np.asarray(o.heatmaps[0].weights) for o in out]
 
     def predict_fn(batch):
-        return adapter.predict_ids(batch, batch_size=settings.batch_size)
+        return predict_ids(adapter, batch, batch_size=settings.batch_size)
 
     def metrics_progress(done, total):
         if progress:

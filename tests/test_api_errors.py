@@ -145,7 +145,7 @@ def test_an_error_raised_while_tracing_arrives_as_its_own_line():
 def test_run_traced_unwraps_autograph_rewrites():
     import tensorflow as tf
 
-    from reportgen.models.adapter import run_traced
+    from reportgen.models.tracing import run_traced
 
     @tf.function
     def fails(x):

@@ -169,6 +169,10 @@ def test_failed_build_leaves_previous_report_untouched(project, monkeypatch):
      "(bad.yaml line 17)"),
     ({"labels: [neg, pos, mixed]": "labels: [neg, pos]"},
      "reportgen: error: model.labels: model.keras: 2 labels given but the model has 3 classes (bad.yaml line 7)"),
+    # blamed by the error's type: the message's word "multilabel" once sent this one to model.labels
+    ({"labels: [neg, pos, mixed]": "labels: [neg, pos, mixed]\n  task: multilabel"},
+     "reportgen: error: model.task: model.keras: task multilabel needs independent sigmoid outputs, the model "
+     "ends in softmax (bad.yaml line 8)"),
     ({"file: reviews.csv": "file: reviews.csv\n  select: [r1, r9]"},
      None),
 ])

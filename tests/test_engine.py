@@ -268,13 +268,21 @@ def test_auto_rule_prefers_conv_then_pooling_then_embedding():
 
 
 def test_bad_layer_and_target_references_get_clear_errors():
+    from reportgen.errors import LabelError, LayerError, ModelError, TargetError
+
     model = conv_model()
-    with pytest.raises(ReportgenError, match="did you mean 'conv'"):
+    # typed where found, so a build blames the spec key by type, never by the message's words
+    with pytest.raises(LayerError, match="did you mean 'conv'") as info:
         reportgen.explain(model, [[1] * 20], layers="convv")
-    with pytest.raises(ReportgenError, match="out of range"):
+    assert info.value.spec_key == "explain.layers"
+    with pytest.raises(LayerError, match="out of range"):
         reportgen.explain(model, [[1] * 20], layers=99)
-    with pytest.raises(ReportgenError, match="not a label"):
+    with pytest.raises(TargetError, match="not a label") as info:
         reportgen.explain(model, [[1] * 20], targets=["nope"])
+    assert info.value.spec_key == "explain.targets"
+    with pytest.raises(LabelError, match="2 labels given but the model has 3 classes") as info:
+        reportgen.explain(model, [[1] * 20], labels=["a", "b"])
+    assert isinstance(info.value, ModelError) and info.value.spec_key == "model.labels"
 
 
 def test_interpolation_fallback_is_stated():
@@ -352,7 +360,7 @@ def test_layer_objects_and_the_tutorial_api_shapes():
 
 
 def test_batches_keep_to_the_document_count_and_the_token_budget():
-    from reportgen.models.adapter import TOKEN_BUDGET, token_budget_groups
+    from reportgen.engine.batching import TOKEN_BUDGET, token_budget_groups
 
     lengths = [10, 10, 20, 3000, 9000, 9000, 9000, 9000]  # sorted by length, as the runner sends them
     groups = list(token_budget_groups(list(range(8)), lengths, batch_size=3))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,3 +61,24 @@ def test_missing_and_unknown_files(tmp_path):
     (tmp_path / "broken.keras").write_bytes(b"not a zip")
     with pytest.raises(ModelError, match="broken.keras: cannot load the model"):
         load_keras_model(tmp_path / "broken.keras")
+
+
+def test_the_format_travels_beside_the_model_not_on_it(tmp_path):
+    path = tmp_path / "m.keras"
+    small_model().save(path)
+    loaded = load_keras_model(path)
+    assert loaded.format == "keras" and not hasattr(loaded.model, "_reportgen_format")
+    model = reportgen.load_model(path)  # users get the Keras model itself
+    assert isinstance(model, keras.Model)
+    assert reportgen.api.adapter_for(model).format == "keras"
+    assert reportgen.api.adapter_for(loaded).model is loaded.model
+
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "keras_sentiment_classifier.h5"
+
+
+@pytest.mark.skipif(not SEED.exists(), reason=f"tutorial seed model not found at {SEED} (not in the repository)")
+def test_a_keras2_file_loaded_through_the_api_reports_its_format():
+    model = reportgen.load_model(SEED)
+    assert isinstance(model, keras.Model) and not hasattr(model, "_reportgen_format")
+    assert reportgen.api.adapter_for(model).format == "legacy-h5"

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportgen.errors import ModelError, ReportgenError
-from reportgen.models.adapter import ModelAdapter, run_traced
+from reportgen.models.adapter import ModelAdapter
 from reportgen.models.layers import LayerEntry
+from reportgen.models.tracing import run_traced
 
 
 @dataclass

@@ -14,7 +14,7 @@ from reportgen.errors import InputError
 from reportgen.models.adapter import ModelAdapter
 from reportgen.results import InputInfo, Token
 from reportgen.text.base import Encoded, TextPipeline
-from reportgen.text.padding import fit_length, strip_end_padding
+from reportgen.text.padding import fit_length, strip_end_padding, text_positions
 
 PAD_TOKEN = "<PAD>"
 
@@ -34,19 +34,20 @@ def from_encoded(adapter: ModelAdapter, doc_id: str, encoded: Encoded, padding: 
 def from_padded(doc_id: str, ids: Sequence[int], tokens: Sequence[str] | None, pad_value, padding: str,
                 level: str | None = None, true_labels: list[int] | None = None,
                 token_text=None) -> DocumentInput:
-    """The tutorial's mode: ids already padded as the model takes them, plus optional token strings.
+    """The one path for pre-vectorised input (the tutorial's mode): ids already padded as the model takes
+    them, plus optional token strings; `token_text` (a pipeline's) names ids given without tokens.
 
     `pad_value` (an id, or a token string such as '<PAD>') marks padding, trimmed at the `padding` end only.
     """
     ids = [_as_int(i, doc_id) for i in ids]
     named_by_ids = tokens is None and token_text is None
     if tokens is None:
-        tokens = [token_text(i) if token_text else str(i) for i in ids]
+        name = _named_or_number(token_text)
+        tokens = [name(i) if name else str(i) for i in ids]
     tokens = [str(t) for t in tokens]
     if len(tokens) != len(ids):
         raise InputError(f"sample {doc_id!r}: {len(ids)} ids but {len(tokens)} tokens")
     padded = 0
-    notes: list[str] = []
     if pad_value is not None:
         if isinstance(pad_value, str) and not pad_value.lstrip("-").isdigit():
             marks = [1 if t == pad_value else 0 for t in tokens]
@@ -57,17 +58,17 @@ def from_padded(doc_id: str, ids: Sequence[int], tokens: Sequence[str] | None, p
             raise InputError(f"sample {doc_id!r}: every position is padding ({pad_value!r})")
     else:
         marks = [1 if t == PAD_TOKEN else 0 for t in tokens]
-    notes += _padding_left_in_text(marks, padded, padding, pad_value)
+    info = InputInfo(length=len(ids), padding_side=padding if padded else None, padded=padded)
+    keep = text_positions(info)
+    info.notes = _padding_left_in_text(marks[keep], padding, pad_value)
     if level is None:
-        body = tokens[padded:] if padding == "pre" else tokens[:len(tokens) - padded]
-        level = "word" if named_by_ids else guess_level(body)
+        level = "word" if named_by_ids else guess_level(tokens[keep])
     joiner = "" if level == "char" else " "
     text_tokens: list[Token] = []
     pos = 0
-    keep = range(padded, len(ids)) if padding == "pre" else range(0, len(ids) - padded)
     pieces = []
     for i, (tid, tok) in enumerate(zip(ids, tokens)):
-        if i in keep:
+        if keep.start <= i < keep.stop:
             if pieces and joiner:
                 pos += len(joiner)
             text_tokens.append(Token(tok, (pos, pos + len(tok)), tid))
@@ -75,9 +76,22 @@ def from_padded(doc_id: str, ids: Sequence[int], tokens: Sequence[str] | None, p
             pos += len(tok)
         else:
             text_tokens.append(Token(tok, None, tid))
-    info = InputInfo(length=len(ids), padding_side=padding if padded else None, padded=padded, notes=notes)
     return DocumentInput(id=doc_id, text=joiner.join(pieces), tokens=text_tokens, ids=ids, input=info,
                          true_labels=true_labels)
+
+
+def _named_or_number(token_text):
+    """`token_text` that shows an id outside the vocabulary as `<id>` instead of failing."""
+    if token_text is None:
+        return None
+
+    def lookup(i):
+        try:
+            return token_text(i)
+        except Exception:  # any pipeline's lookup: a name is only for display, the id is what the model reads
+            return f"<{i}>"
+
+    return lookup
 
 
 def guess_level(tokens: Sequence[str]) -> str:
@@ -92,11 +106,10 @@ def guess_level(tokens: Sequence[str]) -> str:
     return "word"
 
 
-def _padding_left_in_text(marks: list[int], padded: int, padding: str, pad_value) -> list[str]:
-    """A note for each run of padding left in the document: the model reads it, so it is shown and
-    explained as text rather than trimmed at an end the caller did not declare."""
-    n = len(marks)
-    body = marks[padded:] if padding == "pre" else marks[:n - padded]
+def _padding_left_in_text(body: list[int], padding: str, pad_value) -> list[str]:
+    """A note for each run of padding left in the document (`body`: its pad marks once the declared end
+    padding is trimmed): the model reads it, so it is shown and explained as text rather than trimmed at an
+    end the caller did not declare."""
     shown = PAD_TOKEN if pad_value is None else pad_value
     notes = []
     for side, run in (("start", _run(body)), ("end", _run(body[::-1]))):
@@ -204,7 +217,7 @@ def refit_to_model(adapter, doc: DocumentInput, padding, truncating, pad_id) -> 
     """Pre-vectorised ids whose length is not the model's fixed length: drop their padding, fit again."""
     if adapter.input_length is None or len(doc.ids) == adapter.input_length:
         return doc
-    keep = slice(doc.input.padded, None) if doc.input.padding_side == "pre" else slice(0, len(doc.ids) - doc.input.padded)
+    keep = text_positions(doc.input)
     encoded = Encoded(text=doc.text, ids=doc.ids[keep], tokens=doc.tokens[keep], notes=list(doc.input.notes))
     return from_encoded(adapter, doc.id, encoded, padding, truncating, pad_id, doc.true_labels)
 

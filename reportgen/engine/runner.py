@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from reportgen.engine.batching import batches, pad_batch, predict_ids
 from reportgen.engine.gradcam import GradCAM
 from reportgen.engine.resize import KINDS, resize
 from reportgen.engine.targets import document_targets, predicted_labels, static_targets, top_k
@@ -20,6 +21,7 @@ from reportgen.errors import InputError, ReportgenError
 from reportgen.models.adapter import ModelAdapter
 from reportgen.models.layers import LayerEntry
 from reportgen.results import DocumentExplanation, Heatmap, InputInfo, Prediction, Token
+from reportgen.text.padding import text_positions
 
 L2_EPSILON = 1e-12  # as keras.backend.l2_normalize, which the tutorial used
 
@@ -61,7 +63,7 @@ def explain_documents(adapter: ModelAdapter, docs: list[DocumentInput], layers: 
                       settings: ExplainSettings, progress: Callable[[int], None] | None = None,
                       pad_id: int = 0) -> list[DocumentExplanation]:
     """Explain every document for every (layer, target, variant, interpolation) combination."""
-    engine = adapter.engine(layers, settings.score, GradCAM)
+    engine = engine_for(adapter, layers, settings.score)
     results: list[DocumentExplanation | None] = [None] * len(docs)
     for batch in plan_batches(adapter, docs, layers, settings.batch_size, pad_id):
         for pos, explanation in zip(batch, _explain_batch(adapter, engine, [docs[i] for i in batch], layers,
@@ -70,6 +72,14 @@ def explain_documents(adapter: ModelAdapter, docs: list[DocumentInput], layers: 
         if progress is not None:
             progress(len(batch))
     return results  # type: ignore[return-value]
+
+
+def engine_for(adapter: ModelAdapter, layers: list[LayerEntry], score: str) -> GradCAM:
+    """One engine per (model, layers, score): its compiled steps are traced once and reused across calls."""
+    key = (tuple(e.path for e in layers), score)
+    if key not in adapter._engines:
+        adapter._engines[key] = GradCAM(adapter, layers, score)
+    return adapter._engines[key]
 
 
 def plan_batches(adapter: ModelAdapter, docs: list[DocumentInput], layers: list[LayerEntry], batch_size: int,
@@ -91,12 +101,12 @@ def plan_batches(adapter: ModelAdapter, docs: list[DocumentInput], layers: list[
     # cut from its mean, so for such layers only equal lengths share a batch
     equal = adapter.input_length is None and any(adapter.shapes[e.path].time_axis
                                                  and not adapter.shapes[e.path].follows_input for e in layers)
-    yield from adapter.batches(order, [len(docs[i].ids) for i in order], batch_size, pad_id, equal_lengths=equal)
+    yield from batches(adapter, order, [len(docs[i].ids) for i in order], batch_size, pad_id, equal_lengths=equal)
 
 
 def _explain_batch(adapter, engine: GradCAM, docs: list[DocumentInput], layers, settings: ExplainSettings,
                    pad_id: int) -> list[DocumentExplanation]:
-    ids = adapter.pad_batch([d.ids for d in docs], pad_id)
+    ids = pad_batch(adapter, [d.ids for d in docs], pad_id)
     own = [own_positions(adapter, d) for d in docs]
     starts = np.array([o.start for o in own], dtype=np.int32)
     lengths = np.array([o.stop for o in own], dtype=np.int32)
@@ -113,7 +123,7 @@ def _explain_batch(adapter, engine: GradCAM, docs: list[DocumentInput], layers, 
         counts = [min(k, len(adapter.labels))] * len(docs)
     else:
         # per-document targets that depend on the prediction ("true", multilabel "predicted"): predict first
-        probs = adapter.predict_ids([d.ids for d in docs], batch_size=len(docs))
+        probs = predict_ids(adapter, [d.ids for d in docs], batch_size=len(docs))
         chosen = []
         for i, d in enumerate(docs):
             t, notes = document_targets(request, adapter.labels, probs[i], adapter.task, adapter.threshold,
@@ -140,7 +150,7 @@ def own_positions(adapter: ModelAdapter, doc: DocumentInput) -> slice:
     n = len(doc.ids)
     if adapter.input_length is not None or not doc.input.padded:
         return slice(0, n)
-    kept = _kept_positions(doc.input, n)
+    kept = text_positions(doc.input)
     pad_ids = {doc.ids[i] for i in range(n) if not kept.start <= i < kept.stop}
     if all(adapter.masks_padding(p) for p in pad_ids):
         return kept
@@ -150,9 +160,9 @@ def own_positions(adapter: ModelAdapter, doc: DocumentInput) -> slice:
 def _document(adapter: ModelAdapter, doc: DocumentInput, b: int, out, layers, settings: ExplainSettings,
               n_targets: int, notes: list[str]) -> DocumentExplanation:
     probs = [float(p) for p in out.probabilities[b]]
-    predicted, _ = predicted_labels(np.asarray(probs), adapter.task, adapter.threshold)
+    predicted = predicted_labels(np.asarray(probs), adapter.task, adapter.threshold)
     n = len(doc.ids)
-    keep = _kept_positions(doc.input, n)
+    keep = text_positions(doc.input)
     own = own_positions(adapter, doc)
     heatmaps: list[Heatmap] = []
     for entry in layers:
@@ -199,15 +209,6 @@ def _heatmap(entry, target, adapter, score, settings, relu, counterfactual, kind
                    normalize_gradients=settings.normalize_gradients, interpolation=kind, interpolation_used=used,
                    weights=[float(w) for w in full[keep]], uniform=uniform, notes=notes,
                    layer_resolution=len(layer_map) if time_axis else None)
-
-
-def _kept_positions(info: InputInfo, n: int) -> slice:
-    """Padding is trimmed only at the padded end, never inside the text."""
-    if not info.padded:
-        return slice(0, n)
-    if info.padding_side == "pre":
-        return slice(info.padded, n)
-    return slice(0, n - info.padded)
 
 
 def _with_notes(info: InputInfo, notes: list[str]) -> InputInfo:

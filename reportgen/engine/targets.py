@@ -12,26 +12,26 @@ import re
 
 import numpy as np
 
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, TargetError
 
 TOP_K = re.compile(r"^top-(\d+)$")
 
 
 def label_index(ref, labels: list[str]) -> int:
     if isinstance(ref, bool):
-        raise ReportgenError(f"target {ref!r}: expected a label name or index")
+        raise TargetError(f"target {ref!r}: expected a label name or index")
     if isinstance(ref, (int, np.integer)):
         if not 0 <= int(ref) < len(labels):
-            raise ReportgenError(f"target {int(ref)} is out of range: the model has {len(labels)} labels "
-                                 f"(0..{len(labels) - 1})")
+            raise TargetError(f"target {int(ref)} is out of range: the model has {len(labels)} labels "
+                              f"(0..{len(labels) - 1})")
         return int(ref)
     if not isinstance(ref, str):
-        raise ReportgenError(f"target {ref!r}: expected a label name or index, not {type(ref).__name__}")
+        raise TargetError(f"target {ref!r}: expected a label name or index, not {type(ref).__name__}")
     if ref in labels:
         return labels.index(ref)
     if ref.lstrip("-").isdigit():
         return label_index(int(ref), labels)
-    raise ReportgenError(f"target {ref!r} is not a label; labels are: {', '.join(labels)}")
+    raise TargetError(f"target {ref!r} is not a label; labels are: {', '.join(labels)}")
 
 
 def static_targets(request, labels: list[str]) -> list[int] | None:
@@ -45,7 +45,7 @@ def static_targets(request, labels: list[str]) -> list[int] | None:
             if idx not in out:
                 out.append(idx)
         if not out:
-            raise ReportgenError("targets: an empty list; give at least one label")
+            raise TargetError("targets: an empty list; give at least one label")
         return out
     if request == "all":
         return list(range(len(labels)))
@@ -53,7 +53,7 @@ def static_targets(request, labels: list[str]) -> list[int] | None:
         return None
     if isinstance(request, (int, np.integer)) or (isinstance(request, str) and (request in labels)):
         return [label_index(request, labels)]
-    raise ReportgenError(f"targets {request!r}: expected predicted, all, true, top-K, or label names/indices")
+    raise TargetError(f"targets {request!r}: expected predicted, all, true, top-K, or label names/indices")
 
 
 def top_k(request) -> int | None:
@@ -65,21 +65,19 @@ def top_k(request) -> int | None:
         if m:
             k = int(m.group(1))
             if k < 1:
-                raise ReportgenError(f"targets {request!r}: K must be at least 1")
+                raise TargetError(f"targets {request!r}: K must be at least 1")
             return k
     return None
 
 
-def predicted_labels(probs: np.ndarray, task: str, threshold: float) -> tuple[list[int], str | None]:
-    """The model's decision for one document: argmax, or every label at/over threshold for multilabel."""
+def predicted_labels(probs: np.ndarray, task: str, threshold: float) -> list[int]:
+    """The model's decision for one document: argmax, or every label at/over threshold for multilabel
+    (possibly none)."""
     if task == "multilabel":
-        chosen = [int(i) for i in np.flatnonzero(probs >= threshold)]
-        if chosen:
-            return chosen, None
-        return [], None
+        return [int(i) for i in np.flatnonzero(probs >= threshold)]
     if task == "binary" and len(probs) == 2:
-        return [1 if probs[1] >= threshold else 0], None
-    return [int(np.argmax(probs))], None
+        return [1 if probs[1] >= threshold else 0]
+    return [int(np.argmax(probs))]
 
 
 def document_targets(request, labels: list[str], probs: np.ndarray, task: str, threshold: float,
@@ -94,7 +92,7 @@ def document_targets(request, labels: list[str], probs: np.ndarray, task: str, t
         return list(true_labels), []
     k = top_k(request)
     if request == "predicted":
-        chosen, _ = predicted_labels(probs, task, threshold)
+        chosen = predicted_labels(probs, task, threshold)
         if chosen:
             return chosen, []
         best = int(np.argmax(probs))

@@ -7,6 +7,9 @@ sigmoids), where its logits are, which layers have a time axis, and whether padd
 Layer outputs are captured by temporarily replacing the chosen layers' `call` during the forward pass
 (`capture`): unlike `keras.Model(model.inputs, layer.output)`, this works inside nested sub-models and on
 reloaded Sequential models, whose `layer.output` can point at a stale graph node with no gradient path.
+
+The adapter says what the model is; how documents are batched and padded for it, and the compiled Grad-CAM
+steps, belong to `reportgen.engine`.
 """
 
 from __future__ import annotations
@@ -17,54 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from reportgen.errors import ModelError, ReportgenError
+from reportgen.errors import LabelError, LayerError, ModelError, ReportgenError, TaskError
 from reportgen.models.layers import LayerEntry, auto_layer, resolve_layer, walk_layers
+from reportgen.models.tracing import run_traced
 from reportgen.results import LayerInfo, ModelInfo
 
 PROBE_LENGTHS = (7, 12)  # two lengths tell whether a layer's time axis follows the input length
-# Working memory follows padded token positions, not documents (about 22 KiB per position for a small
-# BiLSTM): a batch holds at most this many, so a few very long texts cannot blow up one batch.
-TOKEN_BUDGET = 32768
-
-
-def token_budget_groups(order: list[int], lengths: list[int], batch_size: int, fixed_length: int | None = None):
-    """Consecutive groups of `order` (sorted by length) with at most batch_size documents and at most
-    TOKEN_BUDGET padded positions each (always at least one document)."""
-    group: list[int] = []
-    widest = 0
-    for pos, length in zip(order, lengths):
-        width = max(widest, fixed_length or length, 1)
-        if group and (len(group) >= batch_size or width * (len(group) + 1) > TOKEN_BUDGET):
-            yield group
-            group, width = [], max(fixed_length or length, 1)
-        group.append(pos)
-        widest = width
-    if group:
-        yield group
-
-
-def run_traced(fn, *args):
-    """Call a tf.function so that a ReportgenError raised while it traces keeps its one-line message.
-
-    AutoGraph re-raises an error from traced code as a new error of the same type whose message is a
-    multi-line dump ("in user code: File ...") of the source; the original stays as its __context__.
-    """
-    try:
-        return fn(*args)
-    except ReportgenError as exc:
-        if not _autograph_dump(exc):
-            raise
-        original = exc
-        while _autograph_dump(original) and isinstance(original.__context__, ReportgenError):
-            original = original.__context__
-        if _autograph_dump(original):  # the original is gone: its message is the dump's last line
-            last = str(original).strip().splitlines()[-1].strip()
-            original = type(original)(last.split(": ", 1)[1] if ": " in last else last)
-        raise original.with_traceback(None) from None
-
-
-def _autograph_dump(exc: BaseException) -> bool:
-    return str(exc).startswith("in user code:")
 
 
 @dataclass
@@ -98,19 +59,14 @@ class ModelAdapter:
     input_dtype: str = "int32"
     notes: list[str] = field(default_factory=list)
     _masks_padding: dict[int, bool] = field(default_factory=dict)
+    # the engine's compiled Grad-CAM steps for this model (`engine.runner.engine_for`), kept here so they
+    # are freed with the adapter
     _engines: dict = field(default_factory=dict)
-
-    def engine(self, layers: list[LayerEntry], score: str, factory):
-        """One engine per (layers, score): its compiled steps are traced once and reused across calls."""
-        key = (tuple(e.path for e in layers), score)
-        if key not in self._engines:
-            self._engines[key] = factory(self, layers, score)
-        return self._engines[key]
 
     # ----- construction -------------------------------------------------------------------------
     @classmethod
     def from_model(cls, model, labels: list[str] | None = None, task: str = "auto", threshold: float = 0.5,
-                   path: str = "") -> "ModelAdapter":
+                   path: str = "", format: str = "keras") -> "ModelAdapter":
         check_model(model, path)
         if len(model.inputs) != 1 or len(model.outputs) != 1:
             raise ModelError(f"{path or model.name}: reportgen explains models with one input and one output "
@@ -119,7 +75,7 @@ class ModelAdapter:
         head = _find_head(model, entries)
         task, labels = _resolve_task(head, labels, task, path or model.name)
         adapter = cls(model=model, labels=labels, task=task, threshold=threshold, path=path,
-                      format=getattr(model, "_reportgen_format", "keras"), entries=entries, head=head)
+                      format=format, entries=entries, head=head)
         adapter._read_input()
         adapter._probe_shapes()
         return adapter
@@ -235,20 +191,8 @@ class ModelAdapter:
             return tf.nn.softmax(logits, axis=-1)
         return tf.sigmoid(logits)
 
-    def predict_ids(self, batch: list[list[int]], batch_size: int = 64) -> np.ndarray:
-        """Probabilities (n, n_labels) for documents given as unpadded id lists (padded as the model needs)."""
-        import tensorflow as tf
-
-        out = np.zeros((len(batch), len(self.labels)), dtype=np.float64)
-        order = sorted(range(len(batch)), key=lambda i: len(batch[i]))
-        fn = self._predict_fn()
-        for groups in self.batches(order, [len(batch[i]) for i in order], batch_size):
-            ids = self.pad_batch([batch[i] for i in groups])
-            probs = run_traced(fn, tf.constant(ids, dtype=self.input_dtype)).numpy()
-            out[groups] = probs
-        return out
-
-    def _predict_fn(self):
+    def predict_step(self):
+        """The compiled forward pass: ids (batch, positions) -> probabilities (batch, n_labels)."""
         if getattr(self, "_predict_compiled", None) is None:
             import tensorflow as tf
 
@@ -263,35 +207,6 @@ class ModelAdapter:
             self._predict_compiled = predict
         return self._predict_compiled
 
-    def pad_batch(self, docs: list[list[int]], pad_id: int = 0) -> np.ndarray:
-        """Post-pad to the longest document (variable length) or to the fixed length; never truncates."""
-        length = self.input_length or max((len(d) for d in docs), default=1) or 1
-        arr = np.full((len(docs), length), pad_id, dtype=np.int64)
-        for i, d in enumerate(docs):
-            if len(d) > length:
-                raise ReportgenError(f"document of {len(d)} tokens is longer than the model's input ({length})")
-            arr[i, :len(d)] = d
-        return arr
-
-    def batches(self, order: list[int], lengths: list[int], batch_size: int, pad_id: int = 0,
-                equal_lengths: bool = False):
-        """Groups of document positions that can share a forward pass without changing any prediction.
-
-        Fixed-length models: any grouping. Variable-length models: documents padded together only when
-        the model masks the pad id (checked once) and the caller allows it; otherwise only documents of
-        equal length share a batch. Every group keeps to batch_size documents and the token budget.
-        """
-        if not equal_lengths and (self.input_length is not None or self.masks_padding(pad_id)):
-            yield from token_budget_groups(order, lengths, batch_size, self.input_length)
-            return
-        start = 0
-        while start < len(order):
-            end = start
-            while end < len(order) and lengths[end] == lengths[start]:
-                end += 1
-            yield from token_budget_groups(order[start:end], lengths[start:end], batch_size)
-            start = end
-
     def masks_padding(self, pad_id: int = 0) -> bool:
         """True when post-padding with pad_id leaves the prediction unchanged (the model masks it)."""
         if self.input_length is not None:
@@ -301,7 +216,7 @@ class ModelAdapter:
             vocab = self._id_range()
             doc = [int(x) for x in rng.integers(vocab[0], vocab[1], size=9)]
             doc = [x if x != pad_id else vocab[0] for x in doc]
-            fn = self._predict_fn()
+            fn = self.predict_step()
             import tensorflow as tf
 
             alone = run_traced(fn, tf.constant([doc], dtype=self.input_dtype)).numpy()
@@ -370,7 +285,7 @@ class ModelAdapter:
     def auto_layer(self) -> LayerEntry:
         chosen = auto_layer(self.entries, self.time_axis())
         if chosen is None:
-            raise ReportgenError(f"{self.path or self.model.name}: no layer has a time axis, so `auto` has "
+            raise LayerError(f"{self.path or self.model.name}: no layer has a time axis, so `auto` has "
                                  "nothing to choose; name a layer explicitly")
         return chosen
 
@@ -384,20 +299,20 @@ class ModelAdapter:
             chosen = [e for e in self.entries if self.shapes[e.path].time_axis
                       and type(e.layer).__name__ not in ("InputLayer",)]
             if not chosen:
-                raise ReportgenError(f"{self.path or self.model.name}: no layer has a time axis")
+                raise LayerError(f"{self.path or self.model.name}: no layer has a time axis")
             return chosen
         refs = layers if isinstance(layers, (list, tuple)) else [layers]
         if not refs:
-            raise ReportgenError("layers: an empty list; give at least one layer, 'auto' or 'all'")
+            raise LayerError("layers: an empty list; give at least one layer, 'auto' or 'all'")
         out: list[LayerEntry] = []
         for ref in refs:
             auto = isinstance(ref, str) and ref == "auto"
             entry = self.auto_layer() if auto else resolve_layer(self.entries, ref, self.model.name)
             if type(entry.layer).__name__ == "InputLayer":
-                raise ReportgenError(f"layer {entry.path!r} is the input; it has no activations to explain")
+                raise LayerError(f"layer {entry.path!r} is the input; it has no activations to explain")
             if self.vectorizer is not None and entry.layer is self.vectorizer:
-                raise ReportgenError(f"layer {entry.path!r} turns strings into ids; it has no gradient. "
-                                     "Explain the embedding or a later layer")
+                raise LayerError(f"layer {entry.path!r} turns strings into ids; it has no gradient. "
+                                 "Explain the embedding or a later layer")
             self.check_explainable(entry)
             if entry not in out:
                 out.append(entry)
@@ -409,16 +324,16 @@ class ModelAdapter:
         if self.head is not None and self.head.kind in ("dense", "activation") and _ends_in(entry.layer,
                                                                                             self.head.layer):
             # the score is read from the final layer's input (its logits), so its output is off the path
-            raise ModelError(f"layer {entry.path!r} is the output layer of {where}: the explained score is "
+            raise LayerError(f"layer {entry.path!r} is the output layer of {where}: the explained score is "
                              "computed before it, so it has no gradient; explain an earlier layer")
         shape = self.shapes.get(entry.path)
         if shape is None:
             return
         if not shape.shape:
-            raise ModelError(f"layer {entry.path!r} of {where} gave no single output tensor in a forward pass "
+            raise LayerError(f"layer {entry.path!r} of {where} gave no single output tensor in a forward pass "
                              "(unused, or it returns several); explain another layer")
         if len(shape.shape) not in (1, 2):
-            raise ModelError(f"layer {entry.path!r} of {where}: output rank {len(shape.shape) + 1}; Grad-CAM "
+            raise LayerError(f"layer {entry.path!r} of {where}: output rank {len(shape.shape) + 1}; Grad-CAM "
                              "for text needs (batch, time, channels) or (batch, channels)")
 
     def layer_infos(self, explained: list[str] = ()) -> list[LayerInfo]:
@@ -504,17 +419,17 @@ def _resolve_task(head: OutputHead, labels, task: str, where: str) -> tuple[str,
         else:
             task = "multiclass"
     if task == "binary" and head.units != 1 and head.units != 2:
-        raise ReportgenError(f"{where}: task binary but the model has {head.units} outputs")
+        raise TaskError(f"{where}: task binary but the model has {head.units} outputs")
     if task == "multilabel" and head.activation == "softmax":
-        raise ReportgenError(f"{where}: task multilabel needs independent sigmoid outputs, the model ends in softmax")
+        raise TaskError(f"{where}: task multilabel needs independent sigmoid outputs, the model ends in softmax")
     n = 2 if (task == "binary" and head.units == 1) else head.units
     if labels is None:
         labels = ["negative", "positive"] if (task == "binary" and n == 2) else [str(i) for i in range(n)]
     labels = [str(x) for x in labels]
     if len(labels) != n:
-        raise ReportgenError(f"{where}: {len(labels)} labels given but the model has {n} classes"
-                             + (" (a single sigmoid unit: give [negative-label, positive-label])"
-                                if head.units == 1 else ""))
+        raise LabelError(f"{where}: {len(labels)} labels given but the model has {n} classes"
+                         + (" (a single sigmoid unit: give [negative-label, positive-label])"
+                            if head.units == 1 else ""))
     if len(set(labels)) != len(labels):
-        raise ReportgenError(f"{where}: labels repeat: {labels}")
+        raise LabelError(f"{where}: labels repeat: {labels}")
     return task, labels

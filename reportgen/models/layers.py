@@ -15,7 +15,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen.errors import ReportgenError
+from reportgen.errors import LayerError
 
 RECURRENT_OR_CONV = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "Conv1D", "SeparableConv1D",
                      "DepthwiseConv1D", "Conv1DTranspose", "ConvLSTM1D")
@@ -68,14 +68,14 @@ def auto_layer(entries: list[LayerEntry], time_axis: dict[str, bool]) -> LayerEn
 def resolve_layer(entries: list[LayerEntry], ref, model_name: str = "model") -> LayerEntry:
     """One layer reference (int index, name/path, or Layer object) to its entry; clear error otherwise."""
     if isinstance(ref, bool):
-        raise ReportgenError(f"layer {ref!r}: expected a layer name, path or index")
+        raise LayerError(f"layer {ref!r}: expected a layer name, path or index")
     if isinstance(ref, numbers.Integral):  # numpy integers too (an index read from an array)
         ref = int(ref)
     if isinstance(ref, int):
         top = [e for e in entries if e.index is not None]
         if not -len(top) <= ref < len(top):
-            raise ReportgenError(f"layer index {ref} is out of range: {model_name} has {len(top)} layers "
-                                 f"(0..{len(top) - 1})")
+            raise LayerError(f"layer index {ref} is out of range: {model_name} has {len(top)} layers "
+                             f"(0..{len(top) - 1})")
         return top[ref]
     if isinstance(ref, str):
         for e in entries:
@@ -88,14 +88,14 @@ def resolve_layer(entries: list[LayerEntry], ref, model_name: str = "model") -> 
 
         close = difflib.get_close_matches(ref, [e.path for e in entries], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else "; `reportgen inspect MODEL` lists the layers"
-        raise ReportgenError(f"layer {ref!r} not found in {model_name}{hint}")
+        raise LayerError(f"layer {ref!r} not found in {model_name}{hint}")
     if not _is_layer(ref):
-        raise ReportgenError(f"layer {ref!r}: expected a layer name, path, index or Layer object, "
-                             f"not {type(ref).__name__}")
+        raise LayerError(f"layer {ref!r}: expected a layer name, path, index or Layer object, "
+                         f"not {type(ref).__name__}")
     for e in entries:
         if e.layer is ref:
             return e
-    raise ReportgenError(f"layer {getattr(ref, 'name', ref)!r} is not part of {model_name}")
+    raise LayerError(f"layer {getattr(ref, 'name', ref)!r} is not part of {model_name}")
 
 
 def _is_layer(ref) -> bool:

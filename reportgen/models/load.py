@@ -8,7 +8,9 @@ a message saying how to re-save the model.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reportgen.errors import ModelError
 
@@ -62,8 +64,16 @@ def model_format(path: Path) -> str:
     raise ModelError(f"{path}: unknown model format {suffix!r} (expected .keras, or a Keras 2/3 .h5)")
 
 
-def load_keras_model(path: str | os.PathLike):
-    """Load a model file into a Keras 3 model (inference only, no compile)."""
+@dataclass(frozen=True)
+class LoadedModel:
+    """A loaded Keras 3 model and the format its file had (the report records it: ModelInfo.format)."""
+
+    model: Any
+    format: str  # "keras" (Keras 3) | "legacy-h5" (a Keras 2 file, converted)
+
+
+def load_keras_model(path: str | os.PathLike) -> LoadedModel:
+    """Load a model file into a Keras 3 model (inference only, no compile), with the file's format."""
     path = Path(path)
     import_tensorflow_quietly()
     fmt = model_format(path)
@@ -84,8 +94,7 @@ def load_keras_model(path: str | os.PathLike):
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"{path}: cannot load the model: {reason}") from exc
     _refuse_opaque_layers(model, path)
-    model._reportgen_format = fmt  # recorded in the report (ModelInfo.format)
-    return model
+    return LoadedModel(model, fmt)
 
 
 def _refuse_opaque_layers(model, path: Path) -> None:

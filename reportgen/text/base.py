@@ -21,9 +21,6 @@ class Encoded:
     ids: list[int]
     tokens: list[Token]
     notes: list[str] = field(default_factory=list)
-    # Pre-vectorised input only: how many ids the user gave, padding included (their end padding is
-    # removed from `ids`), so the model can be fed exactly that length. None when the pipeline made the ids.
-    given_length: int | None = None
 
     def __post_init__(self) -> None:
         if len(self.ids) != len(self.tokens):
@@ -50,5 +47,5 @@ class TextPipeline(ABC):
         return [self.encode(t) for t in texts]
 
     def token_text(self, token_id: int) -> str:
-        """The vocabulary string for an id (used for pre-vectorised input without tokens)."""
+        """The vocabulary string for an id (names pre-vectorised ids given without tokens)."""
         raise NotImplementedError

@@ -25,7 +25,7 @@ def pipeline_from_spec(input_spec, vocabulary_path: Path | None, vectorizer=None
     if level == "ids":
         from reportgen.text.prevectorized import PrevectorizedPipeline
 
-        return PrevectorizedPipeline(vocab, level="word", pad_id=input_spec.pad_value, padding=input_spec.padding)
+        return PrevectorizedPipeline(vocab, level="word", pad_id=input_spec.pad_value)
     if vectorizer is not None and vocab is None:
         from reportgen.text.vectorization import TextVectorizationPipeline
 

@@ -53,10 +53,3 @@ def runs_outside(text: str, is_separator: Callable[[str], bool]) -> list[tuple[i
         runs.append((start, len(text)))
     return runs
 
-
-def ascii_lower(text: str) -> str:
-    """Lowercase A-Z only, as TensorFlow's `tf.strings.lower` does without an encoding."""
-    return text.translate(_ASCII_LOWER)
-
-
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)

@@ -54,7 +54,8 @@ def fit_length(ids: Sequence[int], length: int | None, padding: str = "post", tr
 
 
 def text_positions(info: InputInfo) -> slice:
-    """The positions of the model input that hold the document's tokens (padding excluded)."""
+    """The positions of the model input that hold the document's tokens: the one padding-trim rule (the
+    engine trims maps and tokens with it; only the `info.padded` positions at the padded end are left out)."""
     if info.padding_side == "pre":
         return slice(info.padded, info.length)
     return slice(0, info.length - info.padded)
