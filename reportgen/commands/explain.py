@@ -5,6 +5,10 @@ Prints the prediction, then each explained map as the text itself: on a colour t
 from `reportgen.report.colors`, so the terminal and the report agree); otherwise each token is followed by
 its weight, e.g. `good[+0.124]`, which is plain text and deterministic. Character models show weights
 summed per word in the plain form. A legend line closes each map.
+
+Everything printed that the user or the model controls (the text, tokens, labels, layer names, notes, paths)
+goes through `reportgen.textsafe.terminal_safe`: an escape sequence in TEXT is shown as `\x1b[2J`, never
+sent to the terminal, with colours on or off. Only the colour codes made here are sent as they are.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Sequence
 
 from reportgen.errors import InputError, ReportgenError
+from reportgen.textsafe import report_markers, terminal_safe
 
 RESET = "\x1b[0m"
 TEXT_ON_TINT = "\x1b[38;2;0;0;0m"  # black text: the tints are light, whatever the terminal's theme
@@ -47,12 +52,12 @@ def run(model: str, text: str, *, html: str | None = None, vocabulary: str | Non
     use_color = wants_color(color, sys.stdout)
     print(prediction_line(doc, adapter.labels))
     for note in doc.input.notes:
-        print(f"note: {note}")
+        print(f"note: {terminal_safe(note)}")
     for heatmap in doc.heatmaps:
         print()
         print(map_heading(heatmap, doc))
         for note in heatmap.notes:
-            print(f"note: {note}")
+            print(f"note: {terminal_safe(note)}")
         print(colored_text(doc, heatmap, scale_max) if use_color else annotated_text(doc, heatmap))
         print(legend_line(heatmap, scale_max, use_color, per_word=not use_color and is_char_level(doc.tokens)))
     if html is not None:
@@ -63,7 +68,7 @@ def run(model: str, text: str, *, html: str | None = None, vocabulary: str | Non
             write_text(html, page)
         except OSError as exc:
             raise ReportgenError(f"--html {html}: cannot write it ({exc.strerror or exc})") from None
-        print(f"\nwrote {html}")
+        print(f"\nwrote {terminal_safe(html)}")
     return 0
 
 
@@ -128,6 +133,7 @@ def wants_color(choice: str, stream) -> bool:
 
 def prediction_line(doc, labels: Sequence[str]) -> str:
     probs = doc.prediction.probabilities
+    labels = [terminal_safe(label) for label in labels]
     predicted = ", ".join(f"{labels[k]} {probs[k]:.3f}" for k in doc.prediction.predicted) or "(none)"
     others = [f"{labels[k]} {p:.3f}" for k, p in enumerate(probs) if k not in doc.prediction.predicted]
     threshold = doc.prediction.threshold
@@ -143,7 +149,8 @@ def map_heading(heatmap, doc) -> str:
     variant = "relu" if heatmap.relu else "no relu"
     if heatmap.counterfactual:
         variant += ", counterfactual"
-    return (f"target {heatmap.target_label} ({heatmap.score_kind} {heatmap.score:+.3f}), layer {heatmap.layer}, "
+    return (f"target {terminal_safe(heatmap.target_label)} ({heatmap.score_kind} {heatmap.score:+.3f}), "
+            f"layer {terminal_safe(heatmap.layer)}, "
             f"{variant}, {len(doc.tokens)} tokens:")
 
 
@@ -183,7 +190,8 @@ def annotated_text(doc, heatmap) -> str:
     for token, weight in zip(tokens, weights):
         if token.span is None and weight is not None:
             unplaced.append(f"[{token.text} {short_weight(weight)}]")
-    return " ".join(unplaced + ["".join(out)]) if unplaced else "".join(out)
+    shown = " ".join(unplaced + ["".join(out)]) if unplaced else "".join(out)
+    return terminal_safe(shown, keep_lines=True)
 
 
 def _background(level: int) -> str:
@@ -202,10 +210,11 @@ def colored_text(doc, heatmap, scale_max: float) -> str:
     hl = highlight(doc.text, doc.tokens, _weights(doc, heatmap), scale)
     out = []
     for chip in hl.chips:
-        body = f"[{chip.text}]"
+        body = f"[{terminal_safe(chip.text)}]"
         out.append(f"{_background(chip.level)}{body}{RESET} " if chip.level else body + " ")
     for segment in hl.segments:
-        out.append(f"{_background(segment.level)}{segment.text}{RESET}" if segment.level else segment.text)
+        text = terminal_safe(segment.text, keep_lines=True)
+        out.append(f"{_background(segment.level)}{text}{RESET}" if segment.level else text)
     return "".join(out)
 
 
@@ -213,7 +222,7 @@ def legend_line(heatmap, scale_max: float, use_color: bool, per_word: bool = Fal
     """What the colours or the [w] annotations mean, with the scale's numbers."""
     from reportgen.report.colors import LEVELS, format_number
 
-    target = heatmap.target_label
+    target = terminal_safe(heatmap.target_label)
     if scale_max <= 0:
         return f"legend: every weight is 0 (nothing in this text moves the {heatmap.score_kind} of {target})"
     step = scale_max / LEVELS
@@ -244,4 +253,4 @@ def html_page(doc, labels: Sequence[str], scale_max: float, title: str) -> str:
     fragments = "\n".join(render_fragment(doc, h, scale_max=scale_max or None, labels=list(labels))
                           for h in doc.heatmaps)
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{escape(title)}</title>\n</head>\n<body>\n{fragments}\n</body>\n</html>\n")
+            f"<title>{escape(report_markers(title))}</title>\n</head>\n<body>\n{fragments}\n</body>\n</html>\n")
