@@ -157,7 +157,7 @@ def explain_prediction(model, doc, tokens=None, targets=None, layer=None, relu: 
             target=h.target, target_label=h.target_label, score=h.score,
             proba=float(d.prediction.probabilities[h.target]), heatmap=np.asarray(h.weights),
             weighted_spans=WeightedSpans([DocWeightedSpans(d.text, spans)]), layer=h.layer, heatmap_record=h))
-    return Explanation(estimator=getattr(model, "name", "model"), method="Grad-CAM",
+    return Explanation(estimator=getattr(adapter.model, "name", "model"), method="Grad-CAM",
                        description="Grad-CAM for text classification: token weights from a hidden layer's "
                                    "activations weighted by the target's averaged gradients.",
                        targets=target_list, document=d, labels=list(adapter.labels),
