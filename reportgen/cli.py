@@ -23,6 +23,7 @@ from types import ModuleType
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError, SpecError
+from reportgen.textsafe import terminal_safe
 
 PROG = "reportgen"
 
@@ -197,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{PROG}: error: {line}", file=sys.stderr)
         return getattr(error, "exit_code", 2)
     except CommandMissing as missing:
-        print(f"{PROG}: internal error: the '{missing}' command is not part of this installation", file=sys.stderr)
+        print(f"{PROG}: internal error: the '{terminal_safe(missing)}' command is not part of this installation",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -206,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: terminated", file=sys.stderr)
         return 143
     except Exception as error:  # a bug: keep the user's terminal readable unless asked for details
-        print(f"{PROG}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"{PROG}: internal error: {type(error).__name__}: {terminal_safe(error)}", file=sys.stderr)
         if debug:
             traceback.print_exc()
         else:
@@ -216,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error_lines(error: ReportgenError) -> list[str]:
+    """One line per problem, control characters shown as escapes: messages quote paths, sample ids and
+    texts as the user gave them, and an ESC or a newline in those must not act on the terminal or forge
+    another line of output."""
     if isinstance(error, SpecError) and error.problems:
-        return list(error.problems)
-    return str(error).splitlines() or [type(error).__name__]
+        return [terminal_safe(problem) for problem in error.problems]
+    return [terminal_safe(error) if str(error) else type(error).__name__]
