@@ -62,6 +62,13 @@ def adapter_for(model, labels: Sequence[str] | None = None, task: str = "auto", 
     return per_model[key]
 
 
+def load_adapter(path, labels: Sequence[str] | None = None):
+    """A model file loaded (Keras 3 or converted Keras 2) and wrapped in its adapter (the commands' start)."""
+    from reportgen.models.load import load_keras_model
+
+    return adapter_for(load_keras_model(path), labels, path=str(path))
+
+
 def _as_tuple(value) -> tuple:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 

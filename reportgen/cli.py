@@ -119,6 +119,14 @@ def _serve(args: argparse.Namespace) -> int | None:
     return _command("serve").run(args.directory, port=args.port)
 
 
+def label_list(value: str) -> list[str]:
+    """`--labels a,b,c` -> ["a", "b", "c"]; a blank name is a usage error (exit 2)."""
+    names = [name.strip() for name in value.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"{value!r}: a label name is empty; separate names with commas")
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -155,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("model", metavar="MODEL", help="model file (.keras or .h5)")
     sub.add_argument("--out", metavar="FILE", default="spec.yaml", help="the spec to write (default: spec.yaml)")
     sub.add_argument("--samples", metavar="FILE", help="samples: a .csv, .jsonl or .txt file, or a folder of .txt")
-    sub.add_argument("--labels", metavar="A,B,...", help="label names in output order, separated by commas")
+    sub.add_argument("--labels", metavar="A,B,...", type=label_list,
+                     help="label names in output order, separated by commas")
     sub.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
     sub = add("explain", _explain, "explain one text with a model")
@@ -172,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="layer name, outer/inner path, index, auto or all (repeat for several; default auto)")
     sub.add_argument("--target", action="append", metavar="T",
                      help="label name or index, predicted, all or top-K (repeat for several; default predicted)")
-    sub.add_argument("--labels", metavar="A,B,...", help="label names in output order, separated by commas")
+    sub.add_argument("--labels", metavar="A,B,...", type=label_list,
+                     help="label names in output order, separated by commas")
     sub.add_argument("--no-relu", action="store_true", help="keep negative weights (evidence against the target)")
     sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                      help="colour the text (default auto: on a terminal unless NO_COLOR is set)")

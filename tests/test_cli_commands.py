@@ -440,8 +440,11 @@ def test_explain_errors_are_one_line(models, tmp_path, capsys) -> None:
     assert code == 2 and "no such model file" in err
 
 
-def test_guess_level_from_the_vocabulary(tmp_path) -> None:
-    from reportgen.commands.explain import guess_level
+def test_vocabulary_level_from_its_tokens(tmp_path) -> None:
+    from reportgen.text.vocab import load_vocabulary
+
+    def guess_level(path):
+        return load_vocabulary(path).level
 
     chars = tmp_path / "chars.csv"
     chars.write_text(",0\n<OOV>,1\n\" \",2\ne,3\nt,4\n", encoding="utf-8")  # the seed's word_index.csv form
@@ -486,3 +489,11 @@ def test_serve_refuses_folders_without_a_report_and_busy_ports(tmp_path, capsys)
         busy.listen(1)
         code, out, err = cli(capsys, "serve", tmp_path, "--port", busy.getsockname()[1])
     assert code == 2 and "cannot listen on 127.0.0.1" in err and len(err.splitlines()) == 1
+
+
+def test_a_blank_label_name_is_a_usage_error_before_any_model_is_read(tmp_path, capsys) -> None:
+    from reportgen.cli import main
+
+    assert main(["init", str(tmp_path / "missing.keras"), "--labels", "neg,,pos"]) == 2
+    err = capsys.readouterr().err
+    assert "'neg,,pos': a label name is empty" in err and "Traceback" not in err

@@ -28,15 +28,13 @@ TEXT_ON_TINT = "\x1b[38;2;0;0;0m"  # black text: the tints are light, whatever t
 
 
 def run(model: str, text: str, *, html: str | None = None, vocabulary: str | None = None, level: str | None = None,
-        layers: Sequence[str] | None = None, targets: Sequence[str] | None = None, labels: str | None = None,
+        layers: Sequence[str] | None = None, targets: Sequence[str] | None = None, labels: list[str] | None = None,
         relu: bool = True, oov_token: str | None = None, start_token: str | None = None,
         color: str = "auto") -> int:
-    from reportgen.api import explain
-    from reportgen.commands.init import parse_labels
-    from reportgen.commands.inspect import load_adapter
+    from reportgen.api import explain, load_adapter
     from reportgen.report.spans import is_char_level
 
-    adapter = load_adapter(model, parse_labels(labels))
+    adapter = load_adapter(model, labels)
     pipeline = _pipeline(adapter, model, vocabulary, level, oov_token, start_token)
     try:
         encoded = pipeline.encode(text)
@@ -86,22 +84,11 @@ def _pipeline(adapter, model: str, vocabulary: str | None, level: str | None, oo
     if vocab_path is not None and not vocab_path.is_file():
         raise ReportgenError(f"--vocabulary {vocabulary}: no such file")
     if level is None and vocab_path is not None:
-        level = guess_level(vocab_path)
+        from reportgen.text.vocab import load_vocabulary
+
+        level = load_vocabulary(vocab_path).level
     spec = InputSpec(level=level, oov_token=oov_token, start_token=start_token)
     return pipeline_from_spec(spec, vocab_path, adapter.vectorizer)
-
-
-def guess_level(vocabulary: Path) -> str:
-    """"char" when every ordinary token of the vocabulary is one character, else "word"."""
-    from reportgen.text.vocab import load_vocabulary
-
-    tokens = [t for t in load_vocabulary(vocabulary).token_to_id if t and not _is_marker(t)]
-    return "char" if tokens and all(len(t) == 1 for t in tokens) else "word"
-
-
-def _is_marker(token: str) -> bool:
-    """Special tokens such as <OOV>, <PAD>, [UNK]: not evidence of the vocabulary's level."""
-    return bool(re.fullmatch(r"<[^<>]+>|\[[^\[\]]+\]", token))
 
 
 def _layer_request(layers: Sequence[str] | None):

@@ -29,12 +29,11 @@ _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "non
 # Vocabulary files looked for beside an ids model, in this order (what training scripts usually write).
 VOCABULARY_NAMES = tuple(f"{stem}{ext}" for stem in ("vocab", "vocabulary", "word_index", "char_index", "tokens")
                          for ext in (".txt", ".json", ".csv"))
-_MARKER = re.compile(r"<[^<>]+>|\[[^\[\]]+\]")  # <PAD>, <OOV>, [UNK]: say nothing about the level
 START_TOKENS = ("<START>", "<start>", "<s>", "[CLS]")
 OOV_TOKENS = ("<OOV>", "<UNK>", "<unk>", "[UNK]", "<oov>")
 
 
-def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, labels: str | None = None,
+def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, labels: list[str] | None = None,
         force: bool = False) -> int:
     out_path = Path(out)
     if out_path.is_dir():
@@ -42,19 +41,19 @@ def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, label
     if out_path.exists() and not force:
         raise ReportgenError(f"{out}: already exists; choose another --out, or add --force to overwrite it")
     # Everything that needs no model is checked first: loading one takes seconds.
-    label_list = parse_labels(labels)
     sample_info = _inspect_samples(Path(samples), out_path) if samples is not None else None
 
-    from reportgen.commands.inspect import describe_model, load_adapter
+    from reportgen.api import load_adapter
+    from reportgen.models.describe import describe_model
 
-    description = describe_model(load_adapter(model, label_list))
+    description = describe_model(load_adapter(model, labels))
     vocabulary = None
     if description["input"]["kind"] == "ids":
         vocabulary = find_vocabulary(Path(model))
         if vocabulary is not None:
             vocabulary["path"] = _relative(vocabulary["file"], out_path)
     text = starter_spec(description, model_path=_relative(Path(model), out_path), samples=sample_info,
-                        labels_given=label_list is not None, vocabulary=vocabulary)
+                        labels_given=labels is not None, vocabulary=vocabulary)
     from reportgen.output import write_text
 
     try:
@@ -65,16 +64,6 @@ def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, label
     print(f"wrote {out}: check the {todo} TODO line{'s' if todo != 1 else ''}, then run "
           f"`reportgen validate {out}` and `reportgen build {out}`")
     return 0
-
-
-def parse_labels(value: str | None) -> list[str] | None:
-    """`--labels a,b,c` -> ["a", "b", "c"] (blank names are an error)."""
-    if value is None:
-        return None
-    names = [name.strip() for name in value.split(",")]
-    if not all(names):
-        raise ReportgenError(f"--labels {value!r}: a label name is empty; separate names with commas")
-    return names
 
 
 def _relative(target: Path, spec_file: Path) -> str:
@@ -101,12 +90,12 @@ def find_vocabulary(model: Path) -> dict[str, Any] | None:
     from reportgen.text.vocab import load_vocabulary
 
     try:
-        tokens = load_vocabulary(file).token_to_id
+        vocabulary = load_vocabulary(file)
     except (ReportgenError, OSError) as error:
         info["error"] = str(error).splitlines()[0] if str(error) else type(error).__name__
         return info
-    ordinary = [t for t in tokens if t and not _MARKER.fullmatch(t)]
-    info["level"] = "char" if ordinary and all(len(t) == 1 for t in ordinary) else "word"
+    tokens = vocabulary.token_to_id
+    info["level"] = vocabulary.level
     info["start_token"] = next((t for t in START_TOKENS if t in tokens), None)
     info["oov_token"] = next((t for t in OOV_TOKENS if t in tokens), None)
     return info

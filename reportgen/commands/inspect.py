@@ -3,14 +3,13 @@
 The layer table (path, class, output shape, time axis, parameters, the layer `auto` picks) and the facts a
 spec depends on: what the model takes (token ids, or strings through its own TextVectorization), its
 input length, its output and the task that implies, whether padding is masked, and how the file was
-loaded. `--json` prints the same facts as sorted JSON for scripts. `reportgen init` writes its starter
-spec from `describe_model`.
+loaded. `--json` prints the same facts as sorted JSON for scripts. The facts come from
+`reportgen.models.describe`, which `reportgen init` writes its starter spec from too.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 FORMAT_TEXT = {
@@ -19,76 +18,10 @@ FORMAT_TEXT = {
 }
 
 
-def load_adapter(model_path: str | Path, labels: list[str] | None = None):
-    """The model file loaded (Keras 3 or converted Keras 2) and wrapped in the engine's ModelAdapter."""
-    from reportgen.api import adapter_for
-    from reportgen.models.load import load_keras_model
-
-    model = load_keras_model(model_path)
-    return adapter_for(model, labels, path=str(model_path))
-
-
-def describe_model(adapter) -> dict[str, Any]:
-    """Every fact `inspect` shows, as JSON-ready data (no absolute paths, stable order)."""
-    layers = []
-    entries = {entry.path: entry for entry in adapter.entries}
-    for info in adapter.layer_infos():
-        layers.append({
-            "index": info.index, "path": info.path, "class": info.class_name,
-            "output_shape": _output_shape(info, entries[info.path].layer), "time_axis": info.time_axis,
-            "time_steps": info.time_steps, "params": info.params, "auto": info.auto,
-        })
-    auto = next((layer["path"] for layer in layers if layer["auto"]), None)
-    vectorizer = adapter.vectorizer
-    model_input: dict[str, Any] = {
-        "kind": "strings" if vectorizer is not None else "ids",
-        "length": adapter.input_length,
-        "vocabulary_size": _vocabulary_size(adapter),
-        # Fixed-length inputs are always padded to the same length, so masking does not change a prediction.
-        "padding_masked": None if adapter.input_length is not None else adapter.masks_padding(0),
-    }
-    if vectorizer is not None:
-        config = vectorizer.get_config()
-        model_input["vectorizer"] = {
-            "layer": vectorizer.name, "split": str(config.get("split")),
-            "standardize": str(config.get("standardize")),
-        }
-    return {
-        "model": {"path": str(adapter.path), "name": adapter.model.name, "format": adapter.format},
-        "input": model_input,
-        "output": {"activation": adapter.head.activation, "units": adapter.head.units},
-        "task": adapter.task,
-        "labels": list(adapter.labels),
-        "auto_layer": auto,
-        "time_axis_layers": [layer["path"] for layer in layers
-                             if layer["time_axis"] and layer["class"] != "InputLayer"],
-        "layers": layers,
-    }
-
-
-def _output_shape(info, layer) -> list[int | None]:
-    """The probed shape; for layers the probe cannot record (the input, a TextVectorization whose output
-    the engine replaces), the shape Keras declares."""
-    if len(info.output_shape) > 1:
-        return info.output_shape
-    try:
-        declared = layer.output.shape
-    except (AttributeError, ValueError):  # a layer used twice, or never called symbolically
-        return info.output_shape
-    return [None] + [None if n is None else int(n) for n in tuple(declared)[1:]]
-
-
-def _vocabulary_size(adapter) -> int | None:
-    """Ids the model knows: its TextVectorization's vocabulary, else the first Embedding's input_dim."""
-    if adapter.vectorizer is not None:
-        return int(adapter.vectorizer.vocabulary_size())
-    for entry in adapter.entries:
-        if entry.class_name == "Embedding":
-            return int(entry.layer.input_dim)
-    return None
-
-
 def run(model: str, *, as_json: bool = False) -> int:
+    from reportgen.api import load_adapter
+    from reportgen.models.describe import describe_model
+
     description = describe_model(load_adapter(model))
     if as_json:
         print(json.dumps(description, sort_keys=True, indent=2))

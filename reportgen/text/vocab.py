@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -28,6 +29,8 @@ from typing import Iterable, Mapping
 from reportgen.errors import InputError
 
 FORMATS = ("txt", "json", "csv")
+# Special tokens such as <PAD>, <OOV>, [UNK]: they say nothing about whether a vocabulary is of words or chars
+MARKER = re.compile(r"<[^<>]+>|\[[^\[\]]+\]")
 _EXTENSIONS = {".txt": "txt", ".vocab": "txt", ".json": "json", ".csv": "csv"}
 
 
@@ -89,6 +92,12 @@ class Vocabulary:
     @property
     def max_id(self) -> int:
         return max(self.id_to_token, default=-1)
+
+    @property
+    def level(self) -> str:
+        """"char" when every ordinary token (not a marker such as <OOV>) is one character, else "word"."""
+        ordinary = [t for t in self.token_to_id if t and not MARKER.fullmatch(t)]
+        return "char" if ordinary and all(len(t) == 1 for t in ordinary) else "word"
 
 
 def load_vocabulary(path: str | Path, index_offset: int = 0, fmt: str | None = None) -> Vocabulary:
