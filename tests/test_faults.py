@@ -245,14 +245,17 @@ def test_sigkill_at_random_points_never_changes_the_previous_report(project, tmp
         build = Build(project, spec, tmp_path)
         try:
             time.sleep(delay)
+            # where the kill lands, for the messages below: in the PDF (workers up), writing, or before
+            stage = ("done" if build.process.poll() is not None else "pdf" if build.workers()
+                     else "writing" if leftovers(project.out) else "before")
             build.process.kill()
             build.finish(timeout=60)
             alive = wait_gone(build.marker)
-            assert not alive, f"kill {point} at {delay:.2f} s left processes running: {alive}"
+            assert not alive, f"kill {point} at {delay:.2f} s ({stage}) left processes running: {alive}"
         finally:
             build.cleanup()
         states.append(report_state(project.out))
-        delays.append(round(delay, 2))
+        delays.append(f"{delay:.2f} s {stage}")
     final = Build(project, spec, tmp_path)
     try:
         assert final.finish() == 0, final.stderr
@@ -272,5 +275,6 @@ def test_sigkill_at_random_points_never_changes_the_previous_report(project, tmp
         if not hasattr(output, "clean_leftovers"):
             pytest.xfail("needs reportgen/output.py to remove dead builds' temporary folders at the next build "
                          f"(issue 14, the lead's part); left: {left}")
-    assert left == []
+    assert left == [], delays
+    print("kills:", ", ".join(f"{d} -> {k}" for d, k in zip(delays, kinds)))
     project.current_spec = spec
