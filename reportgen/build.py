@@ -177,6 +177,7 @@ def _make_documents(spec, adapter, samples):
     """Each sample as the exact ids the model reads (texts through the spec's pipeline, ids as given)."""
     from reportgen.engine.inputs import from_encoded, from_padded, refit_to_model
     from reportgen.text.factory import pipeline_from_spec
+    from reportgen.text.limit import limit_tokens
 
     paths = spec.paths
     with _blame(spec, "input"):
@@ -195,6 +196,7 @@ def _make_documents(spec, adapter, samples):
                 encoded = pipeline.encode(sample.text or "")
             except ReportgenError as exc:
                 raise InputError(f"sample {sample.id!r}: {exc}") from exc
+            encoded = limit_tokens(encoded, spec.input.max_tokens)
             doc = from_encoded(adapter, sample.id, encoded, spec.input.padding, spec.input.truncating, pad, truth)
         if not doc.ids:
             raise InputError(f"sample {sample.id!r}: the text gives no tokens (empty, or only unknown words "
