@@ -31,6 +31,14 @@ PROG = "reportgen"
 Handler = Callable[[argparse.Namespace], "int | None"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse quotes arguments back in its errors ("unrecognized arguments: ..."), some without repr():
+    control characters in them are shown as escapes there too. Subcommand parsers inherit the class."""
+
+    def _print_message(self, message: str, file=None) -> None:
+        super()._print_message(terminal_safe(message, keep_lines=True) if message else message, file)
+
+
 class CommandMissing(Exception):
     """A subcommand whose module is not part of this installation."""
 
@@ -128,7 +136,7 @@ def label_list(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Static HTML/PDF reports that explain Keras text classifier predictions with Grad-CAM.",
     )

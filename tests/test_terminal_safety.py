@@ -80,6 +80,17 @@ def test_hostile_spec_path_and_sample_id_in_cli_errors(tmp_path, capsys, monkeyp
     assert_inert(err)
 
 
+def test_usage_errors_quote_arguments_inert(capsys):
+    code = main(["validate", "spec.yaml", f"extra{CLEAR}{TITLE}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "unrecognized arguments: extra\\x1b[2J\\x1b]0;pwned\\x07" in err
+    assert_inert(err)
+    code = main(["explain", "m.keras", "text", "--color", f"red{CLEAR}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "invalid choice" in err
+    assert_inert(err)
+
+
 def test_internal_error_line_is_inert(capsys, monkeypatch):
     import reportgen.cli as cli
 
