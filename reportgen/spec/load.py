@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from collections.abc import Mapping
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reportgen.errors import SpecError
+from reportgen.errors import ReportgenError, SpecError
+from reportgen.spec.checks import describe_value, did_you_mean, path_kind, shown_path, visible
 from reportgen.spec.limits import MAX_ALIAS_VALUES, MAX_SPEC_BYTES, MAX_YAML_DEPTH
-from reportgen.spec.schema import Spec, describe_value, did_you_mean, path_kind, shown_path, visible
+from reportgen.spec.schema import Spec
 
 _YAML_STR = "tag:yaml.org,2002:str"
 Loc = tuple[Any, ...]
+Section = TypeVar("Section", bound=BaseModel)
 
 
 def load_spec(path: str | os.PathLike[str], *, check_files: bool = True) -> Spec:
@@ -89,16 +93,44 @@ def _parse_spec(text: str, name: str, base_dir: str | os.PathLike[str] | None) -
         raise SpecError(_unique(message for _, message in found), name)
     if base_dir is not None:
         spec.bind(None, base_dir)
-    spec._located = lambda loc, message: _place(root, loc, message, os.path.basename(name))[1]
-    return spec
+    return spec.with_key_lines(KeyLines(root, os.path.basename(name)))
+
+
+@dataclass(frozen=True)
+class KeyLines:
+    """The YAML tree a spec was read from: places a problem found after validation at its key's line."""
+
+    root: Node
+    name: str  # the spec file's name, as messages show it
+
+    def place(self, key_path: str, message: str) -> str:
+        """`explain.layers[2]: <message> (spec.yaml line 14)`."""
+        loc = tuple(int(p) if p.isdigit() else p for p in key_path.replace("[", ".").replace("]", "").split("."))
+        return _place(self.root, loc, message, self.name)[1]
+
+
+def check_section(model: type[Section], values: Mapping[str, Any], key: str,
+                  error: type[ReportgenError] = SpecError) -> Section:
+    """One section given in code (an API call, the PDF renderer), checked by the spec's own model: the same
+    rules and words as in a spec file, e.g. `metrics.steps: must be at least 1, got 0`; all problems at once."""
+    try:
+        return model.model_validate(dict(values))
+    except ValidationError as invalid:
+        found = [f"{_key_path((key, *loc))}: {message}"
+                 for item in invalid.errors() for loc, message in _explain_error(item, model)]
+        messages = [visible(message) for message in _unique(found)]
+        raise (error(messages) if issubclass(error, SpecError) else error("; ".join(messages))) from None
+
+
+def _key_path(loc: Loc) -> str:
+    steps = [s for s in loc if not (isinstance(s, str) and s.startswith("@"))]
+    return "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in steps).lstrip(".")
 
 
 def spec_problem(spec: Spec, key_path: str, message: str) -> SpecError:
     """A problem found after validation (a layer the model lacks, a target that is no label), placed at
     its key's YAML line like every validation problem: `explain.layers: ... (spec.yaml line 14)`."""
-    loc = tuple(int(p) if p.isdigit() else p for p in key_path.replace("[", ".").replace("]", "").split("."))
-    locate = getattr(spec, "_located", None)
-    return SpecError(visible(locate(loc, message) if locate else f"{key_path}: {message}"))
+    return SpecError(visible(spec.problem_at(key_path, message)))
 
 
 def _read_yaml(text: str, name: str) -> tuple[Node, dict[str, Any]]:
@@ -276,7 +308,8 @@ _BOUNDS = {
 }
 
 
-def _explain_error(error: dict[str, Any]) -> list[tuple[Loc, str]]:
+def _explain_error(error: dict[str, Any], model: type[BaseModel] = Spec) -> list[tuple[Loc, str]]:
+    """A pydantic error as (key path below `model`, message in our words)."""
     loc, kind, value, ctx = tuple(error["loc"]), error["type"], error.get("input"), error.get("ctx") or {}
     if kind == "spec":
         return [(loc + tuple(ctx.get("at", ())), ctx["message"])]
@@ -287,7 +320,7 @@ def _explain_error(error: dict[str, Any]) -> list[tuple[Loc, str]]:
     if kind == "missing":
         return [(loc, "required key is missing")]
     if kind == "extra_forbidden":
-        known = _known_keys(loc[:-1])
+        known = _known_keys(loc[:-1], model)
         hint = did_you_mean(loc[-1], known) or (f"; known keys: {', '.join(known)}" if known else "")
         return [(loc, f"unknown key{hint}")]
     if kind == "literal_error":
@@ -309,9 +342,9 @@ def _explain_error(error: dict[str, Any]) -> list[tuple[Loc, str]]:
     return [(loc, str(error["msg"]))]
 
 
-def _known_keys(loc: Loc) -> list[str]:
-    """The keys allowed in the mapping at `loc`, found by walking the Spec model's annotations."""
-    model: type[BaseModel] | None = Spec
+def _known_keys(loc: Loc, root: type[BaseModel]) -> list[str]:
+    """The keys allowed in the mapping at `loc`, found by walking the annotations of `root`."""
+    model: type[BaseModel] | None = root
     for step in loc:
         if isinstance(step, int) or (isinstance(step, str) and step.startswith("@")):
             continue
