@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-KINDS = ("linear", "nearest", "zero", "slinear", "quadratic", "cubic", "previous", "next")
+from reportgen.spec.choices import INTERPOLATION_KINDS as KINDS
+
 # interp1d needs at least this many points for each kind (spline order + 1)
 MIN_POINTS = {"linear": 2, "nearest": 2, "zero": 2, "slinear": 2, "quadratic": 3, "cubic": 4,
               "previous": 2, "next": 2}

@@ -8,13 +8,12 @@ probability reaches the threshold (the top one, with a note, when none does).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from reportgen.errors import ReportgenError, TargetError
+from reportgen.spec.choices import TARGET_KEYWORDS, parse_top_k
 
-TOP_K = re.compile(r"^top-(\d+)$")
+_REQUESTS = f"{', '.join(TARGET_KEYWORDS)}, top-K, or label names/indices"
 
 
 def label_index(ref, labels: list[str]) -> int:
@@ -49,25 +48,21 @@ def static_targets(request, labels: list[str]) -> list[int] | None:
         return out
     if request == "all":
         return list(range(len(labels)))
-    if request in ("predicted", "true") or (isinstance(request, str) and TOP_K.match(request)):
+    if request in ("predicted", "true") or top_k(request) is not None:
         return None
     if isinstance(request, (int, np.integer)) or (isinstance(request, str) and (request in labels)):
         return [label_index(request, labels)]
-    raise TargetError(f"targets {request!r}: expected predicted, all, true, top-K, or label names/indices")
+    raise TargetError(f"targets {request!r}: expected {_REQUESTS}")
 
 
 def top_k(request) -> int | None:
     """K for "top-K" and "predicted" on single-label tasks (predicted = top-1), else None."""
     if isinstance(request, str) and request == "predicted":
         return 1
-    if isinstance(request, str):
-        m = TOP_K.match(request)
-        if m:
-            k = int(m.group(1))
-            if k < 1:
-                raise TargetError(f"targets {request!r}: K must be at least 1")
-            return k
-    return None
+    try:
+        return parse_top_k(request)
+    except ValueError as error:
+        raise TargetError(f"targets: {error}") from None
 
 
 def predicted_labels(probs: np.ndarray, task: str, threshold: float) -> list[int]:
