@@ -1,4 +1,9 @@
-"""The knobs of the faithfulness metrics, with the defaults the spec's `metrics:` section documents."""
+"""The knobs of the faithfulness metrics, with the defaults the spec's `metrics:` section documents.
+
+The keys of that section are checked by its spec model (`MetricsSpec`), here as in a spec file, so an API
+caller gets the same rule in the same words (`metrics.steps: must be at least 1, got 0`); only the knobs the
+spec does not offer are checked here.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,12 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 from reportgen.errors import SpecError
+from reportgen.spec.checks import did_you_mean, fraction_problem, open_unit_problem
+from reportgen.spec.load import check_section
+from reportgen.spec.sections import MetricsSpec
 
-REMOVALS = ("pad", "oov", "delete")
 DEFAULT_BINS = (0.01, 0.05, 0.10, 0.20, 0.50)
+SPEC_KEYS = tuple(MetricsSpec.model_fields)  # the settings a spec's `metrics:` section may give
 
 
 @dataclass(frozen=True)
@@ -19,7 +27,7 @@ class MetricsSettings:
     steps: int = 10  # deletion-curve steps after step 0
     max_fraction: float = 0.5  # share of the removable tokens gone at the last step
     random_seeds: int = 3  # random-order reference curves per document (seeds 0..n-1)
-    removal: str = "pad"  # pad | oov | delete
+    removal: str = "pad"  # one of spec.choices.REMOVALS
     bins: tuple[float, ...] = DEFAULT_BINS  # comprehensiveness / sufficiency fractions
     batch_size: int = 64  # perturbed inputs per predict_fn call
     confidence: float = 0.95  # confidence level of the per-layer intervals
@@ -32,25 +40,22 @@ class MetricsSettings:
     enabled: bool = True  # carried for the spec's sake; compute_metrics does not look at it
 
     def __post_init__(self) -> None:
-        problems = []
-        if self.removal not in REMOVALS:
-            problems.append(f"metrics.removal: {self.removal!r} is not one of {', '.join(REMOVALS)}")
-        if self.steps < 1:
-            problems.append(f"metrics.steps: {self.steps} must be at least 1")
-        if not 0.0 < self.max_fraction <= 1.0:
-            problems.append(f"metrics.max_fraction: {self.max_fraction} must be in (0, 1]")
-        if self.random_seeds < 1:
-            problems.append(f"metrics.random_seeds: {self.random_seeds} must be at least 1")
-        if self.max_samples < 1:
-            problems.append(f"metrics.max_samples: {self.max_samples} must be at least 1")
+        # The values are kept as given (validation would turn an int max_fraction into a float, and the
+        # settings are recorded in explanations.json as given).
+        try:
+            check_section(MetricsSpec, {key: getattr(self, key) for key in SPEC_KEYS}, "metrics")
+            problems = []
+        except SpecError as error:
+            problems = list(error.problems)
         if self.batch_size < 1:
-            problems.append(f"metrics.batch_size: {self.batch_size} must be at least 1")
-        if not self.bins or any(not 0.0 < b <= 1.0 for b in self.bins):
-            problems.append(f"metrics.bins: {list(self.bins)} must be fractions in (0, 1]")
-        if not 0.0 < self.confidence < 1.0:
-            problems.append(f"metrics.confidence: {self.confidence} must be in (0, 1)")
-        if any(n < 1 for n in self.sanity_top_layers):
-            problems.append(f"metrics.sanity_top_layers: {list(self.sanity_top_layers)} must be positive")
+            problems.append(f"metrics.batch_size: must be at least 1, got {self.batch_size}")
+        if not self.bins:
+            problems.append("metrics.bins: must not be empty")
+        problems += [f"metrics.bins[{i}]: {error}" for i, b in enumerate(self.bins) if (error := fraction_problem(b))]
+        if error := open_unit_problem(self.confidence):
+            problems.append(f"metrics.confidence: {error}")
+        problems += [f"metrics.sanity_top_layers[{i}]: must be at least 1, got {n}"
+                     for i, n in enumerate(self.sanity_top_layers) if n < 1]
         if problems:
             raise SpecError(problems)
 
@@ -60,16 +65,19 @@ class MetricsSettings:
 
     @classmethod
     def from_mapping(cls, values: "MetricsSettings | Mapping[str, Any] | None", **overrides: Any) -> "MetricsSettings":
-        """Build from a spec section (unknown keys are an error naming them), then apply `overrides`."""
+        """Build from a spec section or a mapping (an unknown key is an error naming it), then apply
+        `overrides`."""
         if isinstance(values, MetricsSettings):
             data = asdict(values)
+        elif isinstance(values, MetricsSpec):
+            data = values.model_dump()
         else:
             data = dict(values or {})
         data.update({k: v for k, v in overrides.items() if v is not None})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(known))
         if unknown:
-            raise SpecError([f"metrics.{k}: unknown setting" for k in unknown])
+            raise SpecError([f"metrics.{k}: unknown key{did_you_mean(k, known)}" for k in unknown])
         for key in ("bins", "sanity_top_layers"):
             if key in data and data[key] is not None:
                 data[key] = tuple(data[key])
