@@ -161,3 +161,17 @@ def test_explain_html_page_marks_hidden_characters(tiny_model, tmp_path, capsys)
     assert_inert(out)
     html = page.read_text(encoding="utf-8")
     assert "\x1b" not in html and "\u202e" not in html and "\u27e8U+001B\u27e9" in html
+
+
+def test_the_build_line_prints_a_hostile_output_path_inert(tmp_path, capsys, monkeypatch):
+    from pathlib import Path as P
+
+    from reportgen import build as build_module
+    from reportgen.build import BuildSummary
+
+    monkeypatch.setattr(build_module, "build", lambda *a, **k: BuildSummary(
+        out_dir=P(f"out{CLEAR}"), documents=1, timings={"engine": 0.1}))
+    assert main(["build", "spec.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert_inert(out)
+    assert "out\\x1b[2J/index.html" in out

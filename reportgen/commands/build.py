@@ -39,6 +39,8 @@ def run(spec, *, out=None, pdf=True, quiet=False) -> int:
         if summary.pdf_pages is not None:
             parts.append(f"report.pdf {summary.pdf_pages} pages")
         timing = ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items())
-        print(f"built {summary.out_dir}/index.html ({'; '.join(parts)}) in {sum(summary.timings.values()):.1f}s "
+        from reportgen.textsafe import terminal_safe
+
+        print(f"built {terminal_safe(summary.out_dir)}/index.html ({'; '.join(parts)}) in {sum(summary.timings.values()):.1f}s "
               f"[{timing}]")
     return 0

@@ -61,8 +61,10 @@ def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, label
     except OSError as exc:
         raise ReportgenError(f"{out}: cannot write the spec ({exc.strerror or exc})") from None
     todo = sum(1 for line in text.splitlines() if "TODO" in line)
-    print(f"wrote {out}: check the {todo} TODO line{'s' if todo != 1 else ''}, then run "
-          f"`reportgen validate {out}` and `reportgen build {out}`")
+    from reportgen.textsafe import terminal_safe
+
+    print(f"wrote {terminal_safe(out)}: check the {todo} TODO line{'s' if todo != 1 else ''}, then run "
+          f"`reportgen validate {terminal_safe(out)}` and `reportgen build {terminal_safe(out)}`")
     return 0
 
 

@@ -26,7 +26,10 @@ def run(model: str, *, as_json: bool = False) -> int:
     if as_json:
         print(json.dumps(description, sort_keys=True, indent=2))
     else:
-        print(format_description(description))
+        from reportgen.textsafe import terminal_safe
+
+        # layer and model names come from the model file: never let them act on the terminal
+        print(terminal_safe(format_description(description), keep_lines=True))
     return 0
 
 

@@ -41,7 +41,9 @@ def make_server(directory: str | Path, port: int = 8000) -> ThreadingHTTPServer:
 def run(directory: str, *, port: int = 8000) -> int:
     server = make_server(directory, port)
     url = f"http://{HOST}:{server.server_address[1]}/"
-    print(f"serving {directory} at {url} (Ctrl-C to stop)", flush=True)
+    from reportgen.textsafe import terminal_safe
+
+    print(f"serving {terminal_safe(directory)} at {url} (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
