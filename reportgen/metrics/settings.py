@@ -64,7 +64,8 @@ class MetricsSettings:
         return list(range(self.random_seeds))
 
     @classmethod
-    def from_mapping(cls, values: "MetricsSettings | Mapping[str, Any] | None", **overrides: Any) -> "MetricsSettings":
+    def from_mapping(cls, values: "MetricsSettings | MetricsSpec | Mapping[str, Any] | None",
+                     **overrides: Any) -> "MetricsSettings":
         """Build from a spec section or a mapping (an unknown key is an error naming it), then apply
         `overrides`."""
         if isinstance(values, MetricsSettings):
