@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportgen.errors import InputError
-from reportgen.spec.checks import visible
+from reportgen.textsafe import terminal_safe
 # Where the samples are is part of checking a spec, so it lives in spec.
 from reportgen.spec.sections import locate_samples
 
@@ -79,10 +79,10 @@ def load_samples(source: Spec | SamplesSpec, base_dir: Path | str | None = None)
         return _load_all(samples, base)
     except InputError as error:
         # Ids, columns and paths come from the user's files: keep the message one inert line.
-        raise InputError(visible(str(error))) from None
+        raise InputError(terminal_safe(str(error))) from None
     except OSError as error:  # unreadable file or folder (permissions, a device, a vanished file)
         where = error.filename if error.filename is not None else source_name(samples)
-        raise InputError(visible(f"samples: cannot read '{where}' ({error.strerror or error})")) from None
+        raise InputError(terminal_safe(f"samples: cannot read '{where}' ({error.strerror or error})")) from None
 
 
 def _load_all(samples: SamplesSpec, base: Path) -> list[Sample]:

@@ -17,7 +17,8 @@ from typing import Any
 from reportgen.errors import InputError, ReportgenError, SpecError
 from reportgen.samples import Sample, load_samples, source_name
 from reportgen.spec.load import load_spec, spec_problem
-from reportgen.spec.schema import Spec, visible
+from reportgen.spec.schema import Spec
+from reportgen.textsafe import terminal_safe
 
 # Real configs are kilobytes to a few megabytes; past this the build reports what is wrong with the file.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -33,7 +34,7 @@ def run(spec_path: str) -> int:
     check_inputs(spec, samples)
     count = f"{len(samples)} sample{'s' if len(samples) != 1 else ''}"
     source = f"{source_name(spec.samples)} ({spec.samples.source})"
-    print(visible(f"ok: {spec.title} — {count} from {source}; model {spec.model.path}"))
+    print(terminal_safe(f"ok: {spec.title} — {count} from {source}; model {spec.model.path}"))
     return 0
 
 
@@ -51,7 +52,7 @@ def check_inputs(spec: Spec, samples: list[Sample]) -> None:
     pad = spec.input.pad_value
     for sample in samples:
         if sample.ids is not None and all(i == pad for i in sample.ids):
-            raise InputError(visible(f"sample {sample.id!r}: every position is padding ({pad!r})"))
+            raise InputError(terminal_safe(f"sample {sample.id!r}: every position is padding ({pad!r})"))
     if pipeline is not None:
         for sample in samples:
             if sample.ids is not None:
@@ -59,9 +60,9 @@ def check_inputs(spec: Spec, samples: list[Sample]) -> None:
             try:
                 encoded = pipeline.encode(sample.text or "")
             except ReportgenError as exc:
-                raise InputError(visible(f"sample {sample.id!r}: {exc}")) from None
+                raise InputError(terminal_safe(f"sample {sample.id!r}: {exc}")) from None
             if not encoded.ids:
-                raise InputError(visible(f"sample {sample.id!r}: the text gives no tokens (empty, or only unknown"
+                raise InputError(terminal_safe(f"sample {sample.id!r}: the text gives no tokens (empty, or only unknown"
                                          " words without an OOV token); remove it or give the pipeline an"
                                          " oov_token"))
     labels = _labels(spec)
@@ -73,7 +74,7 @@ def check_inputs(spec: Spec, samples: list[Sample]) -> None:
             try:
                 label_indices(sample, labels)
             except ReportgenError as exc:
-                raise InputError(visible(str(exc))) from None
+                raise InputError(terminal_safe(str(exc))) from None
 
 
 def _check_targets(spec: Spec, labels: list[str]) -> None:

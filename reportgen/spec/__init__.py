@@ -4,8 +4,8 @@
 `choices.py` the words a value may take (shared with the code that acts on them), `load.py` the YAML reader
 and the wording of every problem.
 
-Imports: errors only (no other reportgen package, no TensorFlow/Keras): `reportgen validate` and `schema`
-run on it alone.
+Imports: errors and textsafe only (the two standard-library-only leaves; no other reportgen package, no
+TensorFlow/Keras): `reportgen validate` and `schema` run on it alone.
 """
 
 from __future__ import annotations

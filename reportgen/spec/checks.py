@@ -29,20 +29,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from reportgen.textsafe import terminal_safe
+
 Problem = tuple[tuple[Union[str, int], ...], str]  # (key path below the section, message)
 
 
 # --- messages -------------------------------------------------------------------------------------
-
-# Characters that would break a one-line message or act on the terminal (newlines, ESC, BEL, NUL, bidi
-# overrides that reorder what follows): error messages show them escaped, as Python writes them.
-_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
-
-
-def visible(text: str) -> str:
-    """`text` with control and direction characters shown as escapes (`\\n`, `\\x1b`, `\\u202e`)."""
-    return _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-
 
 def describe_value(value: Any) -> str:
     """A short YAML-flavoured rendering of a value for error messages."""
@@ -54,7 +46,7 @@ def describe_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return "'" + visible(shown).replace("'", "''") + "'"
+        return "'" + terminal_safe(shown).replace("'", "''") + "'"
     if isinstance(value, datetime.date):
         return f"the date {value.isoformat()}"
     if isinstance(value, (list, tuple)):

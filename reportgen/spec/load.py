@@ -20,9 +20,10 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reportgen.errors import ReportgenError, SpecError
-from reportgen.spec.checks import describe_value, did_you_mean, path_kind, shown_path, visible
+from reportgen.spec.checks import describe_value, did_you_mean, path_kind, shown_path
 from reportgen.spec.limits import MAX_ALIAS_VALUES, MAX_SPEC_BYTES, MAX_YAML_DEPTH
 from reportgen.spec.schema import Spec
+from reportgen.textsafe import terminal_safe
 
 _YAML_STR = "tag:yaml.org,2002:str"
 Loc = tuple[Any, ...]
@@ -39,7 +40,7 @@ def load_spec(path: str | os.PathLike[str], *, check_files: bool = True) -> Spec
 
 def _visible_error(error: SpecError) -> SpecError:
     """The same problems with control characters escaped: each stays one line and inert on a terminal."""
-    return SpecError([visible(message) for message in error.problems], error.path)
+    return SpecError([terminal_safe(message) for message in error.problems], error.path)
 
 
 def _load_spec(path: str | os.PathLike[str], check_files: bool) -> Spec:
@@ -118,7 +119,7 @@ def check_section(model: type[Section], values: Mapping[str, Any], key: str,
     except ValidationError as invalid:
         found = [f"{_key_path((key, *loc))}: {message}"
                  for item in invalid.errors() for loc, message in _explain_error(item, model)]
-        messages = [visible(message) for message in _unique(found)]
+        messages = [terminal_safe(message) for message in _unique(found)]
         raise (error(messages) if issubclass(error, SpecError) else error("; ".join(messages))) from None
 
 
@@ -130,7 +131,7 @@ def _key_path(loc: Loc) -> str:
 def spec_problem(spec: Spec, key_path: str, message: str) -> SpecError:
     """A problem found after validation (a layer the model lacks, a target that is no label), placed at
     its key's YAML line like every validation problem: `explain.layers: ... (spec.yaml line 14)`."""
-    return SpecError(visible(spec.problem_at(key_path, message)))
+    return SpecError(terminal_safe(spec.problem_at(key_path, message)))
 
 
 def _read_yaml(text: str, name: str) -> tuple[Node, dict[str, Any]]:

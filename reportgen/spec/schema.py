@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Field, PrivateAttr, StrictStr, field_validator
 
-from reportgen.spec.checks import Problem, Section, Text, describe_value, is_int, problem, resolve_path, visible
+from reportgen.spec.checks import Problem, Section, Text, describe_value, is_int, problem, resolve_path
 from reportgen.spec.limits import MAX_TEXT_LENGTH
 from reportgen.spec.sections import (
     ExplainSpec,
@@ -40,7 +40,7 @@ __all__ = [
     "SPEC_VERSION", "SUPPORTED_VERSIONS", "Spec", "SpecPaths",
     # re-exported: the sections and helpers callers import from here
     "ExplainSpec", "InlineItem", "InputSpec", "MetricsSpec", "ModelSpec", "OutputSpec", "PdfSpec", "SamplesSpec",
-    "locate_samples", "visible",
+    "locate_samples",
 ]
 
 SPEC_VERSION = 1
