@@ -243,11 +243,7 @@ def _score(spec, adapter, pipeline, explanations, layers, settings, progress: Pr
         if spec.explain.layers == "best" and metrics_report.get("recommended_layer"):
             best = metrics_report["recommended_layer"]
             layer_paths = [best] + [p for p in layer_paths if p != best]
-    elif spec.explain.layers == "best":
-        from reportgen.spec.load import spec_problem
-
-        raise spec_problem(spec, "explain.layers", "'best' needs the faithfulness metrics (metrics.enabled: true)")
-    return metrics_report, layer_paths
+    return metrics_report, layer_paths  # 'best' without metrics never gets here: the spec refuses it
 
 
 def _assemble(spec, adapter, explanations, layer_paths, metrics_report):
@@ -266,7 +262,7 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
 
     from reportgen.engine.batching import predict_ids
     from reportgen.engine.runner import explain_documents
-    from reportgen.metrics import compute_metrics
+    from reportgen.metrics import MetricsSettings, compute_metrics
 
     m = spec.metrics
     vocab = getattr(pipeline, "vocab", None)
@@ -310,9 +306,7 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
 
     per_doc, report = compute_metrics(
         explanations, predict_fn, layers=[e.path for e in layers],
-        settings={"max_samples": m.max_samples, "steps": m.steps, "max_fraction": m.max_fraction,
-                  "random_seeds": m.random_seeds, "removal": m.removal, "sanity": m.sanity,
-                  "batch_size": settings.batch_size, "sanity_top_layers": SANITY_TOP_LAYERS},
+        settings=MetricsSettings.from_mapping(m, batch_size=settings.batch_size, sanity_top_layers=SANITY_TOP_LAYERS),
         pad_id=spec.input.pad_value, oov_id=oov_id, removable=removable, progress=metrics_progress,
         auto_layer=_auto_path(adapter), model=adapter.model, compute_maps=compute_maps if m.sanity else None)
     for d in explanations:
