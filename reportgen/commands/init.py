@@ -22,7 +22,6 @@ from reportgen.errors import ReportgenError
 
 # Character vocabularies are small (the tutorial's has 102 ids); word vocabularies run to thousands.
 CHAR_VOCABULARY_MAX = 300
-SAMPLE_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_ .()/-]*[A-Za-z0-9_)]|[A-Za-z_]")
 COMMENT_COLUMN = 28  # where line comments start in the written spec
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
@@ -113,7 +112,9 @@ def _inspect_samples(path: Path, spec_file: Path) -> dict[str, Any]:
     if path.is_dir():
         info["source"] = "directory"
         return info
-    source = SAMPLE_SUFFIXES.get(path.suffix.lower())
+    from reportgen.spec.choices import SOURCE_BY_EXTENSION
+
+    source = SOURCE_BY_EXTENSION.get(path.suffix.lower())
     if source is None:
         raise ReportgenError(f"--samples {path}: cannot tell the format from the extension; use a .csv, .jsonl "
                              "or .txt file, or a folder of .txt files")
