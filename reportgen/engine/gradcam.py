@@ -23,6 +23,7 @@ from reportgen.errors import ModelError, ReportgenError
 from reportgen.models.adapter import ModelAdapter
 from reportgen.models.layers import LayerEntry
 from reportgen.models.tracing import run_traced
+from reportgen.spec.choices import SCORE_KINDS
 
 
 @dataclass
@@ -45,8 +46,8 @@ class GradCAM:
     """
 
     def __init__(self, adapter: ModelAdapter, layers: list[LayerEntry], score: str = "logit"):
-        if score not in ("logit", "probability"):
-            raise ReportgenError(f"score {score!r}: expected 'logit' or 'probability'")
+        if score not in SCORE_KINDS:
+            raise ReportgenError(f"score {score!r}: expected {' or '.join(repr(k) for k in SCORE_KINDS)}")
         for e in layers:
             # checked here, before tracing: an error raised inside the traced step reaches the user wrapped
             # in AutoGraph's multi-line dump (run_traced unwraps those too, as a second line of defence)

@@ -15,6 +15,8 @@ from typing import Any
 INTERPOLATION_KINDS = ("linear", "nearest", "zero", "slinear", "quadratic", "cubic", "previous", "next")
 
 LAYER_KEYWORDS = ("auto", "all", "best")
+SCORE_KINDS = ("logit", "probability")  # explain.score: what Grad-CAM differentiates
+SCALE_KINDS = ("document", "layer", "report")  # explain.scale: what one colour scale spans
 PDF_CHOICES = ("main", "all")  # output.pdf.layers and output.pdf.variants
 REMOVALS = ("pad", "oov", "delete")  # metrics.removal: what a removed token becomes
 

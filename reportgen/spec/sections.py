@@ -74,6 +74,8 @@ from reportgen.spec.choices import (
     PDF_CHOICES,
     REMOVALS,
     SAMPLE_SOURCES,
+    SCALE_KINDS,
+    SCORE_KINDS,
     SOURCE_BY_EXTENSION,
     SOURCE_NEEDS,
     TARGET_KEYWORDS,
@@ -380,10 +382,10 @@ class ExplainSpec(Section):
     targets: TargetSelection = Field("predicted", description="predicted | all | true | top-K | list of labels.")
     relu: BoolList = Field([True], description="A bool or a list of bools (one map per value).")
     counterfactual: BoolList = Field([False], description="A bool or a list of bools.")
-    score: Literal["logit", "probability"] = "logit"
+    score: Literal[SCORE_KINDS] = "logit"
     normalize_gradients: StrictBool = False
     interpolation: InterpolationList = Field(["linear"], description="One kind or a list (scipy interp1d kinds).")
-    scale: Literal["document", "layer", "report"] = "layer"
+    scale: Literal[SCALE_KINDS] = "layer"
     aggregate: Literal["none", "word"] = "none"
     batch_size: Annotated[StrictInt, Field(ge=1)] = 64
 
