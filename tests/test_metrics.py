@@ -286,10 +286,63 @@ def test_recommendation_differs_from_auto_and_separation():
         {"layer": "c", "mean": None, "ci_low": None, "ci_high": None},
     ]
     rec = recommend_layer(rows, auto_layer="b")
-    assert rec == {"recommended_layer": "a", "auto_layer": "b", "differs_from_auto": True, "separated": True}
+    assert {k: rec[k] for k in ("recommended_layer", "auto_layer", "differs_from_auto", "separated")} == {
+        "recommended_layer": "a", "auto_layer": "b", "differs_from_auto": True, "separated": True}
+    # no row carries a sanity verdict: chosen by deletion alone, and the record says the check did not run
+    assert rec["recommended_passes_sanity"] is None and rec["most_faithful_layer"] == "a"
+    assert "did not run" in rec["recommendation_note"]
     rows[1]["ci_high"] = 0.26
     assert recommend_layer(rows)["separated"] is False
     assert recommend_layer(rows)["differs_from_auto"] is None
+
+
+def _row(layer, mean, low, high, passed):
+    sanity = None if passed == "off" else {"passed": passed, "mean_abs": 0.2 if passed else 0.9, "top_layers": 1}
+    return {"layer": layer, "mean": mean, "ci_low": low, "ci_high": high, "sanity": sanity}
+
+
+def test_recommendation_skips_a_layer_that_fails_the_sanity_check():
+    # embedding has the highest gain but its maps fail the check; of the two that pass, conv is better
+    rows = [_row("embedding", 0.65, 0.60, 0.70, False), _row("conv", 0.43, 0.38, 0.48, True),
+            _row("dense_seq", 0.20, 0.10, 0.30, True), _row("pool", None, None, None, True)]
+    rec = recommend_layer(rows, auto_layer="dense_seq")
+    assert rec["recommended_layer"] == "conv" and rec["most_faithful_layer"] == "embedding"
+    assert [r["best"] for r in rows] == [False, True, False, False]
+    assert rec["recommended_passes_sanity"] is True and rec["differs_from_auto"] is True
+    # separated among the candidates: conv's interval (0.38..) lies above dense_seq's (..0.30); embedding's
+    # higher interval does not count against it, since embedding is not a candidate
+    assert rec["separated"] is True
+    note = rec["recommendation_note"]
+    assert "among the 2 of 3 layers whose maps pass the sanity check" in note
+    assert "embedding scores higher on the deletion test (AOPC gain 0.650 against 0.430)" in note
+    # a verdict of None (no rank order to compare) is not a pass either
+    rows[2]["sanity"]["passed"] = None
+    rec = recommend_layer(rows, auto_layer="conv")
+    assert rec["recommended_layer"] == "conv" and rec["separated"] is None and rec["differs_from_auto"] is False
+    assert rec["recommendation_note"].startswith("The only one of 3 layers whose maps pass the sanity check.")
+    # when the most faithful layer passes, the sanity check changes nothing
+    rows[0]["sanity"]["passed"] = True
+    rec = recommend_layer(rows)
+    assert rec["recommended_layer"] == "embedding" and rec["recommended_passes_sanity"] is True
+    assert "scores higher" not in rec["recommendation_note"]
+
+
+def test_recommendation_when_no_layer_passes_warns_and_takes_the_most_faithful():
+    rows = [_row("embedding", 0.65, 0.60, 0.70, False), _row("conv", 0.43, 0.38, 0.48, False),
+            _row("pool", 0.01, -0.1, 0.12, None)]
+    rec = recommend_layer(rows, auto_layer="conv")
+    assert rec["recommended_layer"] == "embedding" == rec["most_faithful_layer"]
+    assert rec["recommended_passes_sanity"] is False and [r["best"] for r in rows] == [True, False, False]
+    assert rec["separated"] is True  # among all scored layers, since none passes
+    assert rec["recommendation_note"].startswith("No layer's maps pass the sanity check")
+    assert "best of 3 by the deletion test alone" in rec["recommendation_note"]
+    # sanity off for every row: not a failure, an untested choice
+    rows = [_row("embedding", 0.65, 0.60, 0.70, "off"), _row("conv", 0.43, 0.38, 0.48, "off")]
+    rec = recommend_layer(rows)
+    assert rec["recommended_layer"] == "embedding" and rec["recommended_passes_sanity"] is None
+    assert "did not run" in rec["recommendation_note"]
+    none = recommend_layer([_row("a", None, None, None, True)])
+    assert none["recommended_layer"] is None and none["recommended_passes_sanity"] is None
 
 
 def test_spearman_and_compare_maps():
