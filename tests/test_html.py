@@ -351,7 +351,7 @@ def test_document_scale_gives_each_row_its_own_legend(tmp_path):
         assert f"+{top:.3g}" in layer
 
 
-def test_metrics_page_and_partial_when_templates_exist(tmp_path, monkeypatch):
+def test_metrics_page_and_partial_when_the_results_have_metrics(tmp_path, monkeypatch):
     templates = tmp_path / "templates"
     shutil.copytree(site.template_dir(), templates)
     (templates / "metrics.html").write_text(
@@ -372,7 +372,7 @@ def test_metrics_page_and_partial_when_templates_exist(tmp_path, monkeypatch):
     assert "deletion &lt;0.5&gt;" in (out / "samples" / "0.html").read_text(encoding="utf-8")
     assert 'class="m"' not in (out / "samples" / "1.html").read_text(encoding="utf-8")  # no metrics there
 
-    (templates / "metrics.html").unlink()
+    results.metrics = None
     site.render_site(results, tmp_path / "without")
     assert not (tmp_path / "without" / "metrics.html").exists()
     assert "metrics.html" not in (tmp_path / "without" / "index.html").read_text(encoding="utf-8")
@@ -428,11 +428,22 @@ def test_main_map_explains_the_predicted_label(built, results):
         assert f"layer conv1d · target {predicted} · relu · linear" in main
 
 
-def test_the_colour_module_hands_out_the_fragment(results):
-    from reportgen.report import colors
+def test_the_explanation_page_holds_the_fragment_of_every_map(results):
+    import dataclasses
 
     doc = results.documents[2]
-    assert colors.render_fragment(doc, doc.heatmaps[0], 0.5) == site.render_fragment(doc, doc.heatmaps[0], 0.5)
+    labels = results.model.labels
+    page = site.render_explanation_page(doc, labels, 0.5, title="m<1>.keras: explanation")
+    fragments = [site.render_fragment(doc, h, 0.5, labels=labels) for h in doc.heatmaps]
+    assert len(fragments) > 1
+    assert page == ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+                    "<title>m&lt;1&gt;.keras: explanation</title>\n</head>\n<body>\n"
+                    + "\n".join(fragments) + "\n</body>\n</html>\n")
+    # a scale of 0 (every weight 0): each map on its own scale, as a fragment without one
+    assert site.render_explanation_page(doc, labels, 0.0, "t").count(site.render_fragment(doc, doc.heatmaps[0],
+                                                                                          labels=labels)) == 1
+    empty = dataclasses.replace(doc, heatmaps=[])
+    assert "<body>\n\n</body>" in site.render_explanation_page(empty, labels, 0.0, "t")
 
 
 def test_interpolation_comparison_uses_a_layer_that_was_stretched(tmp_path):

@@ -389,7 +389,7 @@ def test_highlighted_text_is_escaped_like_the_site():
 
     text = 'a<b & "c" d'
     tokens = [Token("a<b", (0, 3)), Token('"c"', (6, 9)), Token("d", (10, 11))]
-    hl = highlight(text, tokens, [1.0, -1.0, 0.0], pdf_module.PrintScale.of(Scale(1.0, "layer", "")))
+    hl = highlight(text, tokens, [1.0, -1.0, 0.0], Scale(1.0, "layer", "", pdf_module.PRINT_LEVELS))
     html = str(pdf_module.print_segments_html(hl))
     assert html == '<span class="wp8">a&lt;b</span> &amp; <span class="wn8">&#34;c&#34;</span> d'
     # the site writes the same runs, plus hover titles paper cannot show
@@ -403,17 +403,32 @@ def test_highlighted_text_is_escaped_like_the_site():
 def test_print_levels_keep_the_site_colours_at_level_centres():
     from reportgen.report import colors
 
-    scale = pdf_module.PrintScale.of(colors.Scale(2.0, "layer", ""), levels=4)
+    scale = colors.Scale(2.0, "layer", "", levels=4)
     # step 0.5: |w| < 0.25 is not highlighted; [0.25, 0.75) is print level 1 = site level 2, and so on
     assert [scale.level(w) for w in (0.24, 0.25, 0.74, 0.75, 1.2, 1.9, 2.0, -0.3, -2.0)] == \
         [0, 2, 2, 4, 4, 8, 8, -2, -8]
     for q in range(1, 5):
         centre = q * 0.5
         assert colors.level_color(scale.level(centre)) == colors.level_color(colors.weight_level(centre, 2.0))
-    legend = pdf_module.print_legend(scale)
+    legend = colors.legend(scale)
     assert [s.text for s in legend.steps] == [f"{MINUS}2", f"{MINUS}1.5", f"{MINUS}1", f"{MINUS}0.5", "0",
                                               "+0.5", "+1", "+1.5", "+2"]
     assert legend.dead_zone == "0.25" and legend.step_text == "0.5"
+
+
+def test_paper_reads_the_site_scales_with_fewer_levels():
+    from reportgen.report.colors import LEVELS
+    from reportgen.report.structure import Orders
+    from reportgen.report.views import Views
+
+    results = small_results()
+    site = Views(results, Orders.of(results))
+    paper = Views(results, Orders.of(results), levels=pdf_module.PRINT_LEVELS)
+    for i, doc in enumerate(results.documents):
+        for h in doc.heatmaps:
+            on_site = site.scales.scale(i, h.layer)
+            assert paper.scales.scale(i, h.layer) == dataclasses.replace(on_site, levels=pdf_module.PRINT_LEVELS)
+            assert on_site.levels == LEVELS
 
 
 # ---- scripts and metrics ------------------------------------------------------------------------------

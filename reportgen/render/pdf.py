@@ -1,14 +1,16 @@
 """report.pdf: the file people attach to a model review, rendered by WeasyPrint from the results alone.
 
-`render_pdf(results, out_path, pdf_options, spec_text, json_path)` picks what goes in (`pdf_plan`), builds
-the views with the site's own colour scale, span merging and macros, and renders `templates/pdf/report.html`
-with `templates/print.css`: cover, contents with page numbers, summary, method, metrics, then the samples.
+`render_pdf(results, out_path, pdf_options, spec_text, json_path)` picks what goes in (`pdf_plan`), takes
+the views from `reportgen.report.views` (the site's own colour scales, span merging and macros), and renders
+`templates/pdf/report.html` with `templates/print.css`: cover, contents with page numbers, summary, method,
+metrics, then the samples.
 
-WeasyPrint's cost follows the number of styled spans, and its memory grows with them (DESIGN.md), so:
-weights are read with fewer levels than on the site (`PRINT_LEVELS`, same colours at the same weights), runs
-of one level are one span, the garbage collector is paused while WeasyPrint works, and a report with more
-than a few pages of samples is rendered in chunks of samples, in worker processes, then stamped onto a
-frame document that carries page numbers, bookmarks, contents and metadata (`pdf_assemble`).
+WeasyPrint's cost follows the number of styled spans, and its memory grows with them (measured with
+WeasyPrint 70: about 1.2-1.5 ms per highlighted word; 300 highlighted pages took 2.2-3.5 GB), so: weights
+are read with fewer levels than on the site (`PRINT_LEVELS`, same colours at the same weights), runs of one
+level are one span, the garbage collector is paused while WeasyPrint works, and a report with more than a
+few pages of samples is rendered in chunks of samples, in worker processes, then stamped onto a frame
+document that carries page numbers, bookmarks, contents and metadata (`pdf_assemble`).
 
 Worker processes never outlive the build: each asks the kernel to kill it when its parent dies (Linux
 `prctl(PR_SET_PDEATHSIG)`; elsewhere a thread watches the parent's pid), ignores Ctrl-C (the parent reports it
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import dataclasses
 import functools
 import gc
 import hashlib
@@ -36,7 +37,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -51,17 +52,12 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 import reportgen
 from reportgen.output import json_text
-from reportgen.report import colors
-from reportgen.report.colors import LEVELS, Legend, Scale, format_number
-from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, is_char_level
+from reportgen.report.spans import Highlight
 from reportgen.report.structure import Orders
-from reportgen.report.summary import label_summary
-from reportgen.render.html import (Panel, Views, heatmap_caption, heatmap_notes, input_notes, label_names,
-                                   make_environment, predicted_text, probability_bars, render_markdown,
-                                   segments_html, settings_table, template_dir)
+from reportgen.report.views import SampleView, Views
+from reportgen.render.html import make_environment, render_markdown, segments_html, stylesheet, template_dir
 from reportgen.render.pdf_assemble import stamp_bodies
-from reportgen.render.pdf_plan import MAX_PROBABILITY_ROWS, PdfOptions, PdfPlan, SamplePlan, plan_pdf
-from reportgen.results import variant_name
+from reportgen.render.pdf_plan import MAX_PROBABILITY_ROWS, PdfOptions, PdfPlan, plan_pdf
 
 if TYPE_CHECKING:
     from reportgen.results import DocumentExplanation, Heatmap, ReportResults
@@ -71,26 +67,11 @@ SINGLE_RENDER_PAGES = 20  # estimated sample pages up to which one in-process do
 CHUNK_PAGES = 24  # at most this many estimated sample pages per chunk: bounds a worker's memory
 MIN_CHUNK_PAGES = 8  # each chunk costs a little (its own fonts, a document start); no smaller ones
 MAX_WORKERS = 4  # each worker holds one chunk's layout (~150-250 MB): bounds memory on many-core machines
-ANCHOR_PREFIX = "s-"
 # Sample bodies rendered in chunks carry no header or footer: the frame draws them.
 CHUNK_CSS = "@page { @top-left { content: none } @top-right { content: none } @bottom-right { content: none } }\n"
 
 ProgressFn = Callable[[int, int], None]
 LOGGER = logging.getLogger(__name__)
-
-
-# ---- the print scale -----------------------------------------------------------------------------------
-
-class PrintScale:
-    """The site's scale read with fewer levels (`Scale.levels`): print level q is the site's level q·stride,
-    same colour, the site's CSS classes (`colors.level_css`)."""
-
-    @staticmethod
-    def of(scale: Scale, levels: int = PRINT_LEVELS) -> Scale:
-        return dataclasses.replace(scale, levels=levels)
-
-
-print_legend = colors.legend
 
 
 # ---- fetching ----------------------------------------------------------------------------------------
@@ -132,161 +113,6 @@ class AssetFetcher(URLFetcher):
         if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
             return path
         return None
-
-
-# ---- views -------------------------------------------------------------------------------------------
-
-@dataclass
-class PanelGroup:
-    """The maps of one layer of one sample: one legend (they share a scale), then a panel per map."""
-
-    layer: str
-    legend: Legend
-    panels: list[Panel]
-    word_legend: Legend | None = None
-    word_panels: list[Panel] = field(default_factory=list)
-
-
-@dataclass
-class SampleView:
-    doc: "DocumentExplanation"
-    anchor: str
-    first: bool
-    predicted_text: str
-    predicted_short: str
-    true_text: str
-    bars: list
-    hidden_labels: int
-    threshold: float | None
-    notes: list[str]
-    groups: list[PanelGroup]
-    pages: int = 1  # the body's real page count, for the frame of a chunked render
-
-
-def sample_anchor(doc_index: int) -> str:
-    """The id of a sample's section: by position, so any sample id (quotes, slashes, <...>) is safe."""
-    return f"{ANCHOR_PREFIX}{doc_index}"
-
-
-def _top_bars(doc: "DocumentExplanation", labels: Sequence[str]) -> tuple[list, int]:
-    """Probability bars in label order, at most MAX_PROBABILITY_ROWS: predicted, true, then most likely."""
-    bars = probability_bars(doc, labels)
-    if len(bars) <= MAX_PROBABILITY_ROWS:
-        return bars, 0
-    ranked = sorted(range(len(bars)), key=lambda k: (not bars[k].predicted, not bars[k].true,
-                                                     -bars[k].probability, k))
-    keep = sorted(ranked[:MAX_PROBABILITY_ROWS])
-    return [bars[k] for k in keep], len(bars) - len(keep)
-
-
-class PrintViews:
-    """Sample views for paper, with the site's scales (ScaleBook) read at PRINT_LEVELS."""
-
-    def __init__(self, results: "ReportResults", levels: int = PRINT_LEVELS):
-        self.results = results
-        self.levels = levels
-        self.site = Views(results, Orders.of(results))
-        self.labels = results.model.labels
-
-    def _panel(self, doc: "DocumentExplanation", tokens, weights, h: "Heatmap", scale: Scale,
-               caption: str) -> Panel:
-        return Panel(h, highlight(doc.text, tokens, weights, scale), scale, caption)
-
-    def group(self, doc_index: int, layer: str, maps: list["Heatmap"]) -> PanelGroup:
-        doc = self.results.documents[doc_index]
-        scale = PrintScale.of(self.site.scales.scale(doc_index, layer), self.levels)
-        panels, word_panels = [], []
-        word_scale = None
-        words = self.site.word_view and is_char_level(doc.tokens)
-        if words:
-            word_scale = PrintScale.of(self.site.word_scales().scale(doc_index, layer), self.levels)
-        for h in maps:
-            weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
-            caption = heatmap_caption(h, ("target", "variant"))
-            panels.append(self._panel(doc, doc.tokens, weights, h, scale, caption))
-            if word_scale is not None:
-                tokens, sums = aggregate_words(doc.text, doc.tokens, weights)
-                word_panels.append(self._panel(doc, tokens, sums, h, word_scale, caption + " \u00b7 word sums"))
-        return PanelGroup(layer, print_legend(scale), panels,
-                          print_legend(word_scale) if word_scale is not None else None, word_panels)
-
-    def sample(self, plan: SamplePlan, first: bool) -> SampleView:
-        i = plan.doc_index
-        doc = self.results.documents[i]
-        chosen = [h for _, maps in plan.groups for h in maps]
-        bars, hidden = _top_bars(doc, self.labels)
-        predicted_short = label_names(self.labels, doc.prediction.predicted)
-        return SampleView(
-            doc=doc, anchor=sample_anchor(i), first=first,
-            predicted_text=predicted_text(doc, self.labels), predicted_short=predicted_short,
-            true_text=label_names(self.labels, doc.true_labels), bars=bars, hidden_labels=hidden,
-            threshold=doc.prediction.threshold,
-            notes=input_notes(doc) + heatmap_notes(dataclasses.replace(doc, heatmaps=chosen)),
-            groups=[self.group(i, layer, maps) for layer, maps in plan.groups],
-        )
-
-
-def _metrics_view(metrics: Mapping[str, Any] | None) -> dict | None:
-    """The report-level faithfulness table as display strings (numbers as the site's metrics page writes
-    them); None when there are no metrics. Every key is read with a default: the table shows what is there."""
-    if not metrics:
-        return None
-
-    def num(value: Any) -> str:
-        return "\u2013" if value is None else format_number(value, 3) if isinstance(value, float) else str(value)
-
-    rows = []
-    for row in metrics.get("layers") or []:
-        low, high = row.get("ci_low"), row.get("ci_high")
-        rows.append({"layer": row.get("layer", "?"), "n": num(row.get("n")), "mean": num(row.get("mean")),
-                     "interval": f"{num(low)} \u2026 {num(high)}" if low is not None and high is not None else "\u2013",
-                     **{key: num(row.get(key)) for key in ("aopc", "random_aopc", "lerf_aopc", "comprehensiveness",
-                                                            "sufficiency")},
-                     "marks": ", ".join(mark for mark in ("best", "auto") if row.get(mark))})
-    confidence = (metrics.get("settings") or {}).get("confidence", 0.95)
-    sanity = metrics.get("sanity")
-    sanity_text = ""
-    if isinstance(sanity, dict):
-        verdict = {True: "passed: the maps change when the model's top layers are re-initialised, as maps that "
-                         "explain the model should.",
-                   False: "failed: the maps barely change when the model's top layers are re-initialised; they "
-                          "reflect the text more than what the model learned."}
-        sanity_text = verdict.get(sanity.get("passed"), "no verdict: the maps had no rank order to compare.")
-    scored = metrics.get("samples") or []
-    scored_text = f"{len(scored)} samples scored" if scored else ""
-    if metrics.get("not_evaluated"):
-        scored_text += f"; {metrics['not_evaluated']} not evaluated (metrics.max_samples)"
-    return {"layers": rows, "recommended": metrics.get("recommended_layer"), "auto": metrics.get("auto_layer"),
-            "differs_from_auto": metrics.get("differs_from_auto"), "separated": metrics.get("separated"),
-            "confidence": f"{round(float(confidence) * 100)} %", "sanity": sanity_text, "scored": scored_text,
-            "notes": list(metrics.get("notes") or [])}
-
-
-def _per_class(summary) -> list[dict]:
-    if summary is None or summary.confusion is None:
-        return []
-    n = len(summary.labels)
-    return [{"label": summary.labels[k], "support": sum(summary.confusion[k]),
-             "predicted": sum(summary.confusion[t][k] for t in range(n)), "correct": summary.confusion[k][k]}
-            for k in range(n)]
-
-
-def _variants_text(plan: PdfPlan) -> str:
-    names = [variant_name(*v) for v in plan.variants]
-    return ("variant " if len(names) == 1 else "variants ") + ", ".join(names)
-
-
-def _samples_rule(options: PdfOptions) -> str:
-    if options.samples == "all":
-        return ""
-    if isinstance(options.samples, int):
-        return f"output.pdf.samples: the first {options.samples}"
-    return f"output.pdf.samples: {len(options.samples)} ids"
-
-
-def _id_list(ids: Sequence[str], limit: int = 20) -> str:
-    shown = ", ".join(ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
 # ---- templates ---------------------------------------------------------------------------------------
@@ -356,9 +182,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def print_css() -> str:
-    """`templates/print.css` followed by the colour level classes (owned by `report.colors`)."""
-    base = (template_dir() / "print.css").read_text(encoding="utf-8")
-    return base.rstrip("\n") + "\n\n/* colour levels: generated by reportgen.report.colors */\n" + colors.level_css()
+    return stylesheet("print.css")
 
 
 def _document(html: str, templates: str, extra_css: str = "") -> "weasyprint.Document":
@@ -480,35 +304,27 @@ class _Renderer:
         self.options = options
         self.env = print_environment()
         self.templates = str(template_dir().resolve())
-        self.views = PrintViews(results, levels)
-        self.levels = levels
+        self.views = Views(results, Orders.of(results), levels)
         self.spec_text = spec_text
         self.json_path = json_path
 
     def plan(self) -> PdfPlan:
         return plan_pdf(self.results, self.options)
 
+    def sample_view(self, plan: PdfPlan, k: int) -> SampleView:
+        sample = plan.samples[k]
+        return self.views.paper_sample(sample.doc_index, sample.groups, first=(k == 0), max_bars=MAX_PROBABILITY_ROWS)
+
     def sample_views(self, plan: PdfPlan) -> list[SampleView]:
-        return [self.views.sample(s, first=(k == 0)) for k, s in enumerate(plan.samples)]
+        return [self.sample_view(plan, k) for k in range(len(plan.samples))]
 
     def html(self, part: str, plan: PdfPlan, samples: list[SampleView]) -> str:
         results = self.results
         context: dict[str, Any] = {"results": results, "part": part, "plan": plan, "samples": samples}
         if part != "chunk":
-            summary = label_summary(results)
-            example = PrintScale.of(Scale(1.0, "example", "example scale: max |weight| = 1"), self.levels)
-            interpolations = self.views.site.orders.interpolations
-            context.update(
-                meta=_meta(results, plan), description=render_markdown(results.description),
-                versions=sorted(results.versions.items()), summary=summary, per_class=_per_class(summary),
-                selection={"samples_rule": _samples_rule(self.options), "variants_text": _variants_text(plan),
-                           "over_budget_ids": _id_list(plan.over_budget)},
-                metrics=_metrics_view(results.metrics), example=print_legend(example),
-                levels=self.levels, site_levels=LEVELS,
-                scale_kind=str(results.settings.get("scale") or "layer"),
-                score_kind=str(results.settings.get("score") or "logit"),
-                interpolation=", ".join(interpolations[:1]) or "linear",
-                settings=settings_table(results))
+            context.update(self.views.paper_front(variants=plan.variants, over_budget=plan.over_budget,
+                                                  samples_option=self.options.samples),
+                           meta=_meta(results, plan), description=render_markdown(results.description))
         return self.env.get_template("pdf/report.html").render(context)
 
     def write(self, document: "weasyprint.Document", identity: bytes) -> bytes:
@@ -614,7 +430,7 @@ def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
 
     def jobs() -> Iterator[tuple[str, str, list[str]]]:
         for chunk in chunks:
-            views = [r.views.sample(plan.samples[k], first=(k == 0)) for k in chunk]
+            views = [r.sample_view(plan, k) for k in chunk]
             samples.extend(views)
             yield r.html("chunk", plan, views), r.templates, [v.anchor for v in views]
 

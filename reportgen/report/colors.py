@@ -4,8 +4,8 @@ Green is evidence for the target, red against it. A scale has a maximum |weight|
 level `k = round(|w| / m * LEVELS)` (halves round up, clipped to LEVELS) with the sign of `w`, so level `k`
 covers |w| in [(k - 0.5) m / LEVELS, (k + 0.5) m / LEVELS). Level 0 — |w| below half a step — is not
 highlighted at all. Level k's tint rises evenly from MIN_TINT (k = 1) to MAX_TINT (k = LEVELS). Colours are
-opaque: the tint is blended with white here, because `opacity` makes every span its own PDF object (see
-DESIGN.md).
+opaque: the tint is blended with white here, because WeasyPrint makes every span with `opacity` its own PDF
+object (files ten times larger, measured; pypdf could not open 300-page ones).
 
 Which heatmaps share one maximum is the report's `scale` setting: `document` (all maps of one document),
 `layer` (all maps of one layer, across documents — the default: samples compare fairly at a layer) or
@@ -202,16 +202,18 @@ class ScaleBook:
     """The scale of every (document, layer), computed once over the right set of heatmaps.
 
     `weights_of(doc, heatmap)` lets a derived view (the word-level sums of a character model) get scales
-    of its own, computed over its own numbers with the same grouping.
+    of its own, computed over its own numbers with the same grouping; `levels` is how many levels per sign its
+    scales are read with (fewer on paper).
     """
 
     def __init__(self, results: "ReportResults", kind: str | None = None, weights_of: WeightsOf | None = None,
-                 view: str = ""):
+                 view: str = "", levels: int = LEVELS):
         kind = kind or str(results.settings.get("scale") or "layer")
         if kind not in SCALE_KINDS:
             raise ValueError(f"scale {kind!r}: expected one of {', '.join(SCALE_KINDS)}")
         self.kind = kind
         self.view = view
+        self.levels = levels
         maxima: dict[object, float] = {}
         counts: dict[object, set[int]] = {}
         for index, doc in enumerate(results.documents):
@@ -241,7 +243,7 @@ class ScaleBook:
             label = f"{view}scale per layer: max |weight| over all maps of layer {layer} ({n} samples)"
         else:
             label = f"{view}scale per report: max |weight| over every map of every sample and layer"
-        return Scale(value, self.kind, label)
+        return Scale(value, self.kind, label, self.levels)
 
 
 def heatmap_scale(heatmap: "Heatmap") -> Scale:

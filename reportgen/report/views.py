@@ -1,0 +1,460 @@
+"""What the pages show, built once from a ReportResults and read by the site's and the print templates alike.
+
+Panels of highlighted text, probability bars, layer sections, sample rows, captions, notes, settings and
+metrics tables are plain objects and strings here; `reportgen.render` turns them into HTML or PDF. The site
+and paper read the same scales (`ScaleBook`), paper with fewer levels (`Views(levels=...)`), so a weight gets
+the same colour on both.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from reportgen.report import colors
+from reportgen.report.colors import LEVELS, Legend, Scale, ScaleBook, format_number
+from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, is_char_level
+from reportgen.report.structure import Orders, targets_of
+from reportgen.report.summary import Summary, label_summary
+from reportgen.results import variant_name
+from reportgen.textsafe import describe_hidden
+
+if TYPE_CHECKING:
+    from reportgen.results import DocumentExplanation, Heatmap, ReportResults
+
+SNIPPET_CHARS = 90
+ANCHOR_PREFIX = "s-"
+
+
+# ---- view objects -----------------------------------------------------------------------------------
+
+@dataclass
+class Panel:
+    """One highlighted rendering of a document's text for one heatmap."""
+
+    heatmap: "Heatmap"
+    highlight: Highlight
+    scale: Scale
+    caption: str
+    view: str = "token"  # "token", or "word" for the word sums of a character model
+
+    @functools.cached_property
+    def legend(self) -> Legend:
+        return colors.legend(self.scale)
+
+    @property
+    def score_text(self) -> str:
+        return f"{self.heatmap.score_kind} {format_number(self.heatmap.score, 4)}"
+
+
+@dataclass
+class ProbabilityBar:
+    label: str
+    probability: float
+    predicted: bool
+    true: bool
+
+    @property
+    def width(self) -> str:
+        return f"{max(0.0, min(1.0, self.probability)) * 100:.1f}"
+
+
+@dataclass
+class LayerSection:
+    layer: str
+    legend: Legend | None  # one legend when all panels of the layer share a scale
+    rows: list[tuple[str, list[Panel]]]  # (target label, panels by variant)
+
+
+@dataclass
+class SampleRow:
+    doc: "DocumentExplanation"
+    url: str
+    snippet: str
+    true_text: str
+    predicted_text: str
+    correct: bool | None
+    panel: Panel | None = None
+
+
+@dataclass
+class PanelGroup:
+    """The maps of one layer of one sample on paper: one legend (they share a scale), then a panel per map."""
+
+    layer: str
+    legend: Legend
+    panels: list[Panel]
+    word_legend: Legend | None = None
+    word_panels: list[Panel] = field(default_factory=list)
+
+
+@dataclass
+class SampleView:
+    """A sample's section on paper."""
+
+    doc: "DocumentExplanation"
+    anchor: str
+    first: bool
+    predicted_text: str
+    predicted_short: str
+    true_text: str
+    bars: list
+    hidden_labels: int
+    threshold: float | None
+    notes: list[str]
+    groups: list[PanelGroup]
+    pages: int = 1  # the body's real page count, for the frame of a chunked render
+
+
+# ---- captions, labels, notes ------------------------------------------------------------------------
+
+def label_names(labels: Sequence[str], indices: Sequence[int] | None) -> str:
+    if indices is None:
+        return ""
+    return ", ".join(labels[k] if 0 <= k < len(labels) else str(k) for k in indices) or "(none)"
+
+
+def predicted_text(doc: "DocumentExplanation", labels: Sequence[str]) -> str:
+    probs = doc.prediction.probabilities
+    parts = []
+    for k in doc.prediction.predicted:
+        name = labels[k] if 0 <= k < len(labels) else str(k)
+        p = probs[k] if 0 <= k < len(probs) and probs[k] is not None else None
+        parts.append(f"{name} ({p:.3f})" if p is not None else name)
+    return ", ".join(parts) or "(none)"
+
+
+def heatmap_labels(doc: "DocumentExplanation", heatmap: "Heatmap") -> list[str]:
+    """Label names a fragment can show without the model: the heatmap knows its own target's name only."""
+    names = [str(k) for k in range(len(doc.prediction.probabilities))]
+    if 0 <= heatmap.target < len(names):
+        names[heatmap.target] = heatmap.target_label
+    return names
+
+
+def snippet(doc: "DocumentExplanation", limit: int = SNIPPET_CHARS) -> str:
+    text = " ".join(doc.text.split()) if doc.text else " ".join(t.text for t in doc.tokens)
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
+def probability_bars(doc: "DocumentExplanation", labels: Sequence[str]) -> list[ProbabilityBar]:
+    truth = set(doc.true_labels or [])
+    bars = []
+    for k, p in enumerate(doc.prediction.probabilities):
+        name = labels[k] if k < len(labels) else str(k)
+        bars.append(ProbabilityBar(name, float(p or 0.0), k in doc.prediction.predicted, k in truth))
+    return bars
+
+
+def top_bars(doc: "DocumentExplanation", labels: Sequence[str], limit: int) -> tuple[list[ProbabilityBar], int]:
+    """Probability bars in label order, at most `limit`: predicted, true, then most likely; and how many
+    were left out."""
+    bars = probability_bars(doc, labels)
+    if len(bars) <= limit:
+        return bars, 0
+    ranked = sorted(range(len(bars)), key=lambda k: (not bars[k].predicted, not bars[k].true,
+                                                     -bars[k].probability, k))
+    keep = sorted(ranked[:limit])
+    return [bars[k] for k in keep], len(bars) - len(keep)
+
+
+def heatmap_caption(h: "Heatmap", parts: Sequence[str] = ("layer", "target", "variant", "interpolation")) -> str:
+    words = {
+        "layer": f"layer {h.layer}",
+        "target": f"target {h.target_label}",
+        "variant": h.variant,
+        "interpolation": h.interpolation if h.interpolation == h.interpolation_used
+        else f"{h.interpolation}\u2192{h.interpolation_used}",
+    }
+    return " \u00b7 ".join(words[p] for p in parts)
+
+
+def input_notes(doc: "DocumentExplanation") -> list[str]:
+    info = doc.input
+    notes = []
+    if info.truncated:
+        side = "start" if info.truncating_side == "pre" else "end"
+        notes.append(f"Truncated: {info.truncated} tokens were cut at the {side} to fit the model's input "
+                     f"length ({info.length}); they have no weight.")
+    if info.padded:
+        side = "start" if info.padding_side == "pre" else "end"
+        notes.append(f"Padded: {info.padded} pad tokens were added at the {side}; their weights are not shown.")
+    notes += list(info.notes)
+    hidden = describe_hidden(doc.text) if doc.text else None
+    if hidden is not None:
+        notes.append(hidden)
+    return notes
+
+
+def heatmap_notes(heatmaps: Sequence["Heatmap"]) -> list[str]:
+    notes: list[str] = []
+    for h in heatmaps:
+        if h.uniform and not h.notes:
+            note = (f"Layer {h.layer} has no time axis: its map gives every token the same weight, "
+                    "so it says nothing about which words mattered.")
+            if note not in notes:
+                notes.append(note)
+        for note in h.notes:
+            if note not in notes:
+                notes.append(note)
+    return notes
+
+
+def sample_notes(doc: "DocumentExplanation", heatmaps: Sequence["Heatmap"] | None = None) -> list[str]:
+    """The notes under a sample: its input's, then those of the maps shown (all of them by default)."""
+    return input_notes(doc) + heatmap_notes(doc.heatmaps if heatmaps is None else heatmaps)
+
+
+def sample_anchor(doc_index: int) -> str:
+    """The id of a sample's section: by position, so any sample id (quotes, slashes, <...>) is safe."""
+    return f"{ANCHOR_PREFIX}{doc_index}"
+
+
+# ---- panels -----------------------------------------------------------------------------------------
+
+def make_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, caption: str) -> Panel:
+    weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
+    return Panel(h, highlight(doc.text, doc.tokens, weights, scale), scale, caption)
+
+
+def word_weights(doc: "DocumentExplanation", h: "Heatmap") -> list[float | None]:
+    """A character model's weights summed per word (what word panels and their scales read)."""
+    weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
+    return aggregate_words(doc.text, doc.tokens, weights)[1]
+
+
+def make_word_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, caption: str) -> Panel:
+    weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
+    tokens, sums = aggregate_words(doc.text, doc.tokens, weights)
+    return Panel(h, highlight(doc.text, tokens, sums, scale), scale, caption + " \u00b7 word sums", view="word")
+
+
+def shared_legend(panels: Sequence[Panel]) -> Legend | None:
+    """One legend for panels that all read the same scale; None when they read several (or none)."""
+    scales = {p.scale for p in panels}
+    return colors.legend(next(iter(scales))) if len(scales) == 1 else None
+
+
+def example_legend(levels: int = LEVELS) -> Legend:
+    """The legend the method pages explain, on a scale whose maximum is 1."""
+    return colors.legend(Scale(1.0, "example", "example scale: max |weight| = 1", levels))
+
+
+class Views:
+    """Builds panels and rows for one ReportResults, with scales computed once.
+
+    `levels` is how many colour levels per sign the scales are read with: LEVELS on the site, fewer on paper
+    (same colours at the same weights, fewer spans for WeasyPrint).
+    """
+
+    def __init__(self, results: "ReportResults", orders: Orders, levels: int = LEVELS):
+        self.results = results
+        self.orders = orders
+        self.levels = levels
+        self.scales = ScaleBook(results, levels=levels)
+        self.labels = results.model.labels
+        self.word_view = str(results.settings.get("aggregate") or "none") == "word"
+        self._word_scales: ScaleBook | None = None
+
+    def word_scales(self) -> ScaleBook:
+        if self._word_scales is None:
+            self._word_scales = ScaleBook(results=self.results, weights_of=word_weights, view="word",
+                                          levels=self.levels)
+        return self._word_scales
+
+    def panel(self, doc_index: int, h: "Heatmap", caption: str) -> Panel:
+        return make_panel(self.results.documents[doc_index], h, self.scales.scale(doc_index, h.layer), caption)
+
+    def word_panel(self, doc_index: int, h: "Heatmap", caption: str) -> Panel | None:
+        """The word sums of a character model's map (when the spec asks for them); None otherwise."""
+        doc = self.results.documents[doc_index]
+        if not (self.word_view and is_char_level(doc.tokens)):
+            return None
+        return make_word_panel(doc, h, self.word_scales().scale(doc_index, h.layer), caption)
+
+    def _stretched_layer(self, doc: "DocumentExplanation", main: "Heatmap | None") -> str | None:
+        """The first explained layer whose time axis is shorter or longer than the input, where the
+        interpolation kind changes the map (the main layer when it is one); None when no layer is."""
+        if main is None:
+            return None
+        for layer in [main.layer] + [name for name in self.orders.layers if name != main.layer]:
+            h = self.orders.pick(doc, layer, main.target, (main.relu, main.counterfactual))
+            if h is not None and h.layer_resolution is not None and h.layer_resolution != doc.input.length:
+                return layer
+        return None
+
+    def sample_row(self, doc_index: int, url: str, layer: str | None = None) -> SampleRow:
+        doc = self.results.documents[doc_index]
+        row = SampleRow(doc, url, snippet(doc), label_names(self.labels, doc.true_labels),
+                        predicted_text(doc, self.labels), doc.correct)
+        if layer is not None:
+            h = self.orders.main(doc, layer)
+            if h is not None:
+                row.panel = self.panel(doc_index, h, heatmap_caption(h, ("target", "variant")))
+        return row
+
+    def sample(self, doc_index: int) -> dict:
+        """A sample's page on the site."""
+        doc = self.results.documents[doc_index]
+        main = self.orders.main(doc)
+        main_panel = self.panel(doc_index, main, heatmap_caption(main)) if main else None
+        sections = []
+        for layer in self.orders.layers:
+            rows = []
+            for target in targets_of(doc):
+                panels = []
+                for variant in self.orders.variants:
+                    h = self.orders.pick(doc, layer, target, variant)
+                    if h is not None:
+                        panels.append(self.panel(doc_index, h, heatmap_caption(h, ("variant",))))
+                if panels:
+                    rows.append((panels[0].heatmap.target_label, panels))
+            if rows:
+                sections.append(LayerSection(layer, shared_legend([p for _, panels in rows for p in panels]), rows))
+        interpolations = []
+        stretched = self._stretched_layer(doc, main)
+        if stretched is not None and len(self.orders.interpolations) > 1:
+            for kind in self.orders.interpolations:
+                h = self.orders.pick(doc, stretched, main.target, (main.relu, main.counterfactual), kind)
+                if h is not None:
+                    interpolations.append(self.panel(doc_index, h, heatmap_caption(h, ("layer", "interpolation"))))
+        return {
+            "doc": doc,
+            "bars": probability_bars(doc, self.labels),
+            "true_text": label_names(self.labels, doc.true_labels),
+            "predicted_text": predicted_text(doc, self.labels),
+            "main": main_panel,
+            "word": self.word_panel(doc_index, main, heatmap_caption(main)) if main else None,
+            "sections": sections,
+            "interpolations": interpolations if len(interpolations) > 1 else [],
+            "notes": sample_notes(doc),
+            "threshold": doc.prediction.threshold,
+        }
+
+    # ---- paper ----
+
+    def group(self, doc_index: int, layer: str, maps: Sequence["Heatmap"]) -> PanelGroup:
+        """A layer's chosen maps of one sample on paper, with their word sums for a character model."""
+        panels, word_panels = [], []
+        for h in maps:
+            caption = heatmap_caption(h, ("target", "variant"))
+            panels.append(self.panel(doc_index, h, caption))
+            word = self.word_panel(doc_index, h, caption)
+            if word is not None:
+                word_panels.append(word)
+        word_legend = colors.legend(word_panels[0].scale) if word_panels else None
+        return PanelGroup(layer, colors.legend(self.scales.scale(doc_index, layer)), panels, word_legend, word_panels)
+
+    def paper_sample(self, doc_index: int, groups: Sequence[tuple[str, Sequence["Heatmap"]]], first: bool,
+                     max_bars: int) -> SampleView:
+        """A sample's section on paper: the chosen maps (`groups`: layer, maps), at most `max_bars` labels."""
+        doc = self.results.documents[doc_index]
+        bars, hidden = top_bars(doc, self.labels, max_bars)
+        return SampleView(
+            doc=doc, anchor=sample_anchor(doc_index), first=first,
+            predicted_text=predicted_text(doc, self.labels),
+            predicted_short=label_names(self.labels, doc.prediction.predicted),
+            true_text=label_names(self.labels, doc.true_labels), bars=bars, hidden_labels=hidden,
+            threshold=doc.prediction.threshold,
+            notes=sample_notes(doc, [h for _, maps in groups for h in maps]),
+            groups=[self.group(doc_index, layer, maps) for layer, maps in groups],
+        )
+
+    def paper_front(self, *, variants: Sequence[tuple[bool, bool]], over_budget: Sequence[str],
+                    samples_option: str | int | Sequence[str]) -> dict:
+        """What the PDF's summary, method and metrics pages show besides the results themselves."""
+        results = self.results
+        summary = label_summary(results)
+        return {
+            "versions": versions_table(results), "summary": summary, "per_class": per_class(summary),
+            "selection": {"samples_rule": samples_rule(samples_option), "variants_text": variants_text(variants),
+                          "over_budget_ids": id_list(over_budget)},
+            "metrics": metrics_view(results.metrics), "example": example_legend(self.levels),
+            "levels": self.levels, "site_levels": LEVELS, "scale_kind": self.scales.kind,
+            "score_kind": str(results.settings.get("score") or "logit"),
+            "interpolation": ", ".join(self.orders.interpolations[:1]) or "linear",
+            "settings": settings_table(results),
+        }
+
+
+# ---- tables -------------------------------------------------------------------------------------------
+
+def versions_table(results: "ReportResults") -> list[tuple[str, str]]:
+    return sorted(results.versions.items())
+
+
+def settings_table(results: "ReportResults") -> list[tuple[str, str]]:
+    def show(value: object) -> str:
+        if isinstance(value, (list, tuple)):
+            return ", ".join(show(v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{k}: {show(v)}" for k, v in sorted(value.items()))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+    return [(str(k), show(v)) for k, v in sorted(results.settings.items(), key=lambda kv: str(kv[0]))]
+
+
+def per_class(summary: Summary | None) -> list[dict]:
+    if summary is None or summary.confusion is None:
+        return []
+    n = len(summary.labels)
+    return [{"label": summary.labels[k], "support": sum(summary.confusion[k]),
+             "predicted": sum(summary.confusion[t][k] for t in range(n)), "correct": summary.confusion[k][k]}
+            for k in range(n)]
+
+
+def metrics_view(metrics: Mapping[str, Any] | None) -> dict | None:
+    """The report-level faithfulness table as display strings (numbers as the site's metrics page writes
+    them); None when there are no metrics. Every key is read with a default: the table shows what is there."""
+    if not metrics:
+        return None
+
+    def num(value: Any) -> str:
+        return "\u2013" if value is None else format_number(value, 3) if isinstance(value, float) else str(value)
+
+    rows = []
+    for row in metrics.get("layers") or []:
+        low, high = row.get("ci_low"), row.get("ci_high")
+        rows.append({"layer": row.get("layer", "?"), "n": num(row.get("n")), "mean": num(row.get("mean")),
+                     "interval": f"{num(low)} \u2026 {num(high)}" if low is not None and high is not None else "\u2013",
+                     **{key: num(row.get(key)) for key in ("aopc", "random_aopc", "lerf_aopc", "comprehensiveness",
+                                                            "sufficiency")},
+                     "marks": ", ".join(mark for mark in ("best", "auto") if row.get(mark))})
+    confidence = (metrics.get("settings") or {}).get("confidence", 0.95)
+    sanity = metrics.get("sanity")
+    sanity_text = ""
+    if isinstance(sanity, dict):
+        verdict = {True: "passed: the maps change when the model's top layers are re-initialised, as maps that "
+                         "explain the model should.",
+                   False: "failed: the maps barely change when the model's top layers are re-initialised; they "
+                          "reflect the text more than what the model learned."}
+        sanity_text = verdict.get(sanity.get("passed"), "no verdict: the maps had no rank order to compare.")
+    scored = metrics.get("samples") or []
+    scored_text = f"{len(scored)} samples scored" if scored else ""
+    if metrics.get("not_evaluated"):
+        scored_text += f"; {metrics['not_evaluated']} not evaluated (metrics.max_samples)"
+    return {"layers": rows, "recommended": metrics.get("recommended_layer"), "auto": metrics.get("auto_layer"),
+            "differs_from_auto": metrics.get("differs_from_auto"), "separated": metrics.get("separated"),
+            "confidence": f"{round(float(confidence) * 100)} %", "sanity": sanity_text, "scored": scored_text,
+            "notes": list(metrics.get("notes") or [])}
+
+
+def variants_text(variants: Sequence[tuple[bool, bool]]) -> str:
+    names = [variant_name(*v) for v in variants]
+    return ("variant " if len(names) == 1 else "variants ") + ", ".join(names)
+
+
+def samples_rule(samples: str | int | Sequence[str]) -> str:
+    """How `output.pdf.samples` chose the PDF's samples, in words ("" when it took them all)."""
+    if samples == "all":
+        return ""
+    if isinstance(samples, int):
+        return f"output.pdf.samples: the first {samples}"
+    return f"output.pdf.samples: {len(samples)} ids"
+
+
+def id_list(ids: Sequence[str], limit: int = 20) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
