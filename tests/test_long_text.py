@@ -43,7 +43,7 @@ def make_text(n_words: int, seed: int = 0) -> str:
 
 def text_side(text: str) -> None:
     """Every per-document step of reportgen between the text and the page, on one document."""
-    from reportgen.commands.explain import annotated_text, colored_text
+    from reportgen.render.terminal import annotated_text, colored_text
     from reportgen.render.html import segments_html
     from reportgen.textsafe import report_markers, terminal_safe
 
