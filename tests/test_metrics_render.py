@@ -10,7 +10,7 @@ import pytest
 
 from reportgen.metrics import compute_metrics
 from reportgen.render import html as site
-from reportgen.report.curves import deletion_curve_svg
+from reportgen.render.curves import deletion_curve_svg
 from reportgen.report.structure import plan_site
 from reportgen.results import ReportResults
 from tests.fakes import make_results

@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 import reportgen
 from reportgen.output import write_text
+from reportgen.render.curves import TEMPLATE_GLOBALS
 from reportgen.report import colors
 from reportgen.report.colors import Scale, format_number
 from reportgen.report.spans import Highlight
@@ -67,8 +68,6 @@ def _environment(folder: str) -> jinja2.Environment:
     env.globals.update(format_number=format_number, format_weight=colors.format_weight,
                        level_class=colors.level_class)
     env.filters["segments_html"] = segments_html
-    from reportgen.report.curves import TEMPLATE_GLOBALS
-
     env.globals.update(TEMPLATE_GLOBALS)
     return env
 
