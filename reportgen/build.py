@@ -377,7 +377,7 @@ def write_report(results, spec, output, pdf: bool | None, progress: Progress | N
         if want_pdf:
             from reportgen.render.pdf import render_pdf
 
-            summary = render_pdf(results, tmp / "report.pdf", spec.output.pdf.model_dump(), spec_text=spec_text,
+            summary = render_pdf(results, tmp / "report.pdf", spec.output.pdf, spec_text=spec_text,
                                  json_path=json_path if json_path.exists() else None,
                                  progress=(lambda d, t: progress("pdf", d, t)) if progress else None)
             pdf_pages = summary.pages

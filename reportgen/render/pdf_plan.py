@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any, Mapping
 from reportgen.errors import BuildError
 from reportgen.report.spans import is_char_level
 from reportgen.report.structure import Orders, targets_of
+from reportgen.spec.load import check_section
+from reportgen.spec.sections import PdfSpec
 
 if TYPE_CHECKING:
     from reportgen.results import DocumentExplanation, Heatmap, ReportResults
 
-DEFAULT_MAX_PAGES = 80
+DEFAULT_MAX_PAGES = PdfSpec.model_fields["max_pages"].default
 MAX_PROBABILITY_ROWS = 10  # a sample page lists at most this many labels' probabilities (the most likely)
 
 # Page geometry in points, as in print.css: A4 with 17 mm margins left/right and 20 mm top/bottom.
@@ -42,7 +44,7 @@ FILL = 0.93  # pages are not filled to the last point: headings kept with their 
 
 @dataclass(frozen=True)
 class PdfOptions:
-    """The spec's `output.pdf` section (`enabled` is the caller's business)."""
+    """The spec's `output.pdf` section (`enabled` is the caller's business), made by `from_mapping`."""
 
     layers: str | tuple[str | int, ...] = "main"
     variants: str = "main"
@@ -50,34 +52,19 @@ class PdfOptions:
     max_pages: int = DEFAULT_MAX_PAGES
 
     @classmethod
-    def from_mapping(cls, options: Mapping[str, Any] | bool | None) -> "PdfOptions":
+    def from_mapping(cls, options: PdfSpec | Mapping[str, Any] | bool | None) -> "PdfOptions":
+        """From the spec's section, or the same keys given in code: those are checked by the spec's own
+        `PdfSpec`, so a bad value reads as in a spec file (`output.pdf.variants: 'some' is not one of ...`)."""
         if options is None or isinstance(options, bool):
-            return cls()
-        layers = options.get("layers", "main")
-        samples = options.get("samples", "all")
-        made = cls(
-            layers=tuple(layers) if isinstance(layers, (list, tuple)) else str(layers),
-            variants=str(options.get("variants", "main")),
-            samples=tuple(str(s) for s in samples) if isinstance(samples, (list, tuple)) else samples,
-            max_pages=int(options.get("max_pages", DEFAULT_MAX_PAGES)),
+            options = PdfSpec()
+        elif not isinstance(options, PdfSpec):
+            options = check_section(PdfSpec, options, "output.pdf", BuildError)
+        return cls(
+            layers=options.layers if isinstance(options.layers, str) else tuple(options.layers),
+            variants=options.variants,
+            samples=options.samples if isinstance(options.samples, (str, int)) else tuple(options.samples),
+            max_pages=options.max_pages,
         )
-        made.check()
-        return made
-
-    def check(self) -> None:
-        problems = []
-        if isinstance(self.layers, str) and self.layers not in ("main", "all"):
-            problems.append(f"output.pdf.layers: {self.layers!r} is not main, all or a list of layer names")
-        if self.variants not in ("main", "all"):
-            problems.append(f"output.pdf.variants: {self.variants!r} is not main or all")
-        if isinstance(self.samples, str) and self.samples != "all":
-            problems.append(f"output.pdf.samples: {self.samples!r} is not all, a number or a list of ids")
-        if isinstance(self.samples, int) and (isinstance(self.samples, bool) or self.samples < 1):
-            problems.append(f"output.pdf.samples: {self.samples!r} must be at least 1")
-        if self.max_pages < 1:
-            problems.append(f"output.pdf.max_pages: {self.max_pages} must be at least 1")
-        if problems:
-            raise BuildError("; ".join(problems))
 
 
 @dataclass
