@@ -277,10 +277,12 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
         return [not (t.span is None or (start is not None and t.text == start)) for t in doc.tokens]
 
     chosen = explanations[: m.max_samples]
+    paths = [e.path for e in layers]
 
     def compute_maps(model):
-        """Grad-CAM maps of the scored documents with another (randomised) model: the main layer, the label
-        the original model predicted (explained as if it were the true label), signed, linear."""
+        """Grad-CAM maps of the scored documents with another (randomised) model, per explained layer: the
+        label the original model predicted (explained as if it were the true label), signed, linear. Every
+        layer comes from the same engine pass, so judging them all costs about what judging one did."""
         from reportgen.api import adapter_for
         from reportgen.engine.inputs import from_encoded
         from reportgen.text.base import Encoded
@@ -293,9 +295,8 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
         same = type(settings)(targets="true", relu=(False,), counterfactual=(False,), interpolation=("linear",),
                               score=settings.score, normalize_gradients=settings.normalize_gradients,
                               batch_size=settings.batch_size)
-        out = explain_documents(other, docs, other.resolve_layers([layers[0].path]), same,
-                                pad_id=spec.input.pad_value)
-        return [np.asarray(o.heatmaps[0].weights) for o in out]
+        out = explain_documents(other, docs, other.resolve_layers(paths), same, pad_id=spec.input.pad_value)
+        return {path: [np.asarray(h.weights) for o in out for h in o.heatmaps if h.layer == path] for path in paths}
 
     def predict_fn(batch):
         return predict_ids(adapter, batch, batch_size=settings.batch_size)
@@ -305,14 +306,13 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
             progress("metrics", done, total)
 
     per_doc, report = compute_metrics(
-        explanations, predict_fn, layers=[e.path for e in layers],
+        explanations, predict_fn, layers=paths,
         settings=MetricsSettings.from_mapping(m, batch_size=settings.batch_size, sanity_top_layers=SANITY_TOP_LAYERS),
         pad_id=spec.input.pad_value, oov_id=oov_id, removable=removable, progress=metrics_progress,
-        auto_layer=_auto_path(adapter), model=adapter.model, compute_maps=compute_maps if m.sanity else None)
+        auto_layer=_auto_path(adapter), model=adapter.model, compute_maps=compute_maps if m.sanity else None,
+        map_labels=[d.id for d in chosen])
     for d in explanations:
         d.metrics = per_doc.get(d.id)
-    if report.get("sanity") is not None:
-        report["sanity"]["layer"] = layers[0].path
     return report
 
 

@@ -17,7 +17,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: per-layer sanity check and recommendation (reportgen/metrics/__init__.py)
 FLOAT_DIGITS = 7
 
 

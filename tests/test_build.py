@@ -191,6 +191,44 @@ def test_bad_input_is_one_line_exit_2_and_keeps_old_output(project, change, mess
     assert tree_digest(project / "out") == before
 
 
+def test_sanity_check_judges_every_explained_layer(project):
+    from reportgen.build import build
+
+    spec = write_spec(project / "sanity.yaml", **{"sanity: false": "sanity: true"})
+    out = build(spec, out=project / "sanity").out_dir
+    data = json.loads((out / "explanations.json").read_text(encoding="utf-8"))
+    metrics = data["metrics"]
+    rows = metrics["layers"]
+    entries = metrics["sanity"]["layers"]
+    assert [e["layer"] for e in entries] == [r["layer"] for r in rows] == ["embedding", "bigru"]
+    for row, entry in zip(rows, entries):
+        runs = entry["runs"]
+        # the cascade the build asks for: the output layer, then the two and three layers from the top
+        assert [r["randomized_layers"] for r in runs] == [["out"], ["bigru", "out"], ["embedding", "bigru", "out"]]
+        assert all(r["labels"] == metrics["samples"] and len(r["rho"]) == 4 for r in runs)
+        verdicts = [r["passed"] for r in runs]
+        expected = None if None in verdicts else all(verdicts)
+        assert entry["passed"] == row["sanity"]["passed"] == expected
+        assert row["sanity"]["mean_abs"] == max(r["mean_abs"] for r in runs if r["mean_abs"] is not None)
+    passing = [i for i, r in enumerate(rows) if r["sanity"]["passed"] is True]
+    candidates = passing or range(len(rows))
+    best = rows[max(candidates, key=lambda i: (rows[i]["mean"], i))]["layer"]
+    assert metrics["recommended_layer"] == best and [r["best"] for r in rows] == [r["layer"] == best for r in rows]
+    assert metrics["recommended_passes_sanity"] is bool(passing)
+    assert metrics["recommendation_note"]
+    # the metrics page shows each layer's verdict in its row of the layer table, and why the layer was chosen
+    import html
+    import re
+
+    page = (out / "metrics.html").read_text(encoding="utf-8")
+    table = page[page.index('<table class="data metrics-layers">'):]
+    table = table[:table.index("</table>")]
+    shown = re.findall(r"<tr[^>]*>\s*<th scope=\"row\">.*?>([^<]+)</a>.*?(passed|failed|no verdict)", table, flags=re.S)
+    words = {True: "passed", False: "failed", None: "no verdict"}
+    assert shown == [(r["layer"], words[r["sanity"]["passed"]]) for r in rows]
+    assert metrics["recommendation_note"] in html.unescape(page)
+
+
 def test_layers_best_puts_the_recommended_layer_first(project):
     from reportgen.build import build
 

@@ -125,12 +125,14 @@ def test_honest_maps_beat_random_and_position_maps_do_not(toy):
 
 def test_sanity_check_passes_gradcam_and_fails_position_maps(toy):
     model, x = toy
-    real = sanity_check(model, lambda m: list(gradcam(m, x)), top_layers=(1, 2))
+    [real] = sanity_check(model, lambda m: list(gradcam(m, x)), top_layers=(1, 2))["layers"]
+    assert real["layer"] is None  # one unnamed group of maps
     assert [r["randomized_layers"] for r in real["runs"]] == [["logit"], ["conv", "logit"]]
     assert real["passed"] is True, real
     assert all(r["mean_abs"] < 0.5 and r["n"] == 30 for r in real["runs"])
-    fake = sanity_check(model, lambda m: [np.arange(LENGTH, dtype=float) for _ in x], top_layers=(1,))
-    assert fake["passed"] is False
+    assert real["mean_abs"] == max(r["mean_abs"] for r in real["runs"])
+    [fake] = sanity_check(model, lambda m: [np.arange(LENGTH, dtype=float) for _ in x], top_layers=(1,))["layers"]
+    assert fake["passed"] is False and fake["mean_abs"] == pytest.approx(1.0) and fake["top_layers"] == 1
     assert fake["runs"][0]["mean"] == pytest.approx(1.0) and fake["runs"][0]["unchanged"] == 30
 
 
@@ -140,8 +142,12 @@ def test_compute_metrics_runs_the_sanity_check_when_given_a_model(toy):
     _, report = compute_metrics(docs, predict_fn_for(model), layers=["gradcam"], removable=not_start,
                                 model=model, compute_maps=lambda m: list(gradcam(m, x[:4])),
                                 map_labels=[d.id for d in docs], settings={"sanity_top_layers": [2]})
-    run = report["sanity"]["runs"][0]
+    # a plain list of maps judges the only layer scored, and the row carries that verdict
+    [entry] = report["sanity"]["layers"]
+    run = entry["runs"][0]
+    assert entry["layer"] == "gradcam" and "passed" not in report["sanity"]
     assert run["top_layers"] == 2 and run["labels"] == ["t00", "t01", "t02", "t03"] and len(run["rho"]) == 4
+    assert report["layers"][0]["sanity"] == {"passed": run["passed"], "mean_abs": run["mean_abs"], "top_layers": 2}
     _, report = compute_metrics(docs, predict_fn_for(model), layers=["gradcam"], removable=not_start,
                                 model=model, compute_maps=lambda m: list(gradcam(m, x[:4])),
                                 settings={"sanity": False})
@@ -164,8 +170,77 @@ def test_real_gradcam_from_the_engine_beats_random(toy):
                 for h in d.heatmaps]
 
     # the engine works on the randomised clone, and its maps pass the check
-    sanity = sanity_check(model, engine_maps, top_layers=(1,))
+    [sanity] = sanity_check(model, engine_maps, top_layers=(1,))["layers"]
     assert sanity["runs"][0]["n"] == 10 and sanity["passed"] is True, sanity
+
+
+@pytest.fixture(scope="module")
+def scalar_embedding():
+    """The toy task with a one-dimensional embedding under the conv layer. Grad-CAM at that embedding is
+    map[t] = w * E[x_t] with a single weight w, so its rank order is E's order of the words, up to sign:
+    |rho| is exactly 1 against any model that keeps E (w != 0), whatever happened above it."""
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = np.concatenate([make_documents(rng, 300, True), make_documents(rng, 300, False)])
+    inputs = keras.Input((LENGTH,), dtype="int32")
+    h = keras.layers.Embedding(VOCAB, 1, name="emb")(inputs)
+    h = keras.layers.Conv1D(8, 3, padding="same", activation="relu", name="conv")(h)
+    logit = keras.layers.Dense(1, name="logit")(keras.layers.GlobalMaxPooling1D(name="pool")(h))
+    model = keras.Model(inputs, keras.layers.Activation("sigmoid", name="prob")(logit))
+    model.compile("adam", "binary_crossentropy")
+    model.fit(x, np.array([1] * 300 + [0] * 300), epochs=15, batch_size=32, verbose=0)
+    test_positive = make_documents(rng, 30, True)
+    assert model.predict(test_positive, verbose=0).min() > 0.5, "the toy model did not learn its task"
+    return model, test_positive
+
+
+def test_sanity_verdict_per_layer_from_one_engine_pass(scalar_embedding):
+    api = pytest.importorskip("reportgen.api")
+    model, x = scalar_embedding
+    calls = []
+
+    def engine_maps(m):
+        calls.append(m)
+        docs = api.explain(m, x, layers=["emb", "conv"], targets=[1], relu=(False,))
+        return {layer: [h.weights for d in docs for h in d.heatmaps if h.layer == layer] for layer in ("emb", "conv")}
+
+    result = sanity_check(model, engine_maps, top_layers=(1, 2, 3))
+    # one call for the trained model and one per randomised model, however many layers are judged
+    assert len(calls) == 4
+    emb, conv = result["layers"]
+    assert (emb["layer"], conv["layer"]) == ("emb", "conv")
+    # top 1 and top 2 keep the embedding: |rho| = 1 for every map (see the fixture); top 3 re-initialises it
+    assert [r["randomized_layers"] for r in emb["runs"]] == [["logit"], ["conv", "logit"], ["emb", "conv", "logit"]]
+    assert [r["mean_abs"] for r in emb["runs"][:2]] == [pytest.approx(1.0)] * 2
+    assert [r["unchanged"] for r in emb["runs"][:2]] == [30, 30]
+    assert emb["runs"][2]["passed"] is True  # new word values: new ranks
+    assert emb["passed"] is False and emb["mean_abs"] == pytest.approx(1.0) and emb["top_layers"] == 1
+    # the conv layer's maps combine 8 channels with weights that come from the layers above: they change
+    assert conv["passed"] is True and all(r["mean_abs"] < 0.5 and r["n"] == 30 for r in conv["runs"]), conv
+
+
+def test_compute_metrics_recommends_a_passing_layer(scalar_embedding):
+    api = pytest.importorskip("reportgen.api")
+    model, x = scalar_embedding
+    docs = api.explain(model, x, layers=["emb", "conv"], targets=[1], relu=(False,),
+                       ids=[f"t{i:02d}" for i in range(len(x))])
+
+    def engine_maps(m):
+        out = api.explain(m, x, layers=["emb", "conv"], targets=[1], relu=(False,))
+        return {layer: [h.weights for d in out for h in d.heatmaps if h.layer == layer] for layer in ("emb", "conv")}
+
+    _, report = compute_metrics(docs, predict_fn_for(model), layers=["emb", "conv"], removable=not_start,
+                                model=model, compute_maps=engine_maps, auto_layer="conv",
+                                settings={"max_samples": 30, "sanity_top_layers": [1, 2]})
+    rows = {r["layer"]: r for r in report["layers"]}
+    assert rows["emb"]["sanity"]["passed"] is False and rows["conv"]["sanity"]["passed"] is True
+    # both layers' maps beat random deletion (the embedding's by ranking the relevant words' value), but
+    # only conv's pass the check, so conv is recommended whichever scores higher
+    assert rows["emb"]["ci_low"] > 0.1 and rows["conv"]["ci_low"] > 0.1, rows
+    assert report["recommended_layer"] == "conv" and rows["conv"]["best"] and not rows["emb"]["best"]
+    assert report["recommended_passes_sanity"] is True and report["differs_from_auto"] is False
+    assert report["most_faithful_layer"] == max(rows.values(), key=lambda r: r["mean"])["layer"]
+    assert "pass the sanity check" in report["recommendation_note"]
 
 
 def _weights(model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from reportgen.metrics import compute_metrics
+from reportgen.metrics.recommend import recommend_layer
 from reportgen.render import html as site
 from reportgen.render.curves import deletion_curve_svg
 from reportgen.report.structure import plan_site
@@ -63,9 +65,15 @@ def results():
                                       settings={"steps": 5, "max_samples": 5})
     for doc in res.documents:
         doc.metrics = per_doc[doc.id]
-    report["sanity"] = {"method": "model randomisation", "threshold": 0.5, "seed": 0, "passed": False, "runs": [
-        {"top_layers": 1, "randomized_layers": ["dense"], "n": 4, "undefined": 1, "mean": 0.9, "mean_abs": 0.9,
-         "min": 0.7, "max": 1.0, "unchanged": 4, "passed": False, "rho": [0.7, 0.9, 1.0, 1.0, None], "labels": None}]}
+    run = {"top_layers": 1, "randomized_layers": ["dense"], "n": 4, "undefined": 1, "mean": 0.9, "mean_abs": 0.9,
+           "min": 0.7, "max": 1.0, "unchanged": 4, "passed": False, "rho": [0.7, 0.9, 1.0, 1.0, None], "labels": None}
+    passing = {**run, "mean": 0.1, "mean_abs": 0.2, "unchanged": 0, "passed": True}
+    report["sanity"] = {"method": "model randomisation", "threshold": 0.5, "seed": 0, "layers": [
+        {"layer": "conv1d", "passed": False, "mean_abs": 0.9, "top_layers": 1, "runs": [run]},
+        {"layer": "encoder/lstm", "passed": True, "mean_abs": 0.2, "top_layers": 1, "runs": [passing]}]}
+    for row, entry in zip(report["layers"], report["sanity"]["layers"]):
+        row["sanity"] = {k: entry[k] for k in ("passed", "mean_abs", "top_layers")}
+    report.update(recommend_layer(report["layers"], report["auto_layer"]))
     res.metrics = report
     return res
 
@@ -107,6 +115,14 @@ def test_metrics_page_table_curves_and_sanity(results, built):
     for svg in svgs:
         assert len(list(ET.fromstring(svg).iter(f"{SVG}polyline"))) == 3
     assert "failed" in body and "top 1: <code>dense</code>" in body and "(+1 constant)" in body
+    # each layer's verdict in its row of the layer table, and why the recommended layer was chosen
+    table = body[body.index('<table class="data metrics-layers">'):]
+    table = table[:table.index("</table>")]
+    for row in re.findall(r"<tr.*?</tr>", table, flags=re.S)[1:]:
+        layer = re.search(r"<code>(?:<a [^>]*>)?([^<]+)<", row).group(1)
+        assert ("passed" if layer == "encoder/lstm" else "failed") in row, row
+    assert best == "encoder/lstm"  # the only layer whose maps pass, whatever the deletion test says
+    assert report["recommendation_note"] in html.unescape(body)
     assert "pad id (0)" in body and "5 steps up to 50 %" in body and "3 seeds (0, 1, 2)" in body
     assert "<script>" not in body  # sample ids in notes are escaped
     assert "metrics.max_samples" in body  # one of six documents was not scored

@@ -496,16 +496,24 @@ def test_metrics_section_lists_each_layer(tmp_path):
              "auto": False, "best": False},
         ],
         "recommended_layer": "conv1d", "auto_layer": "conv1d", "differs_from_auto": False, "separated": True,
-        "sanity": {"passed": True, "threshold": 0.5}, "notes": ["a note for the reader"],
+        "sanity": {"threshold": 0.5, "layers": [{"layer": "conv1d", "passed": True, "mean_abs": 0.25, "runs": []},
+                                                {"layer": "encoder/lstm", "passed": False, "mean_abs": 0.75, "runs": []}]},
+        "recommended_passes_sanity": True,
+        "recommendation_note": "The only one of 2 layers whose maps pass the sanity check.",
+        "notes": ["a note for the reader"],
     }
+    results.metrics["layers"][0]["sanity"] = {"passed": True, "mean_abs": 0.25, "top_layers": 1}
+    results.metrics["layers"][1]["sanity"] = {"passed": False, "mean_abs": 0.75, "top_layers": 2}
     render_pdf(results, tmp_path / "r.pdf", {}, None, None)
     reader = pypdf.PdfReader(tmp_path / "r.pdf")
     marks = dict((t, p) for _, t, p in outline(reader))
     page = " ".join(page_texts(reader)[marks["Faithfulness metrics"]].split())
-    assert "conv1d 2 0.125 0.05 … 0.2 0.3 0.175 0.01 0.25 0.125 best, auto" in page
-    assert f"encoder/lstm 2 {MINUS}0.02 – – – – – –" in page
+    assert "conv1d 2 0.125 0.05 … 0.2 0.3 0.175 0.01 0.25 0.125 passed (0.25) best, auto" in page
+    assert f"encoder/lstm 2 {MINUS}0.02 – – – – – – failed (0.75)" in page
     assert "90 % t interval" in page and "Recommended layer: conv1d, the same layer the auto rule picks" in page
-    assert "Sanity check (model randomisation): passed" in page and "a note for the reader" in page
+    assert "The only one of 2 layers whose maps pass the sanity check." in page
+    assert "Sanity check (model randomisation): conv1d passed, encoder/lstm failed" in page
+    assert "a note for the reader" in page
 
 
 # ---- readers ---------------------------------------------------------------------------------------------

@@ -51,20 +51,40 @@ ReportResults.metrics:
          "mean": float | None, "ci_low": float | None, "ci_high": float | None,   # AOPC gain, t interval
          "aopc": float | None, "random_aopc": ..., "lerf_aopc": ..., "comprehensiveness": ...,
          "sufficiency": ...,           # means over samples
-         "auto": bool, "best": bool,
-         "curves": {"fractions": [...], "morf": [...], "random": [...], "lerf": [...]} | None}
+         "auto": bool, "best": bool,   # best: the recommended layer
+         "curves": {"fractions": [...], "morf": [...], "random": [...], "lerf": [...]} | None,
+         "sanity": None | {            # None: the check did not run (or gave this layer no maps)
+           "passed": bool | None,      # every run of sanity.layers[] for this layer passed
+           "mean_abs": float | None,   # highest mean |rho| over those runs (the run that decides)
+           "top_layers": int | None}}  # that run's top_layers
       ],
-      "recommended_layer": str | None, "auto_layer": str | None,
+      "recommended_layer": str | None, # highest mean among the layers that pass the sanity check;
+                                       # of all scored layers when none passes or the check did not run
+      "auto_layer": str | None,
       "differs_from_auto": bool | None,
-      "separated": bool | None,        # best layer's interval wholly above every other layer's
+      "separated": bool | None,        # recommended layer's interval wholly above that of every other
+                                       # candidate (the passing layers, or all when none passes)
+      "most_faithful_layer": str | None,   # highest mean of all scored layers, sanity aside
+      "recommended_passes_sanity": bool | None,   # None: the check did not run
+      "recommendation_note": str,      # why the recommended layer, in words a page can show
       "sanity": None | {
-        "method": str, "threshold": float, "seed": int, "passed": bool | None,
-        "runs": [{"top_layers": int, "randomized_layers": [str], "n": int, "undefined": int,
-                  "mean": float, "mean_abs": float, "min": float, "max": float,
-                  "unchanged": int, "passed": bool, "rho": [float | None], "labels": [str] | None}]
+        "method": str, "threshold": float, "seed": int,
+        "layers": [                    # one entry per explained layer, model order
+          {"layer": str | None,        # None: one unnamed group of maps for several scored layers
+           "passed": bool | None, "mean_abs": float | None, "top_layers": int | None,   # as the row's
+           "runs": [{"top_layers": int, "randomized_layers": [str], "n": int, "undefined": int,
+                     "mean": float | None, "mean_abs": float | None, "min": float | None,
+                     "max": float | None, "unchanged": int, "passed": bool | None,
+                     "rho": [float | None], "labels": [str] | None}]}
+        ]
       },
       "notes": [str]                   # e.g. predict_fn disagreeing with the explained prediction
     }
+
+Schema 2 (was 1): the sanity check runs per layer (`sanity.layers[]` replaces `sanity.passed`, `sanity.runs`
+and the build's `sanity.layer`, which named the only layer checked), each `layers[]` row carries its
+`sanity` verdict, and the recommendation prefers passing layers (`most_faithful_layer`,
+`recommended_passes_sanity`, `recommendation_note` are new).
 """
 
 from reportgen.metrics.compute import compute_metrics

@@ -65,7 +65,9 @@ def compute_metrics(
     flag then names the auto layer). `removable(doc)` (or a mapping id -> mask) gives one bool per token:
     False for tokens that must stay, such as a start token; None makes every token removable.
     `progress(done, total)` is called after each `predict_fn` batch. With `model` and `compute_maps` (and
-    `settings.sanity`), the model randomisation check runs too.
+    `settings.sanity`), the model randomisation check runs too, per layer when `compute_maps` returns a
+    mapping layer -> maps (a plain list of maps judges the only layer in `layers`); the recommendation then
+    prefers the layers that pass it.
     """
     s = MetricsSettings.from_mapping(settings)
     if s.removal == "oov" and oov_id is None:
@@ -94,6 +96,18 @@ def compute_metrics(
         notes.extend(doc_notes)
 
     rows = layer_table(per_doc, names, auto_layer=auto, confidence=s.confidence)
+    sanity = None
+    if s.sanity and model is not None and compute_maps is not None:
+        sanity = sanity_check(model, compute_maps, top_layers=s.sanity_top_layers, seed=s.sanity_seed,
+                              threshold=s.sanity_threshold, labels=map_labels)
+        verdicts = {entry["layer"]: entry for entry in sanity["layers"]}
+        # maps given as one unnamed group (a caller explaining a single layer) judge that layer
+        if None in verdicts and len(names) == 1:
+            verdicts[names[0]] = verdicts.pop(None)
+            verdicts[names[0]]["layer"] = names[0]
+    for row in rows:
+        entry = verdicts.get(row["layer"]) if sanity is not None else None
+        row["sanity"] = None if entry is None else {k: entry[k] for k in ("passed", "mean_abs", "top_layers")}
     report: dict[str, Any] = {
         "settings": {
             **s.to_dict(),
@@ -109,10 +123,7 @@ def compute_metrics(
         "predicted_inputs": len(batch),
         "layers": rows,
         **recommend_layer(rows, auto),
-        "sanity": None,
+        "sanity": sanity,
         "notes": notes,
     }
-    if s.sanity and model is not None and compute_maps is not None:
-        report["sanity"] = sanity_check(model, compute_maps, top_layers=s.sanity_top_layers, seed=s.sanity_seed,
-                                        threshold=s.sanity_threshold, labels=map_labels)
     return per_doc, report

@@ -8,6 +8,11 @@ original by Spearman rank correlation rho. A map "did not change" when |rho| > t
 than a moderate rank agreement survives destroying what the model learned); the check fails when the mean
 |rho| over the maps exceeds the threshold. Maps that are constant in both models count as unchanged
 (rho = 1); a map constant in only one of them has no rank correlation and is left out (counted).
+
+The verdict is per layer: an embedding layer's map tracks word identity and can survive randomising every
+layer above it while a deeper layer's maps change, so one layer's result says nothing about another's.
+`compute_maps` may return the maps of several layers at once (a mapping layer -> maps; the engine computes
+them in one pass), and each layer is judged on its own maps.
 """
 
 from __future__ import annotations
@@ -15,14 +20,16 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from scipy import stats
 
 DEFAULT_THRESHOLD = 0.5
 
-ComputeMaps = Callable[[Any], Sequence[Any]]  # keras model -> one 1-D map per (sample, layer, target)
+# keras model -> the maps (one 1-D map per sample and target), or a mapping layer -> such maps, in the same
+# order for any model of this architecture
+ComputeMaps = Callable[[Any], Sequence[Any] | Mapping[str, Sequence[Any]]]
 
 
 def _leaf_layers(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -134,27 +141,50 @@ def compare_maps(original: Sequence[Any], randomized: Sequence[Any], *, threshol
     }
 
 
+def _by_layer(maps: Sequence[Any] | Mapping[str, Sequence[Any]]) -> dict[str | None, list[np.ndarray]]:
+    groups = maps if isinstance(maps, Mapping) else {None: maps}
+    return {layer: [np.asarray(m, dtype=np.float64) for m in group] for layer, group in groups.items()}
+
+
 def sanity_check(model: Any, compute_maps: ComputeMaps, *, top_layers: Sequence[int] = (1,), seed: int = 0,
                  threshold: float = DEFAULT_THRESHOLD, labels: Sequence[str] | None = None) -> dict[str, Any]:
-    """Run the check once per entry of `top_layers`; `passed` only if every run passes.
+    """Run the check once per entry of `top_layers` and per layer; a layer passes only if every run passes.
 
-    `compute_maps(model)` must return the same maps, in the same order, for any model of this architecture;
-    `labels` names them (e.g. "sample 17 / conv1d / positive") for the report.
+    `compute_maps(model)` must return the same maps, in the same order, for any model of this architecture:
+    a sequence (one group, recorded with layer None) or a mapping layer -> maps (one verdict per layer, in
+    the mapping's order). `labels` names each group's maps (e.g. "sample 17 / positive") for the report.
+    Each randomised model is built once and serves every layer.
     """
-    original = [np.asarray(m, dtype=np.float64) for m in compute_maps(model)]
+    original = _by_layer(compute_maps(model))
     available = weight_layer_paths(model)
-    runs = []
+    runs: dict[str | None, list[dict[str, Any]]] = {layer: [] for layer in original}
     for n in top_layers:
         n_used = min(int(n), len(available))
-        randomized = [np.asarray(m, dtype=np.float64) for m in compute_maps(randomize_top_layers(model, n_used, seed))]
-        run = compare_maps(original, randomized, threshold=threshold, labels=labels)
-        run = {"top_layers": n_used, "randomized_layers": available[len(available) - n_used:], **run}
-        runs.append(run)
-    verdicts = [r["passed"] for r in runs]
+        randomized = _by_layer(compute_maps(randomize_top_layers(model, n_used, seed)))
+        if set(randomized) != set(original):
+            raise ValueError(f"the randomised model gave maps of layers {sorted(map(str, randomized))}, "
+                             f"the original of {sorted(map(str, original))}")
+        for layer, maps in original.items():
+            run = compare_maps(maps, randomized[layer], threshold=threshold, labels=labels)
+            runs[layer].append({"top_layers": n_used, "randomized_layers": available[len(available) - n_used:],
+                                **run})
     return {
         "method": "model randomisation (Adebayo et al. 2018), Spearman rank correlation",
         "threshold": threshold,
         "seed": seed,
-        "runs": runs,
-        "passed": None if any(v is None for v in verdicts) or not verdicts else all(verdicts),
+        "layers": [{"layer": layer, **layer_verdict(layer_runs), "runs": layer_runs}
+                   for layer, layer_runs in runs.items()],
+    }
+
+
+def layer_verdict(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A layer's summary over its runs: passed only if every run passed (None if any run had no verdict or
+    there was no run); mean_abs and top_layers of the run with the highest mean |rho|, the one that decides."""
+    verdicts = [r["passed"] for r in runs]
+    defined = [r for r in runs if r["mean_abs"] is not None]
+    worst = max(defined, key=lambda r: r["mean_abs"]) if defined else None
+    return {
+        "passed": None if not verdicts or any(v is None for v in verdicts) else all(verdicts),
+        "mean_abs": worst["mean_abs"] if worst else None,
+        "top_layers": worst["top_layers"] if worst else None,
     }

@@ -414,6 +414,12 @@ def metrics_view(metrics: Mapping[str, Any] | None) -> dict | None:
     def num(value: Any) -> str:
         return "\u2013" if value is None else format_number(value, 3) if isinstance(value, float) else str(value)
 
+    def verdict(sanity: Any) -> str:
+        if not isinstance(sanity, Mapping):
+            return "not run"
+        word = {True: "passed", False: "failed"}.get(sanity.get("passed"), "no verdict")
+        return word if sanity.get("mean_abs") is None else f"{word} ({num(sanity['mean_abs'])})"
+
     rows = []
     for row in metrics.get("layers") or []:
         low, high = row.get("ci_low"), row.get("ci_high")
@@ -421,23 +427,29 @@ def metrics_view(metrics: Mapping[str, Any] | None) -> dict | None:
                      "interval": f"{num(low)} \u2026 {num(high)}" if low is not None and high is not None else "\u2013",
                      **{key: num(row.get(key)) for key in ("aopc", "random_aopc", "lerf_aopc", "comprehensiveness",
                                                             "sufficiency")},
+                     "sanity": verdict(row.get("sanity")),
                      "marks": ", ".join(mark for mark in ("best", "auto") if row.get(mark))})
     confidence = (metrics.get("settings") or {}).get("confidence", 0.95)
     sanity = metrics.get("sanity")
     sanity_text = ""
     if isinstance(sanity, dict):
-        verdict = {True: "passed: the maps change when the model's top layers are re-initialised, as maps that "
-                         "explain the model should.",
-                   False: "failed: the maps barely change when the model's top layers are re-initialised; they "
-                          "reflect the text more than what the model learned."}
-        sanity_text = verdict.get(sanity.get("passed"), "no verdict: the maps had no rank order to compare.")
+        entries = sanity.get("layers") or []
+        words = ", ".join(f"{e.get('layer')} {verdict({**e, 'mean_abs': None})}" for e in entries)
+        sanity_text = (f"{words}: a layer passes when its maps change when the model's top layers are "
+                       "re-initialised, as maps that explain the model should." if any(
+                           e.get("passed") is True for e in entries) else
+                       f"{words}: no layer's maps are shown to change when the model's top layers are "
+                       "re-initialised; they may reflect the text more than what the model learned.")
     scored = metrics.get("samples") or []
     scored_text = f"{len(scored)} samples scored" if scored else ""
     if metrics.get("not_evaluated"):
         scored_text += f"; {metrics['not_evaluated']} not evaluated (metrics.max_samples)"
     return {"layers": rows, "recommended": metrics.get("recommended_layer"), "auto": metrics.get("auto_layer"),
             "differs_from_auto": metrics.get("differs_from_auto"), "separated": metrics.get("separated"),
+            "why": metrics.get("recommendation_note") or "",
+            "passes_sanity": metrics.get("recommended_passes_sanity"),
             "confidence": f"{round(float(confidence) * 100)} %", "sanity": sanity_text, "scored": scored_text,
+            "checked": isinstance(sanity, dict),
             "notes": list(metrics.get("notes") or [])}
 
 
