@@ -14,7 +14,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from reportgen.errors import InputError, ReportgenError, SpecError
 
@@ -323,18 +323,20 @@ def _auto_path(adapter) -> str | None:
         return None
 
 
-def _settings_record(spec, layer_paths, adapter) -> dict[str, Any]:
+def _settings_record(spec, layer_paths, adapter):
+    from reportgen.results import ReportSettings
+
     e = spec.explain
-    return {
-        "layers": list(layer_paths), "layers_requested": e.layers if isinstance(e.layers, str) else list(e.layers),
-        "targets": e.targets if isinstance(e.targets, str) else list(e.targets), "relu": list(e.relu),
-        "counterfactual": list(e.counterfactual), "score": e.score, "normalize_gradients": e.normalize_gradients,
-        "interpolation": list(e.interpolation), "scale": e.scale, "aggregate": e.aggregate,
-        "batch_size": e.batch_size, "padding": spec.input.padding, "truncating": spec.input.truncating,
-        "pad_value": spec.input.pad_value, "level": spec.input.level or (
+    return ReportSettings(
+        layers=list(layer_paths), layers_requested=e.layers if isinstance(e.layers, str) else list(e.layers),
+        targets=e.targets if isinstance(e.targets, str) else list(e.targets), relu=list(e.relu),
+        counterfactual=list(e.counterfactual), score=e.score, normalize_gradients=e.normalize_gradients,
+        interpolation=list(e.interpolation), scale=e.scale, aggregate=e.aggregate,
+        batch_size=e.batch_size, padding=spec.input.padding, truncating=spec.input.truncating,
+        pad_value=spec.input.pad_value, level=spec.input.level or (
             "word" if adapter.vectorizer is not None else None),
-        "samples_source": _source_text(spec),
-    }
+        samples_source=_source_text(spec),
+    )
 
 
 def _source_text(spec) -> str:

@@ -168,11 +168,41 @@ class ModelInfo:
 
 
 @dataclass
+class ReportSettings:
+    """The explain settings the report was made with, resolved (defaults are the spec's)."""
+
+    layers: list[str] = field(default_factory=list)  # explained layer paths, the lead layer first
+    layers_requested: str | list[str | int] = "auto"  # as the spec wrote explain.layers
+    targets: str | list[str | int] = "predicted"
+    relu: list[bool] = field(default_factory=lambda: [True])
+    counterfactual: list[bool] = field(default_factory=lambda: [False])
+    score: str = "logit"
+    normalize_gradients: bool = False
+    interpolation: list[str] = field(default_factory=lambda: ["linear"])
+    scale: str = "layer"  # what one colour scale spans: document, layer or report
+    aggregate: str = "none"  # "word": character models also show word sums
+    batch_size: int = 64
+    padding: str = "post"
+    truncating: str = "post"
+    pad_value: int | str | None = None
+    level: str | None = None  # word, char or ids; None when the pipeline decides
+    samples_source: str = ""  # where the samples came from, as the report names it
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ReportSettings":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"explanations.json settings: unknown keys {', '.join(unknown)}")
+        return cls(**data)
+
+
+@dataclass
 class ReportResults:
     title: str
     model: ModelInfo
     documents: list[DocumentExplanation]
-    settings: dict[str, Any]  # the resolved explain settings (layers, targets, variants, score, ...)
+    settings: ReportSettings
     description: str = ""  # markdown from the spec (rendered and sanitised by the renderers)
     dataset: str = ""
     author: str = ""
@@ -201,5 +231,6 @@ class ReportResults:
             d["input"] = InputInfo(**d["input"])
             docs.append(DocumentExplanation(**d))
         known = {f.name for f in fields(cls)}
-        rest = {k: v for k, v in data.items() if k in known and k not in ("model", "documents")}
-        return cls(model=ModelInfo(**model), documents=docs, **rest)
+        rest = {k: v for k, v in data.items() if k in known and k not in ("model", "documents", "settings")}
+        return cls(model=ModelInfo(**model), documents=docs, settings=ReportSettings.from_dict(data["settings"]),
+                   **rest)

@@ -14,7 +14,7 @@ import re
 from typing import Sequence
 
 from reportgen.results import (DocumentExplanation, Heatmap, InputInfo, LayerInfo, ModelInfo, Prediction,
-                               ReportResults, Token)
+                               ReportResults, ReportSettings, Token)
 
 WORDS = ("the film was a great waste of time and money i loved every minute acting plot boring brilliant "
          "story characters director script music scenes awful wonderful slow funny dull moving ending "
@@ -155,10 +155,9 @@ def make_results(n_docs: int = 12, task: str = "binary", level: str = "word", se
     model = ModelInfo("imdb_cnn_lstm", "model.keras", task, labels, "ids", max_length, model_layers,
                       "sigmoid" if task != "multiclass" else "softmax",
                       notes=["Scores are logits taken before the output activation."])
-    settings = {"layers": list(layer_names), "targets": targets, "relu": list(relu),
-                "counterfactual": list(counterfactual), "score": "logit", "normalize_gradients": False,
-                "interpolation": list(interpolation), "scale": scale, "aggregate": aggregate, "level": level,
-                "batch_size": 64}
+    settings = ReportSettings(layers=list(layer_names), targets=targets, relu=list(relu),
+                              counterfactual=list(counterfactual), interpolation=list(interpolation), scale=scale,
+                              aggregate=aggregate, level=level)
     description = ("Synthetic report for **renderer tests**.\n\n* seeded\n* [a link](https://example.org)\n\n"
                    "<script>alert('desc')</script><img src=\"https://example.org/x.png\">")
     return ReportResults(title="Synthetic <report> & \"tests\"" if nasty else "Synthetic report", model=model,

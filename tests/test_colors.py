@@ -10,7 +10,7 @@ import pytest
 from reportgen.report import colors
 from reportgen.report.colors import Scale, ScaleBook, level_class, level_color, weight_level
 from reportgen.results import (DocumentExplanation, Heatmap, InputInfo, LayerInfo, ModelInfo, Prediction,
-                               ReportResults, Token)
+                               ReportResults, ReportSettings, Token)
 
 
 @pytest.mark.parametrize("weight, expected", [
@@ -121,7 +121,7 @@ def _results(scale):
     ]
     layers = [LayerInfo("A", 0, "Conv1D", [None, None, 4], True), LayerInfo("B", 1, "LSTM", [None, None, 4], True)]
     model = ModelInfo("m", "m.keras", "binary", ["neg", "pos"], "ids", None, layers, "sigmoid")
-    return ReportResults("t", model, docs, {"scale": scale})
+    return ReportResults("t", model, docs, ReportSettings(scale=scale))
 
 
 def test_scale_groups_take_the_max_over_the_right_heatmaps():
@@ -138,7 +138,7 @@ def test_scale_groups_take_the_max_over_the_right_heatmaps():
 
 def test_scale_defaults_to_layer_and_rejects_unknown_kinds():
     results = _results("layer")
-    results.settings = {}
+    results.settings = ReportSettings()  # the default scale
     assert ScaleBook(results).kind == "layer"
     with pytest.raises(ValueError, match="scale 'sample'"):
         ScaleBook(results, kind="sample")

@@ -16,7 +16,8 @@ from reportgen.render import html as site
 from reportgen.report import structure
 from reportgen.report.structure import plan_site, safe_name
 from reportgen.report.summary import label_summary
-from reportgen.results import (DocumentExplanation, InputInfo, LayerInfo, ModelInfo, Prediction, ReportResults)
+from reportgen.results import (DocumentExplanation, InputInfo, LayerInfo, ModelInfo, Prediction, ReportResults,
+                               ReportSettings)
 from tests.fakes import NASTY_IDS, make_results
 
 
@@ -288,7 +289,7 @@ def _labelled(task, pairs, labels):
         probs = [0.9 if k in predicted else 0.1 for k in range(len(labels))]
         docs.append(DocumentExplanation(str(i), "x", [], Prediction(probs, predicted), [], InputInfo(1), true))
     model = ModelInfo("m", "m.keras", task, labels, "ids", None, [], "softmax")
-    return ReportResults("t", model, docs, {})
+    return ReportResults("t", model, docs, ReportSettings())
 
 
 def test_confusion_matrix_by_hand():
@@ -413,7 +414,7 @@ def test_a_small_report_without_labels_or_heatmaps(tmp_path):
     doc = DocumentExplanation("only", "", [], Prediction([0.3, 0.7], [1]), [], InputInfo(0))
     model = ModelInfo("m", "m.keras", "binary", ["no", "yes"],
                       "ids", None, [LayerInfo("dense", 0, "Dense", [None, 2], False)], "sigmoid")
-    files = site.render_site(ReportResults("Empty", model, [doc], {}), tmp_path)
+    files = site.render_site(ReportResults("Empty", model, [doc], ReportSettings()), tmp_path)
     assert len(files) == 5  # css, index, model, method, one sample
     assert "No heatmap was computed" in (tmp_path / "samples" / "only.html").read_text(encoding="utf-8")
 
@@ -448,7 +449,7 @@ def test_the_explanation_page_holds_the_fragment_of_every_map(results):
 
 def test_interpolation_comparison_uses_a_layer_that_was_stretched(tmp_path):
     """A layer at the input's own resolution looks the same under every kind; compare where it matters."""
-    from reportgen.results import DocumentExplanation, Heatmap, InputInfo, ModelInfo, Prediction, ReportResults, Token
+    from reportgen.results import DocumentExplanation, Heatmap, InputInfo, ModelInfo, Prediction, ReportResults, ReportSettings, Token
 
     text = "abcdef"
     tokens = [Token(c, (i, i + 1), i + 1) for i, c in enumerate(text)]
@@ -466,8 +467,8 @@ def test_interpolation_comparison_uses_a_layer_that_was_stretched(tmp_path):
     model = ModelInfo(name="m", path="m.keras", task="multiclass", labels=["a", "b"], input_kind="ids",
                       input_length=6, layers=[], output_activation="softmax")
     results = ReportResults(title="t", model=model, documents=[doc],
-                            settings={"layers": ["emb", "conv"], "interpolation": ["linear", "nearest"],
-                                      "scale": "document"})
+                            settings=ReportSettings(layers=["emb", "conv"], interpolation=["linear", "nearest"],
+                                                    scale="document"))
     site.render_site(results, tmp_path)
     page = (tmp_path / "samples" / "d.html").read_text(encoding="utf-8")
     section = page[page.index("Interpolation kinds compared"):]

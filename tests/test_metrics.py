@@ -14,7 +14,7 @@ from reportgen.metrics.faithfulness import aopc, perturb, relevance_order, remov
 from reportgen.metrics.recommend import confidence_interval, layer_table, recommend_layer
 from reportgen.metrics.sanity import compare_maps, spearman
 from reportgen.results import (DocumentExplanation, Heatmap, InputInfo, LayerInfo, ModelInfo, Prediction,
-                               ReportResults, Token)
+                               ReportResults, ReportSettings, Token)
 
 # The toy model: p(positive) = 0.1 + the contributions of the ids present; other ids (pad 0, OOV 1) add 0.
 CONTRIBUTION = {10: 0.4, 11: 0.2, 12: 0.1, 13: 0.05, 14: 0.0}
@@ -372,7 +372,7 @@ def test_output_is_json_ready_and_round_trips_through_results():
         doc.metrics = per_doc[doc.id]
     model = ModelInfo(name="toy", path="toy.keras", task="binary", labels=["neg", "pos"], input_kind="ids",
                       input_length=None, layers=[], output_activation="sigmoid")
-    results = ReportResults(title="t", model=model, documents=docs, settings={}, metrics=report)
+    results = ReportResults(title="t", model=model, documents=docs, settings=ReportSettings(), metrics=report)
     data = json.loads(json.dumps(results.to_dict(), allow_nan=False))
     back = ReportResults.from_dict(data)
     assert back.metrics["recommended_layer"] == "conv"

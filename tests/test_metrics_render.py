@@ -59,7 +59,7 @@ def toy_predict(batch):
 @pytest.fixture(scope="module")
 def results():
     res = make_results(n_docs=6, seed=5, nasty=True)
-    layers = [layer for layer in res.model.layers if layer.path in res.settings["layers"]]
+    layers = [layer for layer in res.model.layers if layer.path in res.settings.layers]
     per_doc, report = compute_metrics(res.documents, toy_predict, layers=layers,
                                       removable=lambda d: [t.span is not None for t in d.tokens],
                                       settings={"steps": 5, "max_samples": 5})

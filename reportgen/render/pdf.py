@@ -60,7 +60,7 @@ from reportgen.render.pdf_assemble import stamp_bodies
 from reportgen.render.pdf_plan import MAX_PROBABILITY_ROWS, PdfOptions, PdfPlan, plan_pdf
 
 if TYPE_CHECKING:
-    from reportgen.results import DocumentExplanation, Heatmap, ReportResults
+    from reportgen.results import ReportResults
 
 PRINT_LEVELS = 4  # levels per sign on paper: half the site's 8 halves the spans of a smooth map
 SINGLE_RENDER_PAGES = 20  # estimated sample pages up to which one in-process document is cheapest

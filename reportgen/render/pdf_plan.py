@@ -210,7 +210,7 @@ def plan_pdf(results: "ReportResults", options: PdfOptions) -> PdfPlan:
     variants = orders.variants[:1] if options.variants == "main" else list(orders.variants)
     indices = select_documents(results, options.samples)
     n_labels = len(results.model.labels)
-    word_sums = str(results.settings.get("aggregate") or "none") == "word"  # character models: word panels too
+    word_sums = results.settings.aggregate == "word"  # character models: word panels too
     candidates = []
     for i in indices:
         doc = results.documents[i]

@@ -208,7 +208,7 @@ class ScaleBook:
 
     def __init__(self, results: "ReportResults", kind: str | None = None, weights_of: WeightsOf | None = None,
                  view: str = "", levels: int = LEVELS):
-        kind = kind or str(results.settings.get("scale") or "layer")
+        kind = kind or results.settings.scale
         if kind not in SCALE_KINDS:
             raise ValueError(f"scale {kind!r}: expected one of {', '.join(SCALE_KINDS)}")
         self.kind = kind

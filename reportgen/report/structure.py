@@ -58,15 +58,6 @@ def root_prefix(path: str) -> str:
 
 # ---- order and choice of layers, targets, variants ------------------------------------------------------
 
-def _settings_list(settings: dict[str, Any], key: str) -> list[Any]:
-    value = settings.get(key)
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    if value is None or isinstance(value, str):
-        return []
-    return [value]
-
-
 def _seen(results: "ReportResults", value: Callable[["Heatmap"], T]) -> list[T]:
     """The distinct values of `value(heatmap)` over every heatmap, in order of first appearance."""
     seen: list[T] = []
@@ -80,7 +71,7 @@ def _seen(results: "ReportResults", value: Callable[["Heatmap"], T]) -> list[T]:
 def layer_order(results: "ReportResults") -> list[str]:
     """Explained layers: settings order first, then model order, then order of appearance."""
     present = _seen(results, lambda h: h.layer)
-    ranked = [str(x) for x in _settings_list(results.settings, "layers")]
+    ranked = [str(x) for x in results.settings.layers]
     ranked += [layer.path for layer in results.model.layers]
     position = {name: i for i, name in reversed(list(enumerate(ranked)))}
     return sorted(present, key=lambda name: (position.get(name, len(ranked)), present.index(name)))
@@ -88,8 +79,8 @@ def layer_order(results: "ReportResults") -> list[str]:
 
 def variant_order(results: "ReportResults") -> list[tuple[bool, bool]]:
     """(relu, counterfactual) pairs: the settings' lists in their order, then any others seen."""
-    relus = [bool(x) for x in _settings_list(results.settings, "relu")]
-    counters = [bool(x) for x in _settings_list(results.settings, "counterfactual")]
+    relus = [bool(x) for x in results.settings.relu]
+    counters = [bool(x) for x in results.settings.counterfactual]
     wanted = [(r, c) for c in (counters or [False, True]) for r in (relus or [True, False])]
     seen = _seen(results, lambda h: (h.relu, h.counterfactual))
     return [v for v in wanted if v in seen] + [v for v in seen if v not in wanted]
@@ -97,7 +88,7 @@ def variant_order(results: "ReportResults") -> list[tuple[bool, bool]]:
 
 def interpolation_order(results: "ReportResults") -> list[str]:
     seen = _seen(results, lambda h: h.interpolation)
-    wanted = [str(x) for x in _settings_list(results.settings, "interpolation")]
+    wanted = [str(x) for x in results.settings.interpolation]
     return [k for k in wanted if k in seen] + [k for k in seen if k not in wanted]
 
 

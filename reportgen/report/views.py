@@ -9,7 +9,7 @@ the same colour on both.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from reportgen.report import colors
@@ -254,7 +254,7 @@ class Views:
         self.levels = levels
         self.scales = ScaleBook(results, levels=levels)
         self.labels = results.model.labels
-        self.word_view = str(results.settings.get("aggregate") or "none") == "word"
+        self.word_view = results.settings.aggregate == "word"
         self._word_scales: ScaleBook | None = None
 
     def word_scales(self) -> ScaleBook:
@@ -372,7 +372,7 @@ class Views:
                           "over_budget_ids": id_list(over_budget)},
             "metrics": metrics_view(results.metrics), "example": example_legend(self.levels),
             "levels": self.levels, "site_levels": LEVELS, "scale_kind": self.scales.kind,
-            "score_kind": str(results.settings.get("score") or "logit"),
+            "score_kind": results.settings.score,
             "interpolation": ", ".join(self.orders.interpolations[:1]) or "linear",
             "settings": settings_table(results),
         }
@@ -393,7 +393,7 @@ def settings_table(results: "ReportResults") -> list[tuple[str, str]]:
         if isinstance(value, bool):
             return "yes" if value else "no"
         return str(value)
-    return [(str(k), show(v)) for k, v in sorted(results.settings.items(), key=lambda kv: str(kv[0]))]
+    return [(name, show(value)) for name, value in sorted(asdict(results.settings).items())]
 
 
 def per_class(summary: Summary | None) -> list[dict]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union

@@ -132,7 +132,6 @@ InterpolationList = Annotated[
         json_schema_input_type=Union[InterpolationKind, list[InterpolationKind]],
     ),
 ]
-NameOrIndex = Union[StrictStr, StrictInt]  # an index may be negative: counted from the end
 LayerSelection = Annotated[
     Union[Literal[LAYER_KEYWORDS], list[NameOrIndex]],
     BeforeValidator(
