@@ -20,20 +20,9 @@ VOCAB = ["<PAD>", "<START>", "<OOV>", "good", "great", "bad", "awful", "movie", 
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    import keras
-
+def project(tmp_path_factory, word_model):
     root = tmp_path_factory.mktemp("project")
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((None,), dtype="int32"),
-        keras.layers.Embedding(len(VOCAB), 6, mask_zero=True, name="embedding"),
-        keras.layers.Bidirectional(keras.layers.GRU(4, return_sequences=True), name="bigru"),
-        keras.layers.GlobalMaxPooling1D(name="pool"),
-        keras.layers.Dense(3, activation="softmax", name="out"),
-    ], name="tiny")  # named: Keras numbers unnamed models per process
-    model.save(root / "model.keras")
-    (root / "vocab.txt").write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
+    word_model(root, VOCAB, name="tiny", body="bigru", classes=3)
     (root / "reviews.csv").write_text(textwrap.dedent('''\
         id,text,label
         r1,"The movie was GOOD, great!",pos

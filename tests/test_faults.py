@@ -154,19 +154,8 @@ class Build:
                 pass
 
 
-def write_project(root: Path) -> None:
-    import keras
-
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((None,), dtype="int32"),
-        keras.layers.Embedding(len(VOCAB), 4, name="embedding"),
-        keras.layers.Conv1D(4, 3, padding="same", name="conv"),
-        keras.layers.GlobalMaxPooling1D(name="pool"),
-        keras.layers.Dense(2, activation="softmax", name="out"),
-    ], name="faults")  # named: Keras numbers unnamed models per process
-    model.save(root / "model.keras")
-    (root / "vocab.txt").write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
+def write_project(root: Path, word_model) -> None:
+    word_model(root, VOCAB, name="faults", mask_zero=False)
     rng = random.Random(SEED)
     rows = ["id,text,label"] + [f"d{i:02d},{' '.join(rng.choice(VOCAB[2:]) for _ in range(4))},{rng.choice('np')}"
                                 for i in range(SAMPLES)]
@@ -196,9 +185,9 @@ def write_project(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Project:
+def project(tmp_path_factory, word_model) -> Project:
     root = tmp_path_factory.mktemp("faults")
-    write_project(root)
+    write_project(root, word_model)
     made = Project(root, root / "report", 0.0, "spec_a.yaml")
     build = Build(made, "spec_a.yaml", root.parent / f"{root.name}-logs")
     start = time.monotonic()

@@ -13,11 +13,9 @@ leave the previous report byte for byte as it was.
 from __future__ import annotations
 
 import copy
-import json
 import os
 import random
 import shutil
-import textwrap
 from pathlib import Path
 from typing import Any, Callable
 
@@ -53,19 +51,10 @@ TXT = "the movie was good\n\nan awful plot\n"
 # ----- the project ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
+def project(tmp_path_factory, word_model) -> Path:
     """A model, its vocabulary and samples, and a report built from them (the 'previous report')."""
-    keras = pytest.importorskip("keras")
     root = tmp_path_factory.mktemp("fuzz")
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((8,), dtype="int32"),
-        keras.layers.Embedding(len(VOCAB), 4, name="embedding"),
-        keras.layers.Conv1D(3, 3, padding="same", name="conv1d"),
-        keras.layers.GlobalMaxPooling1D(name="pool"),
-        keras.layers.Dense(2, activation="softmax", name="out"),
-    ], name="fuzz")
-    model.save(root / "model.keras")
+    word_model(root, VOCAB, name="fuzz", length=8, mask_zero=False, width=3)
     base = root / "base"
     base.mkdir()
     _write_files(base, BASE_SPEC, {})
@@ -318,7 +307,7 @@ def text_mutation(case: Case, rng: random.Random) -> str:
     elif choice == "huge":
         case["text"] = body + b"# " + b"x" * (5 * 1024 * 1024) + b"\n"
     else:  # an alias used as a spec does it: harmless, must still work
-        case["text"] = body.replace(b"explain:", b"x-layers: &layers [conv1d]\nexplain:").replace(
+        case["text"] = body.replace(b"explain:", b"x-layers: &layers [conv]\nexplain:").replace(
             b"layers: auto", b"layers: *layers")
     return f"text {choice}"
 

@@ -135,19 +135,9 @@ def test_max_tokens_is_validated(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def long_project(tmp_path_factory):
-    import keras
-
+def long_project(tmp_path_factory, word_model):
     root = tmp_path_factory.mktemp("long")
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((None,), dtype="int32"),
-        keras.layers.Embedding(len(WORDS), 4, mask_zero=True, name="embedding"),
-        keras.layers.GlobalAveragePooling1D(name="pool"),
-        keras.layers.Dense(2, activation="softmax", name="out"),
-    ], name="long")
-    model.save(root / "model.keras")
-    (root / "vocab.txt").write_text("\n".join(WORDS) + "\n", encoding="utf-8")
+    word_model(root, WORDS, name="long", body="pool")
     samples = [{"id": "long", "text": make_text(3_000, seed=1), "label": "pos"},
                {"id": "short", "text": "a good movie", "label": "pos"}]
     (root / "samples.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples), encoding="utf-8")

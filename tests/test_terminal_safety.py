@@ -8,9 +8,7 @@ paths and sample ids raw. Every such character is now shown as a Python-style es
 from __future__ import annotations
 
 import os
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -112,20 +110,9 @@ VOCAB = ["<PAD>", "<OOV>", "good", "bad", "movie"]
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    import keras
-
+def tiny_model(tmp_path_factory, word_model):
     root = tmp_path_factory.mktemp("terminal")
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((None,), dtype="int32"),
-        keras.layers.Embedding(len(VOCAB), 4, mask_zero=True, name="embedding"),
-        keras.layers.Conv1D(3, 2, padding="same", name="conv"),
-        keras.layers.GlobalMaxPooling1D(name="pool"),
-        keras.layers.Dense(2, activation="softmax", name="out"),
-    ], name="terminal")
-    model.save(root / "model.keras")
-    (root / "vocab.txt").write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
+    word_model(root, VOCAB, name="terminal", body="conv2")
     return root
 
 

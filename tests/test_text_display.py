@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -54,21 +53,11 @@ def test_every_hidden_kind_gets_a_marker_and_ordinary_text_is_untouched():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    import keras
-
+def built(tmp_path_factory, word_model):
     from reportgen.build import build
 
     root = tmp_path_factory.mktemp("display")
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((None,), dtype="int32"),
-        keras.layers.Embedding(len(VOCAB), 4, mask_zero=True, name="embedding"),
-        keras.layers.GlobalAveragePooling1D(name="pool"),
-        keras.layers.Dense(2, activation="softmax", name="out"),
-    ], name="display")
-    model.save(root / "model.keras")
-    (root / "vocab.txt").write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
+    word_model(root, VOCAB, name="display", body="pool")
     samples = [{"id": "rlo", "text": RLO_TEXT, "label": "pos"},
                {"id": "plain", "text": "a good movie", "label": "pos"},
                {"id": "id\u202ewith\x00", "text": "bad movie", "label": "neg"}]
