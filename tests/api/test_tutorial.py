@@ -8,12 +8,13 @@ import os
 import textwrap
 from pathlib import Path
 
+from tests import paths
 import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED = paths.SEED
 pytestmark = pytest.mark.skipif(not SEED.is_dir(), reason=f"tutorial seed files not found at {SEED}")
 
 # In [131]: the heatmap of "the IRS is after my car loan", target 1, printed with 9 significant digits

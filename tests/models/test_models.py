@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from tests import paths
 import numpy as np
 import pytest
 
@@ -74,7 +74,7 @@ def test_the_format_travels_beside_the_model_not_on_it(tmp_path):
     assert reportgen.api.adapter_for(loaded).model is loaded.model
 
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "keras_sentiment_classifier.h5"
+SEED = paths.SEED / "keras_sentiment_classifier.h5"
 
 
 @pytest.mark.skipif(not SEED.exists(), reason=f"tutorial seed model not found at {SEED} (not in the repository)")

@@ -10,6 +10,7 @@ import textwrap
 import types
 from pathlib import Path
 
+from tests import paths
 import pytest
 
 from reportgen import __version__
@@ -17,7 +18,7 @@ from reportgen.cli import main
 from reportgen.errors import InputError
 from reportgen.spec.jsonschema import spec_json_schema
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = paths.REPO
 
 GOOD = """
 version: 1

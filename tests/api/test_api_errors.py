@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from tests import paths
 import numpy as np
 import pytest
 
@@ -160,7 +160,7 @@ def test_run_traced_unwraps_autograph_rewrites():
 
 
 def test_cli_explain_of_the_output_layer_is_one_line(capsys):
-    sample = Path(__file__).resolve().parents[1] / "samples" / "bbc" / "model.keras"
+    sample = paths.SAMPLES / "bbc" / "model.keras"
     if not sample.exists():
         pytest.skip("samples/bbc/model.keras not built")
     from reportgen.cli import main

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from tests import paths
 import numpy as np
 import pytest
 import yaml
@@ -14,7 +15,7 @@ import yaml
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 pytestmark = pytest.mark.slow
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = paths.SAMPLES
 KEEP = 3  # documents per sample: enough to mix labels, small enough for CI
 
 

@@ -2,12 +2,13 @@
 
 from pathlib import Path
 
+from tests import paths
 import pytest
 
 from reportgen.errors import InputError
 from reportgen.text.vocab import Vocabulary, load_vocabulary
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED = paths.SEED
 needs_seed = pytest.mark.skipif(not (SEED / "word_index.csv").exists(),
                                 reason="the tutorial seed files (/work/shared/seed) are not present")
 

@@ -19,14 +19,15 @@ import textwrap
 import urllib.request
 from pathlib import Path
 
+from tests import paths
 import numpy as np
 import pytest
 
 from reportgen.cli import main
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-REPO = Path(__file__).resolve().parents[1]
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+REPO = paths.REPO
+SEED = paths.SEED
 needs_seed = pytest.mark.skipif(not (SEED / "keras_multiclass_text_classifier.h5").exists(),
                                 reason=f"tutorial seed models not found in {SEED} (not part of the repository)")
 

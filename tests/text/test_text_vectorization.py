@@ -6,6 +6,7 @@ import string
 import subprocess
 import sys
 
+from tests import paths
 import pytest
 
 from reportgen.errors import InputError, ModelError
@@ -183,4 +184,4 @@ def test_text_that_is_not_unicode(layer):
 
 def test_package_import_does_not_load_tensorflow():
     code = "import sys, reportgen.text; assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=paths.REPO)

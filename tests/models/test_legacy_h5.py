@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import os
-from pathlib import Path
 
+from tests import paths
 import numpy as np
 import pytest
 
@@ -22,7 +22,7 @@ keras = pytest.importorskip("keras")
 from reportgen.errors import ModelError  # noqa: E402
 from reportgen.models.legacy import is_legacy_h5, keras2_hard_sigmoid, load_legacy_h5  # noqa: E402
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED = paths.SEED
 SENTIMENT = SEED / "keras_sentiment_classifier.h5"
 MULTICLASS = SEED / "keras_multiclass_text_classifier.h5"
 needs_seed = pytest.mark.skipif(

@@ -13,6 +13,7 @@ import os
 import re
 from pathlib import Path
 
+from tests import paths
 import numpy as np
 import pytest
 import yaml
@@ -21,7 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 pytestmark = pytest.mark.slow
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = paths.SAMPLES
 THRESHOLDS = {"imdb": 0.85, "bbc": 0.93, "bbc-char": 0.80}
 TOPICS = ["business", "entertainment", "politics", "sports", "tech"]
 # keras.preprocessing.text.text_to_word_sequence's default filters (Keras 2), written out independently
