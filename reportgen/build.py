@@ -331,7 +331,7 @@ def _settings_record(spec, layer_paths, adapter):
         layers=list(layer_paths), layers_requested=e.layers if isinstance(e.layers, str) else list(e.layers),
         targets=e.targets if isinstance(e.targets, str) else list(e.targets), relu=list(e.relu),
         counterfactual=list(e.counterfactual), score=e.score, normalize_gradients=e.normalize_gradients,
-        interpolation=list(e.interpolation), scale=e.scale, aggregate=e.aggregate,
+        interpolation=list(e.interpolation), scale=e.scale, palette=e.palette, aggregate=e.aggregate,
         batch_size=e.batch_size, padding=spec.input.padding, truncating=spec.input.truncating,
         pad_value=spec.input.pad_value, level=spec.input.level or (
             "word" if adapter.vectorizer is not None else None),

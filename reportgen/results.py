@@ -183,6 +183,7 @@ class ReportSettings:
     aggregate: str = "none"  # "word": character models also show word sums
     batch_size: int = 64
     padding: str = "post"
+    palette: str = "safe"  # level colours: safe (blue/orange) or red-green
     truncating: str = "post"
     pad_value: int | str | None = None
     level: str | None = None  # word, char or ids; None when the pipeline decides

@@ -181,15 +181,15 @@ def _gc_paused() -> Iterator[None]:
         gc.collect()
 
 
-def print_css() -> str:
-    return stylesheet("print.css")
+def print_css(palette: str | None = None) -> str:
+    return stylesheet("print.css", palette)
 
 
-def _document(html: str, templates: str, extra_css: str = "") -> "weasyprint.Document":
+def _document(html: str, templates: str, extra_css: str = "", palette: str | None = None) -> "weasyprint.Document":
     root = Path(templates)
     fetcher = AssetFetcher([root])
     base_url = root.as_uri() + "/"
-    css = weasyprint.CSS(string=print_css() + extra_css, base_url=base_url, url_fetcher=fetcher)
+    css = weasyprint.CSS(string=print_css(palette) + extra_css, base_url=base_url, url_fetcher=fetcher)
     return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=[css])
 
 
@@ -275,10 +275,11 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.join(timeout=5)
 
 
-def render_chunk(html: str, templates: str, anchors: Sequence[str]) -> tuple[bytes, list[int]]:
+def render_chunk(html: str, templates: str, anchors: Sequence[str], palette: str | None = None,
+                 ) -> tuple[bytes, list[int]]:
     """Render sample bodies alone (worker process entry): the PDF and each sample's page count."""
     with _gc_paused():
-        document = _document(html, templates, CHUNK_CSS)
+        document = _document(html, templates, CHUNK_CSS, palette)
         counts = _page_counts(_anchor_pages(document, anchors), len(document.pages))
         pdf = document.write_pdf()
         del document
@@ -305,6 +306,7 @@ class _Renderer:
         self.env = print_environment()
         self.templates = str(template_dir().resolve())
         self.views = Views(results, Orders.of(results), levels)
+        self.palette = results.settings.palette
         self.spec_text = spec_text
         self.json_path = json_path
 
@@ -349,7 +351,7 @@ def _render_single(r: _Renderer, plan: PdfPlan, progress: ProgressFn | None) -> 
         samples = r.sample_views(plan)
         html = r.html("single", plan, samples)
         with _gc_paused():
-            document = _document(html, r.templates)
+            document = _document(html, r.templates, palette=r.palette)
             total = len(document.pages)
             if total <= plan.max_pages or not samples:
                 pdf = r.write(document, html.encode("utf-8"))
@@ -381,7 +383,7 @@ def chunk_size(estimated_pages: int, workers: int) -> int:
     return max(MIN_CHUNK_PAGES, min(CHUNK_PAGES, math.ceil(estimated_pages / (2 * workers))))
 
 
-def _render_in_workers(jobs: Iterator[tuple[str, str, list[str]]], workers: int, chunks: list[list[int]],
+def _render_in_workers(jobs: Iterator[tuple[str, str, list[str], str]], workers: int, chunks: list[list[int]],
                        finished: Callable[[int], None]) -> list[tuple[bytes, list[int]]]:
     """Render chunks in worker processes, in order; any chunk a broken pool could not render is rendered here.
 
@@ -428,11 +430,11 @@ def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
     results: list[tuple[bytes, list[int]]] = []
     done = 0
 
-    def jobs() -> Iterator[tuple[str, str, list[str]]]:
+    def jobs() -> Iterator[tuple[str, str, list[str], str]]:
         for chunk in chunks:
             views = [r.sample_view(plan, k) for k in chunk]
             samples.extend(views)
-            yield r.html("chunk", plan, views), r.templates, [v.anchor for v in views]
+            yield r.html("chunk", plan, views), r.templates, [v.anchor for v in views], r.palette
 
     def finished(count: int) -> None:
         nonlocal done
@@ -464,7 +466,7 @@ def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
             view.first = k == 0
         html = r.html("frame", plan, kept)
         with _gc_paused():
-            frame = _document(html, r.templates)
+            frame = _document(html, r.templates, palette=r.palette)
             starts = _anchor_pages(frame, [v.anchor for v in kept])
             front = starts[0] if starts else len(frame.pages)
             if front + sum(v.pages for v in kept) <= plan.max_pages or not kept:

@@ -1,11 +1,19 @@
 """The colour scale: weight → level → colour, the CSS classes, the legend, and which heatmaps share a scale.
 
-Green is evidence for the target, red against it. A scale has a maximum |weight| `m`; a weight `w` gets the
-level `k = round(|w| / m * LEVELS)` (halves round up, clipped to LEVELS) with the sign of `w`, so level `k`
-covers |w| in [(k - 0.5) m / LEVELS, (k + 0.5) m / LEVELS). Level 0 — |w| below half a step — is not
-highlighted at all. Level k's tint rises evenly from MIN_TINT (k = 1) to MAX_TINT (k = LEVELS). Colours are
-opaque: the tint is blended with white here, because WeasyPrint makes every span with `opacity` its own PDF
-object (files ten times larger, measured; pypdf could not open 300-page ones).
+Hue carries the sign, lightness the magnitude. A palette (`PALETTES`; the spec's `explain.palette`) gives each
+sign LEVELS opaque colours on one CIELCh(ab) ramp: L* falls evenly from 93 (level 1) to 58 (level LEVELS),
+chroma grows from 10 to 60 (clipped to 97 % of what sRGB holds at that L* and hue), the same L* for both
+signs. L* 58 is the darkest a level may be: every level keeps ≥ 4.5:1 contrast (WCAG AA) with INK, which
+every highlighted token is drawn in. The default `safe` palette is blue (toward the label) / orange (away from
+it), two hues that stay apart under deuteranopia and protanopia; `red-green` keeps the classic hues for teams
+that want them (they merge for a red-green colour-blind reader). Where hue is lost (grayscale print, a
+monochrome screen, a colour-blind reader of `red-green`) the sign is still drawn: negative levels carry a
+dotted underline. Colours are opaque, because WeasyPrint makes every span with `opacity` its own PDF object
+(files ten times larger, measured; pypdf could not open 300-page ones).
+
+A scale has a maximum |weight| `m`; a weight `w` gets the level `k = round(|w| / m * LEVELS)` (halves round
+up, clipped to LEVELS) with the sign of `w`, so level `k` covers |w| in [(k - 0.5) m / LEVELS,
+(k + 0.5) m / LEVELS). Level 0 — |w| below half a step — is not highlighted at all.
 
 Which heatmaps share one maximum is the report's `scale` setting: `document` (all maps of one document),
 `layer` (all maps of one layer, across documents — the default: samples compare fairly at a layer) or
@@ -22,12 +30,48 @@ if TYPE_CHECKING:
     from reportgen.results import DocumentExplanation, Heatmap, ReportResults
 
 LEVELS = 8
-POSITIVE_RGB = (26, 152, 80)  # evidence for the target
-NEGATIVE_RGB = (215, 48, 39)  # evidence against it
-MIN_TINT = 0.15  # the faintest level must still be visible on white
-MAX_TINT = 0.9  # the strongest level keeps a little white so black text stays readable (contrast > 4.5)
+INK = "#1b1f24"  # the text colour (CSS `--ink`) every level's contrast is measured against
 SCALE_KINDS = ("document", "layer", "report")
 MINUS = "\u2212"
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Level colours per sign (index k - 1 for level k) and the words a legend uses for them."""
+
+    name: str
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+    positive_name: str
+    negative_name: str
+
+
+# Generated once from the ramp the module docstring describes (hues: blue 265°, orange 60°, green 145°,
+# red 32°) and written out, so a colour never depends on floating point at build time.
+PALETTES = {
+    "safe": Palette(
+        "safe",
+        ("#dfecfe", "#c8dffd", "#afd2fc", "#94c5fa", "#76b8f9", "#50acf8", "#1da0f1", "#1992dd"),
+        ("#fce7db", "#f8d6c1", "#f3c6a8", "#eeb58f", "#e7a577", "#e0955f", "#d78447", "#ce752e"),
+        "blue", "orange"),
+    "red-green": Palette(
+        "red-green",
+        ("#dfefe0", "#c8e4ca", "#b1d9b4", "#9acd9f", "#83c28a", "#6bb675", "#50ab60", "#309f4c"),
+        ("#fee6e2", "#fed3cd", "#fdc0b8", "#faaea3", "#f69b90", "#f2887c", "#ec7569", "#e66157"),
+        "green", "red"),
+}
+DEFAULT_PALETTE = "safe"
+# The sign's non-colour cue. A border, not text-decoration: it shows on the legend's empty swatch cells too,
+# and WeasyPrint and Chromium draw it alike.
+NEGATIVE_CUE = "border-bottom:0.14em dotted var(--ink)"
+NEGATIVE_CUE_WORDS = "dotted underline"
+
+
+def palette(name: str | None = None) -> Palette:
+    try:
+        return PALETTES[name or DEFAULT_PALETTE]
+    except KeyError:
+        raise ValueError(f"palette {name!r}: expected one of {', '.join(PALETTES)}") from None
 
 
 def weight_level(weight: float | None, scale_max: float) -> int:
@@ -45,26 +89,38 @@ def level_class(level: int) -> str | None:
     return f"wp{level}" if level > 0 else f"wn{-level}"
 
 
-def level_rgb(level: int) -> tuple[int, int, int]:
-    """The opaque colour of a level: its tint blended with white."""
+def level_property(level: int) -> str:
+    """The CSS custom property holding a level's colour: `--level-p3`, `--level-n5`."""
+    return f"--level-{'p' if level > 0 else 'n'}{abs(level)}"
+
+
+def level_color(level: int, palette_name: str | None = None) -> str:
+    """The opaque colour of a level as #rrggbb (white for level 0)."""
     if level == 0:
-        return (255, 255, 255)
-    base = POSITIVE_RGB if level > 0 else NEGATIVE_RGB
-    k = min(abs(level), LEVELS)
-    tint = MIN_TINT + (MAX_TINT - MIN_TINT) * (k - 1) / (LEVELS - 1)
-    return tuple(round(255 + (c - 255) * tint) for c in base)  # type: ignore[return-value]
+        return "#ffffff"
+    p = palette(palette_name)
+    return (p.positive if level > 0 else p.negative)[min(abs(level), LEVELS) - 1]
 
 
-def level_color(level: int) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*level_rgb(level))
+def level_rgb(level: int, palette_name: str | None = None) -> tuple[int, int, int]:
+    colour = level_color(level, palette_name)
+    return (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
 
 
-def level_css(scope: str = "") -> str:
-    """CSS rules for every level class, optionally scoped under a selector (for notebook fragments)."""
+def level_css(scope: str = "", palette_name: str | None = None) -> str:
+    """The level colours as custom properties, the level classes that use them, and the negative cue.
+
+    `scope` (a selector, for notebook fragments) takes the place of `:root` and prefixes every class.
+    Highlighted tokens are drawn in `--ink` whatever the page's text colour, so the contrast holds.
+    """
     prefix = f"{scope} " if scope else ""
-    rules = []
-    for level in list(range(-LEVELS, 0)) + list(range(1, LEVELS + 1)):
-        rules.append(f"{prefix}.{level_class(level)}{{background-color:{level_color(level)}}}")
+    levels = list(range(1, LEVELS + 1)) + list(range(-1, -LEVELS - 1, -1))
+    props = [f"--ink:{INK}"] + [f"{level_property(k)}:{level_color(k, palette_name)}" for k in levels]
+    rules = [f"{scope or ':root'}{{{';'.join(props)}}}"]
+    for k in levels:
+        rules.append(f"{prefix}.{level_class(k)}{{background-color:var({level_property(k)})}}")
+    rules.append(",".join(f"{prefix}.{level_class(k)}" for k in levels) + "{color:var(--ink)}")
+    rules.append(",".join(f"{prefix}.{level_class(k)}" for k in levels if k < 0) + f"{{{NEGATIVE_CUE}}}")
     return "\n".join(rules) + "\n"
 
 
@@ -98,6 +154,7 @@ class Scale:
     kind: str  # "document" / "layer" / "report" / "heatmap" (a notebook fragment)
     label: str
     levels: int = LEVELS
+    palette: str = DEFAULT_PALETTE  # which colours the legend names (the stylesheet draws the same)
 
     def __post_init__(self) -> None:
         if self.levels < 1 or LEVELS % self.levels:
@@ -152,9 +209,29 @@ class LegendStep:
 
 
 @dataclass(frozen=True)
+class LegendSide:
+    """One sign as a legend names it: a sample of its colour (and cue), and which way its words push."""
+
+    level: int
+    colour: str  # the hue's name: "blue"
+    cue: str  # the non-colour cue's name, "" for none
+    direction: str  # "toward", "away from", or both when counterfactual and plain maps share the legend
+
+    @property
+    def css_class(self) -> str | None:
+        return level_class(self.level)
+
+
+@dataclass(frozen=True)
 class Legend:
+    """A scale as a legend shows it: only the half its maps can use (`signed` False: relu maps, which
+    cannot be negative), naming the label the maps explain (`target`; None when the maps explain several)."""
+
     scale: Scale
     steps: tuple[LegendStep, ...]
+    target: str | None = None
+    signed: bool = True
+    counterfactual: bool | None = False  # None: some maps are counterfactual, some not
 
     @property
     def levels(self) -> int:
@@ -176,15 +253,47 @@ class Legend:
     def max_text(self) -> str:
         return format_number(self.scale.max)
 
+    @property
+    def range_text(self) -> str:
+        """The weights the legend spans, low to high: "−0.8 … 0 … +0.8", or "0 … +0.8" for one half."""
+        top = format_number(self.scale.max, signed=True) if self.scale.max else "0"
+        if not self.signed:
+            return f"0 \u2026 {top}"
+        return f"{format_number(-self.scale.max)} \u2026 0 \u2026 {top}"
 
-def legend(scale: Scale) -> Legend:
-    """Every level the scale is read with, from -levels to +levels, with its colour and weight interval."""
+    @property
+    def target_text(self) -> str:
+        return self.target if self.target is not None else "the map's label"
+
+    @property
+    def sides(self) -> tuple[LegendSide, ...]:
+        """Positive first, then (signed maps only) negative. A counterfactual map negates the gradient, so
+        its positive weights push the score down: away from the label."""
+        p = palette(self.scale.palette)
+        middle = max(1, self.levels // 2) * self.scale.stride  # a mid-strength sample: the hue is clear
+        if self.counterfactual is None:
+            toward, away = "toward (on counterfactual maps: away from)", "away from (on counterfactual maps: toward)"
+        elif self.counterfactual:
+            toward, away = "away from", "toward"
+        else:
+            toward, away = "toward", "away from"
+        sides = [LegendSide(middle, p.positive_name, "", toward)]
+        if self.signed:
+            sides.append(LegendSide(-middle, p.negative_name, NEGATIVE_CUE_WORDS, away))
+        return tuple(sides)
+
+
+def legend(scale: Scale, target: str | None = None, signed: bool = True,
+           counterfactual: bool | None = False) -> Legend:
+    """The levels the scale is read with (-levels..+levels; 0..+levels when `signed` is False, as on relu
+    maps), each with its colour and weight interval."""
     steps = []
-    for q in range(-scale.levels, scale.levels + 1):
+    for q in range(-scale.levels if signed else 0, scale.levels + 1):
         level = q * scale.stride
         low, high = scale.bounds(level)
-        steps.append(LegendStep(level, level_class(level), level_color(level), low, high, q * scale.step))
-    return Legend(scale, tuple(steps))
+        steps.append(LegendStep(level, level_class(level), level_color(level, scale.palette), low, high,
+                                q * scale.step))
+    return Legend(scale, tuple(steps), target, signed, counterfactual)
 
 
 def max_abs(weights: Iterable[float | None]) -> float:
@@ -212,6 +321,7 @@ class ScaleBook:
         if kind not in SCALE_KINDS:
             raise ValueError(f"scale {kind!r}: expected one of {', '.join(SCALE_KINDS)}")
         self.kind = kind
+        self.palette = palette(results.settings.palette).name
         self.view = view
         self.levels = levels
         maxima: dict[object, float] = {}
@@ -243,7 +353,7 @@ class ScaleBook:
             label = f"{view}scale per layer: max |weight| over all maps of layer {layer} ({n} samples)"
         else:
             label = f"{view}scale per report: max |weight| over every map of every sample and layer"
-        return Scale(value, self.kind, label, self.levels)
+        return Scale(value, self.kind, label, self.levels, self.palette)
 
 
 def heatmap_scale(heatmap: "Heatmap") -> Scale:

@@ -41,7 +41,7 @@ class Panel:
 
     @functools.cached_property
     def legend(self) -> Legend:
-        return colors.legend(self.scale)
+        return panels_legend(self.scale, [self])
 
     @property
     def score_text(self) -> str:
@@ -230,15 +230,26 @@ def make_word_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, capt
     return Panel(h, highlight(doc.text, tokens, sums, scale), scale, caption + " \u00b7 word sums", view="word")
 
 
+def panels_legend(scale: Scale, panels: Sequence[Panel]) -> Legend:
+    """The legend of `scale` as these panels read it: the label they explain when they all explain one, and
+    the negative half only when a map can be negative (a relu map cannot)."""
+    targets = {p.heatmap.target_label for p in panels}
+    counterfactual = {bool(p.heatmap.counterfactual) for p in panels}
+    return colors.legend(scale, target=next(iter(targets)) if len(targets) == 1 else None,
+                         signed=not panels or any(not p.heatmap.relu for p in panels),
+                         counterfactual=next(iter(counterfactual)) if len(counterfactual) == 1 else None)
+
+
 def shared_legend(panels: Sequence[Panel]) -> Legend | None:
     """One legend for panels that all read the same scale; None when they read several (or none)."""
     scales = {p.scale for p in panels}
-    return colors.legend(next(iter(scales))) if len(scales) == 1 else None
+    return panels_legend(next(iter(scales)), panels) if len(scales) == 1 else None
 
 
-def example_legend(levels: int = LEVELS) -> Legend:
+def example_legend(levels: int = LEVELS, palette: str | None = None) -> Legend:
     """The legend the method pages explain, on a scale whose maximum is 1."""
-    return colors.legend(Scale(1.0, "example", "example scale: max |weight| = 1", levels))
+    return colors.legend(Scale(1.0, "example", "example scale: max |weight| = 1", levels,
+                               colors.palette(palette).name))
 
 
 class Views:
@@ -343,8 +354,9 @@ class Views:
             word = self.word_panel(doc_index, h, caption)
             if word is not None:
                 word_panels.append(word)
-        word_legend = colors.legend(word_panels[0].scale) if word_panels else None
-        return PanelGroup(layer, colors.legend(self.scales.scale(doc_index, layer)), panels, word_legend, word_panels)
+        word_legend = panels_legend(word_panels[0].scale, word_panels) if word_panels else None
+        return PanelGroup(layer, panels_legend(self.scales.scale(doc_index, layer), panels), panels, word_legend,
+                          word_panels)
 
     def paper_sample(self, doc_index: int, groups: Sequence[tuple[str, Sequence["Heatmap"]]], first: bool,
                      max_bars: int) -> SampleView:
@@ -370,7 +382,8 @@ class Views:
             "versions": versions_table(results), "summary": summary, "per_class": per_class(summary),
             "selection": {"samples_rule": samples_rule(samples_option), "variants_text": variants_text(variants),
                           "over_budget_ids": id_list(over_budget)},
-            "metrics": metrics_view(results.metrics), "example": example_legend(self.levels),
+            "metrics": metrics_view(results.metrics),
+            "example": example_legend(self.levels, results.settings.palette),
             "levels": self.levels, "site_levels": LEVELS, "scale_kind": self.scales.kind,
             "score_kind": results.settings.score,
             "interpolation": ", ".join(self.orders.interpolations[:1]) or "linear",

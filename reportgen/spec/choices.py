@@ -17,6 +17,7 @@ INTERPOLATION_KINDS = ("linear", "nearest", "zero", "slinear", "quadratic", "cub
 LAYER_KEYWORDS = ("auto", "all", "best")
 SCORE_KINDS = ("logit", "probability")  # explain.score: what Grad-CAM differentiates
 SCALE_KINDS = ("document", "layer", "report")  # explain.scale: what one colour scale spans
+PALETTES = ("safe", "red-green")  # explain.palette: level colours (report.colors holds the colours)
 PDF_CHOICES = ("main", "all")  # output.pdf.layers and output.pdf.variants
 REMOVALS = ("pad", "oov", "delete")  # metrics.removal: what a removed token becomes
 

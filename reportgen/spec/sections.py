@@ -75,6 +75,7 @@ from reportgen.spec.choices import (
     REMOVALS,
     SAMPLE_SOURCES,
     SCALE_KINDS,
+    PALETTES,
     SCORE_KINDS,
     SOURCE_BY_EXTENSION,
     SOURCE_NEEDS,
@@ -387,6 +388,8 @@ class ExplainSpec(Section):
     scale: Literal[SCALE_KINDS] = "layer"
     aggregate: Literal["none", "word"] = "none"
     batch_size: Annotated[StrictInt, Field(ge=1)] = 64
+    palette: Literal[PALETTES] = Field("safe", description="safe (blue/orange, colour-blind and print safe) | "
+                                                           "red-green.")
 
 
 class MetricsSpec(Section):

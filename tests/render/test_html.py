@@ -137,7 +137,9 @@ def test_no_external_fetches_or_opacity(built):
     out, _, _ = built
     css = (out / "assets" / "site.css").read_text(encoding="utf-8")
     assert "opacity" not in css and "@import" not in css and "url(" not in css
-    assert ".wp8{background-color:#" in css and ".wn1{background-color:#" in css
+    # each level class paints its custom property, which holds an opaque #rrggbb
+    assert ".wp8{background-color:var(--level-p8)}" in css and ".wn1{background-color:var(--level-n1)}" in css
+    assert re.search(r"--level-p8:#[0-9a-f]{6}[;}]", css) and re.search(r"--level-n1:#[0-9a-f]{6}[;}]", css)
     for source in pages_of(out).values():
         assert "<link rel=\"stylesheet\"" in source and "http://" not in source.replace(
             'xmlns="http://www.w3.org/2000/svg"', "")
@@ -150,12 +152,16 @@ def test_a_legend_with_numbers_on_every_page_with_highlights(built, results):
         page = Page(source)
         if any(re.fullmatch(r"w[pn][1-8]", c) for c in page.classes if page.texts):
             assert "legend" in page.classes or "legend-compact" in page.classes, name
-    # the sample page's main legend shows the layer-wide maximum, computed here by hand
+    # the sample page's main legend shows the layer-wide maximum, computed here by hand; the main map is
+    # relu, which cannot be negative, so its legend has the positive half only
     layer_max = max(abs(w) for d in results.documents for h in d.heatmaps if h.layer == "conv1d"
                     for w in h.weights)
-    first = (out / plan_site(results).sample_paths[0]).read_text(encoding="utf-8")
+    first = html.unescape((out / plan_site(results).sample_paths[0]).read_text(encoding="utf-8"))
     shown = f"{layer_max:.3g}"
-    assert f"\u2212{shown} … 0 … +{shown}" in html.unescape(first)
+    main_legend = first[first.index('<figure class="legend">'):]
+    main_legend = main_legend[:main_legend.index("</figure>")]
+    assert f"0 … +{shown}" in main_legend and f"\u2212{shown}" not in main_legend
+    assert "wn" not in main_legend
 
 
 def test_highlighted_text_is_the_original_text(built, results):
@@ -407,7 +413,9 @@ def test_render_fragment_for_notebooks(results):
 def test_site_css_comes_from_the_template_folder():
     css = site.site_css()
     assert css.startswith((site.template_dir() / "site.css").read_text(encoding="utf-8").rstrip("\n"))
-    assert css.endswith("}\n") and css.count(".wp") == 8 and css.count(".wn") == 8
+    assert css.endswith("}\n")
+    assert len(re.findall(r"\.wp\d\{background-color:", css)) == 8
+    assert len(re.findall(r"\.wn\d\{background-color:", css)) == 8
 
 
 def test_a_small_report_without_labels_or_heatmaps(tmp_path):

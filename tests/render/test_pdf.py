@@ -391,7 +391,8 @@ def test_highlighted_text_is_escaped_like_the_site():
     tokens = [Token("a<b", (0, 3)), Token('"c"', (6, 9)), Token("d", (10, 11))]
     hl = highlight(text, tokens, [1.0, -1.0, 0.0], Scale(1.0, "layer", "", pdf_module.PRINT_LEVELS))
     html = str(pdf_module.print_segments_html(hl))
-    assert html == '<span class="wp8">a&lt;b</span> &amp; <span class="wn8">&#34;c&#34;</span> d'
+    assert html == ('<span class="wp8" data-level="8" data-w="+1">a&lt;b</span> &amp; '
+                    '<span class="wn8" data-level="-8" data-w="-1">&#34;c&#34;</span> d')
     # the site writes the same runs, plus hover titles paper cannot show
     from reportgen.render.html import segments_html
 

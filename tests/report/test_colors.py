@@ -48,34 +48,43 @@ def test_class_names_are_valid_css_identifiers():
             assert ident.match(level_class(level))
 
 
-def test_colours_are_opaque_blends_with_white():
-    # tint 0.15 at level 1, 0.9 at level 8; colour = 255 + (base - 255) * tint, rounded
-    assert level_color(1) == "#ddf0e5"   # (26,152,80):  220.65, 239.55, 228.75
-    assert level_color(-1) == "#f9e0df"  # (215,48,39): 249.0, 223.95, 222.6
-    assert level_color(-8) == "#db453d"  # 219.0, 68.7, 60.6
+def test_colours_are_the_palette_tables_by_level():
+    # the safe palette's ends, as written in the issue-15 design: blue for, orange against, L* 93 → 58
+    assert level_color(1) == "#dfecfe" and level_color(8) == "#1992dd"
+    assert level_color(-1) == "#fce7db" and level_color(-8) == "#ce752e"
     assert level_color(0) == "#ffffff"
+    assert level_color(-8, "red-green") == "#e66157" and level_color(8, "red-green") == "#309f4c"
+    assert colors.level_rgb(-8) == (0xce, 0x75, 0x2e)
     css = colors.level_css()
     assert "opacity" not in css and "rgba" not in css and "hsla" not in css
-    rules = re.findall(r"\.(w[pn]\d)\{background-color:(#[0-9a-f]{6})\}", css)
+    rules = re.findall(r"\.(w[pn]\d)\{background-color:var\((--level-[pn]\d)\)\}", css)
     assert len(rules) == 2 * colors.LEVELS
-    assert dict(rules)["wp1"] == "#ddf0e5"
+    assert all(cls[1:] == prop[-2:] for cls, prop in rules)  # wp3 paints --level-p3
+    props = dict(re.findall(r"(--level-[pn]\d):(#[0-9a-f]{6})", css))
+    assert props["--level-p1"] == "#dfecfe" and props["--level-n8"] == "#ce752e" and len(props) == 16
+    with pytest.raises(ValueError, match="palette 'rainbow'"):
+        level_color(1, "rainbow")
 
 
-def test_stronger_levels_are_darker_and_black_text_stays_readable():
+def test_stronger_levels_are_darker_and_ink_stays_readable():
     def luminance(hex_colour):
         channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
         return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
-    for sign in (1, -1):
-        lums = [luminance(level_color(sign * k)) for k in range(0, colors.LEVELS + 1)]
-        assert lums == sorted(lums, reverse=True)
-        assert (lums[-1] + 0.05) / 0.05 >= 4.5  # WCAG AA contrast of black text on the darkest level
+    ink = luminance(colors.INK)
+    for name in colors.PALETTES:
+        for sign in (1, -1):
+            lums = [luminance(level_color(sign * k, name)) for k in range(0, colors.LEVELS + 1)]
+            assert lums == sorted(lums, reverse=True) and len(set(lums)) == len(lums)
+            assert (lums[-1] + 0.05) / (ink + 0.05) >= 4.5  # WCAG AA contrast of the ink on the darkest level
 
 
 def test_scoped_css_for_fragments():
     css = colors.level_css(scope=".reportgen-fragment")
-    assert css.count(".reportgen-fragment .w") == 2 * colors.LEVELS
+    assert len(re.findall(r"\.reportgen-fragment \.w[pn]\d\{background-color:", css)) == 2 * colors.LEVELS
+    # the custom properties live on the fragment, not on the notebook's :root
+    assert css.startswith(".reportgen-fragment{--ink:") and ":root" not in css
 
 
 def test_level_bounds_by_hand():
@@ -93,6 +102,7 @@ def test_level_bounds_by_hand():
 def test_legend_lists_every_level_with_numbers():
     legend = colors.legend(Scale(0.8, "layer", "x"))
     assert [s.level for s in legend.steps] == list(range(-8, 9))
+    assert legend.range_text == "\u22120.8 \u2026 0 \u2026 +0.8"
     assert legend.steps[0].css_class == "wn8" and legend.steps[8].css_class is None
     assert [s.center for s in legend.steps][-1] == pytest.approx(0.8)
     assert legend.steps[-1].text == "+0.8" and legend.steps[0].text == "\u22120.8"
