@@ -365,6 +365,12 @@ def write_report(results, spec, output, pdf: bool | None, progress: Progress | N
     pdf_pages = None
     out_dir = output.given
     want_pdf = spec.output.pdf.enabled if pdf is None else (pdf and spec.output.pdf.enabled)
+    plan = None
+    if want_pdf:  # planned before the JSON is written, so its pdf_samples are the samples the PDF shows
+        from reportgen.render.pdf_plan import PdfOptions, plan_pdf
+
+        plan = plan_pdf(results, PdfOptions.from_mapping(spec.output.pdf))
+        results.pdf_samples = plan.record(results)
     with output as tmp:
         tmp = Path(tmp)
         json_path = tmp / "explanations.json"
@@ -381,7 +387,7 @@ def write_report(results, spec, output, pdf: bool | None, progress: Progress | N
 
             summary = render_pdf(results, tmp / "report.pdf", spec.output.pdf, spec_text=spec_text,
                                  json_path=json_path if json_path.exists() else None,
-                                 progress=(lambda d, t: progress("pdf", d, t)) if progress else None)
+                                 progress=(lambda d, t: progress("pdf", d, t)) if progress else None, plan=plan)
             pdf_pages = summary.pages
             files.append(tmp / "report.pdf")
     return BuildSummary(out_dir=out_dir, documents=len(results.documents),

@@ -17,7 +17,8 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-SCHEMA_VERSION = 2  # 2: per-layer sanity check and recommendation (reportgen/metrics/__init__.py)
+# 3: pdf_samples, which samples report.pdf shows and by what rule (output.pdf.samples)
+SCHEMA_VERSION = 3  # 2: per-layer sanity check and recommendation (reportgen/metrics/__init__.py)
 FLOAT_DIGITS = 7
 
 
@@ -199,6 +200,27 @@ class ReportSettings:
 
 
 @dataclass
+class PdfSamples:
+    """Which samples report.pdf shows, in its order, and the rule that chose them (output.pdf.samples).
+
+    Chosen before explanations.json is written, by the plan the PDF is then rendered from. A PDF over
+    output.pdf.max_pages leaves out trailing ones of these and names them on its summary page.
+    """
+
+    rule: str  # all | errors-first | stratified | ids (reportgen/report/sample_choice.py)
+    count: int | None  # the N asked for; None: every sample the rule orders, or the listed ids
+    ids: list[str]
+    description: str  # the summary page's sentence: "12 of 41 samples: the 10 wrong predictions first, ..."
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PdfSamples":
+        known = {f.name for f in fields(cls)}
+        if not isinstance(data, dict) or set(data) != known:
+            raise ValueError(f"explanations.json pdf_samples: expected the keys {', '.join(sorted(known))}")
+        return cls(**data)
+
+
+@dataclass
 class ReportResults:
     title: str
     model: ModelInfo
@@ -210,7 +232,12 @@ class ReportResults:
     date: str = ""  # ISO date from the spec or SOURCE_DATE_EPOCH; never the wall clock
     versions: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, Any] | None = None  # report-level faithfulness tables and layer recommendation
+    pdf_samples: PdfSamples | None = None  # None: no PDF was made with these results
     schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if isinstance(self.pdf_samples, dict):  # read back from explanations.json
+            self.pdf_samples = PdfSamples.from_dict(self.pdf_samples)
 
     def to_dict(self) -> dict[str, Any]:
         return _clean(asdict(self))

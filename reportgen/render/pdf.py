@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -309,9 +310,16 @@ class _Renderer:
         self.palette = results.settings.palette
         self.spec_text = spec_text
         self.json_path = json_path
+        self.attached = results  # what the attached explanations.json is made from, without json_path
 
     def plan(self) -> PdfPlan:
         return plan_pdf(self.results, self.options)
+
+    def attach_plan(self, plan: PdfPlan) -> None:
+        """The attached JSON says which samples this PDF holds, even for results read back from another build."""
+        record = plan.record(self.results)
+        if self.json_path is None and self.results.pdf_samples != record:
+            self.attached = dataclasses.replace(self.results, pdf_samples=record)
 
     def sample_view(self, plan: PdfPlan, k: int) -> SampleView:
         sample = plan.samples[k]
@@ -327,10 +335,12 @@ class _Renderer:
             context.update(self.views.paper_front(variants=plan.variants, over_budget=plan.over_budget,
                                                   samples_option=self.options.samples),
                            meta=_meta(results, plan), description=render_markdown(results.description))
+            # The plan's choice is the one place that knows why these samples (views' samples_rule predates it).
+            context["selection"] = {**context["selection"], "choice": plan.choice}
         return self.env.get_template("pdf/report.html").render(context)
 
     def write(self, document: "weasyprint.Document", identity: bytes) -> bytes:
-        return document.write_pdf(attachments=_attachments(self.results, self.spec_text, self.json_path),
+        return document.write_pdf(attachments=_attachments(self.attached, self.spec_text, self.json_path),
                                   pdf_identifier=hashlib.sha256(identity).hexdigest()[:32].encode("ascii"))
 
 
@@ -497,7 +507,8 @@ def default_workers() -> int:
 def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_options: Mapping[str, Any] | bool | None,
                spec_text: str | None = None, json_path: str | os.PathLike[str] | None = None,
                progress: ProgressFn | None = None, *, workers: int | None = None,
-               chunk_pages: int | None = None, levels: int = PRINT_LEVELS) -> PdfSummary:
+               chunk_pages: int | None = None, levels: int = PRINT_LEVELS, plan: PdfPlan | None = None,
+               ) -> PdfSummary:
     """Write report.pdf for `results` with the spec's `output.pdf` options; return what went in.
 
     `spec_text` and the file at `json_path` (else `results` serialised) are attached to the PDF. The page
@@ -505,10 +516,13 @@ def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_o
     Tuning, not spec keys: `workers` (default: the usable CPUs, at most MAX_WORKERS); `chunk_pages`
     (estimated pages per chunk; a report whose samples are estimated at no more than SINGLE_RENDER_PAGES
     is rendered as one document unless it is given); `levels`, the colour levels per sign on paper.
+    `plan`: `plan_pdf(results, PdfOptions.from_mapping(pdf_options))` made earlier (the build makes it before
+    writing explanations.json, whose `pdf_samples` it fills); made here when not given.
     """
     options = PdfOptions.from_mapping(pdf_options)
     renderer = _Renderer(results, options, spec_text, Path(json_path) if json_path is not None else None, levels)
-    plan = renderer.plan()
+    plan = plan if plan is not None else renderer.plan()
+    renderer.attach_plan(plan)
     chunked = chunk_pages is not None or plan.sample_pages > SINGLE_RENDER_PAGES
     chunks = 0
     if chunked and plan.samples:

@@ -1,7 +1,9 @@
 """What goes into report.pdf: the spec's `output.pdf` selection, a page estimate per sample, the page budget.
 
 The site keeps everything; the PDF is what people attach to a model review, so it holds the chosen layers
-and variants of the chosen samples, within `max_pages`. Pages are estimated from text lengths before
+and variants of the chosen samples, within `max_pages`. Which samples, and in what order, is
+`reportgen.report.sample_choice` (errors first by default); the plan is made once, before explanations.json
+is written, so the JSON's `pdf_samples` and the PDF agree. Pages are estimated from text lengths before
 anything is rendered (rendering is the expensive part); the renderer then checks the real page count and
 drops trailing samples if the estimate was too low, so the budget holds exactly.
 
@@ -16,10 +18,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from reportgen.errors import BuildError
+from reportgen.report.sample_choice import DEFAULT_RULE, SampleChoice, choose_samples
 from reportgen.report.spans import is_char_level
 from reportgen.report.structure import Orders, targets_of
 from reportgen.spec.load import check_section
-from reportgen.spec.sections import PdfSpec
+from reportgen.results import PdfSamples
+from reportgen.spec.sections import PdfSamplePick, PdfSpec
 
 if TYPE_CHECKING:
     from reportgen.results import DocumentExplanation, Heatmap, ReportResults
@@ -48,7 +52,8 @@ class PdfOptions:
 
     layers: str | tuple[str | int, ...] = "main"
     variants: str = "main"
-    samples: str | int | tuple[str, ...] = "all"
+    samples: str | tuple[str, ...] = DEFAULT_RULE  # a rule of report.sample_choice, or ids in their order
+    count: int | None = None  # at most this many by the rule (None: all it orders)
     max_pages: int = DEFAULT_MAX_PAGES
 
     @classmethod
@@ -59,10 +64,18 @@ class PdfOptions:
             options = PdfSpec()
         elif not isinstance(options, PdfSpec):
             options = check_section(PdfSpec, options, "output.pdf", BuildError)
+        samples, count = options.samples, None
+        if isinstance(samples, int):  # a number alone picks by the default rule (PdfSpec.samples says why)
+            samples, count = DEFAULT_RULE, samples
+        elif isinstance(samples, PdfSamplePick):
+            samples, count = samples.pick, samples.count
+        elif not isinstance(samples, str):
+            samples = tuple(samples)
         return cls(
             layers=options.layers if isinstance(options.layers, str) else tuple(options.layers),
             variants=options.variants,
-            samples=options.samples if isinstance(options.samples, (str, int)) else tuple(options.samples),
+            samples=samples,
+            count=count,
             max_pages=options.max_pages,
         )
 
@@ -80,12 +93,19 @@ class SamplePlan:
 class PdfPlan:
     layers: list[str]
     variants: list[tuple[bool, bool]]
-    samples: list[SamplePlan]  # in the PDF, in report order
+    samples: list[SamplePlan]  # in the PDF, in the order `choice` gives
     requested: int  # samples the `samples` option asked for
     total: int  # samples in the report
     over_budget: list[str] = field(default_factory=list)  # ids left out to stay within max_pages
     max_pages: int = DEFAULT_MAX_PAGES
     front_pages: int = 0  # estimated pages before the first sample
+    choice: SampleChoice | None = None  # the samples `samples` chose, before the page budget
+
+    def record(self, results: "ReportResults") -> PdfSamples | None:
+        """explanations.json's `pdf_samples`: the chosen ids and why (the budget's cuts are the PDF's to say)."""
+        if self.choice is None:
+            return None
+        return PdfSamples(self.choice.rule, self.choice.count, self.choice.ids(results), self.choice.describe())
 
     @property
     def sample_pages(self) -> int:
@@ -95,14 +115,21 @@ class PdfPlan:
         """The same plan with these samples moved to `over_budget` (after a real page count)."""
         kept = [s for s in self.samples if results.documents[s.doc_index].id not in ids]
         dropped = [results.documents[s.doc_index].id for s in self.samples if s not in kept]
-        over = sorted(set(self.over_budget) | set(dropped), key=_order_of(results))
+        over = sorted(set(self.over_budget) | set(dropped), key=_pdf_order(self, results))
         return PdfPlan(self.layers, self.variants, kept, self.requested, self.total, over, self.max_pages,
-                       self.front_pages)
+                       self.front_pages, self.choice)
 
 
 def _order_of(results: "ReportResults"):
     position = {doc.id: i for i, doc in enumerate(results.documents)}
     return lambda doc_id: position.get(doc_id, len(position))
+
+
+def _pdf_order(plan: PdfPlan, results: "ReportResults"):
+    """Left-out ids are listed in the order the PDF would have shown them."""
+    position = {results.documents[i].id: k for k, i in enumerate(plan.choice.indices)} if plan.choice else {}
+    fallback = _order_of(results)
+    return lambda doc_id: (position.get(doc_id, len(position)), fallback(doc_id))
 
 
 # ---- selection -------------------------------------------------------------------------------------
@@ -132,18 +159,15 @@ def select_layers(results: "ReportResults", orders: Orders, choice: str | tuple[
     return sorted(chosen, key=orders.layers.index)
 
 
-def select_documents(results: "ReportResults", choice: str | int | tuple[str, ...]) -> list[int]:
-    docs = results.documents
-    if choice == "all":
-        return list(range(len(docs)))
-    if isinstance(choice, int):
-        return list(range(min(choice, len(docs))))
-    index = {doc.id: i for i, doc in enumerate(docs)}
-    missing = [doc_id for doc_id in choice if doc_id not in index]
-    if missing:
-        raise BuildError(f"output.pdf.samples: no sample with id {', '.join(repr(m) for m in missing)} "
-                         "in this report (ids are the samples' id_column values)")
-    return [index[doc_id] for doc_id in choice]
+def select_documents(results: "ReportResults", options: PdfOptions) -> SampleChoice:
+    """The samples `output.pdf.samples` chooses, in the PDF's order (`report.sample_choice` has the rules)."""
+    if isinstance(options.samples, str):
+        return choose_samples(results, options.samples, options.count)
+    try:
+        return choose_samples(results, ids=options.samples)
+    except KeyError as missing:
+        raise BuildError(f"output.pdf.samples: no sample with id {', '.join(repr(m) for m in missing.args[0])} "
+                         "in this report (ids are the samples' id_column values)") from None
 
 
 def sample_groups(doc: "DocumentExplanation", orders: Orders, layers: list[str],
@@ -208,7 +232,8 @@ def plan_pdf(results: "ReportResults", options: PdfOptions) -> PdfPlan:
     orders = Orders.of(results)
     layers = select_layers(results, orders, options.layers)
     variants = orders.variants[:1] if options.variants == "main" else list(orders.variants)
-    indices = select_documents(results, options.samples)
+    choice = select_documents(results, options)
+    indices = choice.indices
     n_labels = len(results.model.labels)
     word_sums = results.settings.aggregate == "word"  # character models: word panels too
     candidates = []
@@ -227,4 +252,5 @@ def plan_pdf(results: "ReportResults", options: PdfOptions) -> PdfPlan:
             room -= sample.estimated_pages
         else:
             over.append(results.documents[sample.doc_index].id)
-    return PdfPlan(layers, variants, kept, len(indices), len(results.documents), over, options.max_pages, front)
+    return PdfPlan(layers, variants, kept, len(indices), len(results.documents), over, options.max_pages, front,
+                   choice)

@@ -19,6 +19,10 @@ SCORE_KINDS = ("logit", "probability")  # explain.score: what Grad-CAM different
 SCALE_KINDS = ("document", "layer", "report")  # explain.scale: what one colour scale spans
 PALETTES = ("safe", "red-green")  # explain.palette: level colours (report.colors holds the colours)
 PDF_CHOICES = ("main", "all")  # output.pdf.layers and output.pdf.variants
+# output.pdf.samples: rules that order every sample (report/sample_choice.py acts on them; a test keeps the
+# two lists equal); with "all" (report order), the words the key takes besides a number and a list of ids.
+PDF_SAMPLE_RULES = ("errors-first", "stratified")
+PDF_SAMPLE_WORDS = ("all", *PDF_SAMPLE_RULES)
 REMOVALS = ("pad", "oov", "delete")  # metrics.removal: what a removed token becomes
 
 # Target requests besides a list of labels; "top-K" is matched by `parse_top_k`.

@@ -25,7 +25,7 @@ import codecs
 import keyword
 import warnings
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (
     BeforeValidator,
@@ -72,6 +72,8 @@ from reportgen.spec.choices import (
     INTERPOLATION_KINDS,
     LAYER_KEYWORDS,
     PDF_CHOICES,
+    PDF_SAMPLE_RULES,
+    PDF_SAMPLE_WORDS,
     REMOVALS,
     SAMPLE_SOURCES,
     SCALE_KINDS,
@@ -402,28 +404,68 @@ class MetricsSpec(Section):
     sanity: StrictBool = True
 
 
+class PdfSamplePick(Section):
+    """`output.pdf.samples: {pick: stratified, count: 12}`: a rule and how many samples it picks."""
+
+    pick: Literal[PDF_SAMPLE_RULES] = Field(description="errors-first | stratified (see output.pdf.samples)")
+    count: Optional[Annotated[StrictInt, Field(ge=1)]] = Field(None, description="At most this many; default: all.")
+
+
+PDF_SAMPLES_HELP = (
+    "Which samples the PDF shows, in that order. errors-first (the default): wrong predictions first, then "
+    "right ones, each part taken in turn from every true label (samples without a true label form their own "
+    "group), ties in report order. stratified: every sample taken in turn from each true label. all: every "
+    "sample in report order. A number N: N samples by the default rule, so a short PDF still shows the "
+    "failures and every true label (N at least the number of labels); for the first N in report order, list "
+    "their ids. A list of ids: exactly those, in that order. {pick: stratified, count: N}: N by a rule."
+)
+
+
 class PdfSpec(Section):
     enabled: StrictBool = True
     layers: PdfLayerSelection = "main"
     variants: Literal[PDF_CHOICES] = "main"
     samples: Annotated[
-        Union[Literal["all"], Annotated[StrictInt, Field(ge=1)], IdList],
-        Field(description="all | the first N samples | a list of ids"),
-    ] = "all"
+        Union[Literal[PDF_SAMPLE_WORDS], Annotated[StrictInt, Field(ge=1)], IdList, PdfSamplePick],
+        Field(description=PDF_SAMPLES_HELP),
+    ] = "errors-first"
     max_pages: Annotated[StrictInt, Field(ge=1)] = 80
 
     @field_validator("samples", mode="before")
     @classmethod
     def _sample_choice(cls, value: Any) -> Any:
-        if value == "all":
-            return value
+        words = ", ".join(PDF_SAMPLE_WORDS)
+        if isinstance(value, str):
+            if value in PDF_SAMPLE_WORDS:
+                return value
+            raise problem(f"{describe_value(value)} is not one of {words}, a number or a list of ids"
+                          f"{did_you_mean(value, PDF_SAMPLE_WORDS)}")
         if isinstance(value, list):
             return list_of(check_id, scalar_ok=False, duplicates="error", convert=as_id)(value)
         if is_int(value):
             if value < 1:
-                raise problem(f"the first N samples needs N of at least 1, got {value}")
+                raise problem(f"a number of samples must be at least 1, got {value}")
             return value
-        raise problem(f"expected all, a number of samples or a list of ids, got {describe_value(value)}")
+        if isinstance(value, dict):
+            return _sample_pick(value)
+        raise problem(f"expected {words}, a number of samples, a list of ids or {{pick: RULE, count: N}}, "
+                      f"got {describe_value(value)}")
+
+
+def _sample_pick(value: dict) -> PdfSamplePick:
+    """`{pick, count}` checked here, so its errors read as one line each instead of one per union member."""
+    unknown = sorted(str(k) for k in value if k not in ("pick", "count"))
+    if unknown:
+        raise problem(f"unknown key {unknown[0]!r}; {{pick: RULE, count: N}} takes pick and count")
+    if "pick" not in value:
+        raise problem(f"pick is missing: one of {', '.join(PDF_SAMPLE_RULES)}")
+    pick, count = value["pick"], value.get("count")
+    if not (isinstance(pick, str) and pick in PDF_SAMPLE_RULES):
+        raise problem(f"{describe_value(pick)} is not one of {', '.join(PDF_SAMPLE_RULES)}"
+                      f"{did_you_mean(pick, PDF_SAMPLE_RULES)}", ("pick",))
+    if count is not None and not (is_int(count) and count >= 1):
+        raise problem(f"expected a number of samples of at least 1, got {describe_value(count)}", ("count",))
+    return PdfSamplePick(pick=pick, count=count)
 
 
 with warnings.catch_warnings():
