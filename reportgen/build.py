@@ -240,8 +240,8 @@ def _score(spec, adapter, pipeline, explanations, layers, settings, progress: Pr
     metrics_report = None
     if spec.metrics.enabled:
         metrics_report = _metrics(spec, adapter, pipeline, explanations, layers, settings, progress)
-        if spec.explain.layers == "best" and metrics_report.get("recommended_layer"):
-            best = metrics_report["recommended_layer"]
+        if spec.explain.layers == "best" and metrics_report.recommended_layer:
+            best = metrics_report.recommended_layer
             layer_paths = [best] + [p for p in layer_paths if p != best]
     return metrics_report, layer_paths  # 'best' without metrics never gets here: the spec refuses it
 

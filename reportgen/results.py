@@ -115,7 +115,8 @@ class DocumentExplanation:
     heatmaps: list[Heatmap]
     input: InputInfo
     true_labels: list[int] | None = None  # label indices; None when the sample has no ground truth
-    metrics: dict[str, Any] | None = None  # per-sample faithfulness numbers, keyed by layer then target
+    # per-sample faithfulness numbers, keyed by layer then target; a plain dict (reportgen/metrics/__init__.py)
+    metrics: dict[str, Any] | None = None
 
     @property
     def correct(self) -> bool | None:
@@ -220,6 +221,170 @@ class PdfSamples:
         return cls(**data)
 
 
+def _record_fields(cls: type, data: Any, where: str) -> dict[str, Any]:
+    """`data` as keyword arguments of `cls`, refused with the offending keys named when it does not have
+    exactly the record's keys (a missing key would otherwise be a TypeError naming no place in the file)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"explanations.json {where}: expected an object, got {type(data).__name__}")
+    names = [f.name for f in fields(cls)]
+    problems = []
+    if unknown := sorted(set(data) - set(names)):
+        problems.append(f"unknown keys {', '.join(unknown)}")
+    if missing := [name for name in names if name not in data]:
+        problems.append(f"missing keys {', '.join(missing)}")
+    if problems:
+        raise ValueError(f"explanations.json {where}: {'; '.join(problems)}")
+    return dict(data)
+
+
+@dataclass
+class SanityVerdict:
+    """A layer's verdict over its sanity-check runs: a metrics `layers[]` row's `sanity`."""
+
+    passed: bool | None  # every run for the layer passed; None if a run had no verdict
+    mean_abs: float | None  # highest mean |rho| over the runs (the run that decides)
+    top_layers: int | None  # that run's top_layers
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "metrics.layers[].sanity") -> "SanityVerdict":
+        return cls(**_record_fields(cls, data, where))
+
+
+@dataclass
+class SanityRun:
+    """One comparison of a layer's maps with those of a model whose top layers were re-initialised."""
+
+    top_layers: int
+    randomized_layers: list[str]
+    n: int  # maps with a defined rank correlation
+    undefined: int  # constant maps, which have none
+    mean: float | None
+    mean_abs: float | None
+    min: float | None
+    max: float | None
+    unchanged: int  # maps with |rho| above the threshold
+    passed: bool | None
+    rho: list[float | None]  # one per map, in the order of labels
+    labels: list[str] | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "metrics.sanity.layers[].runs[]") -> "SanityRun":
+        return cls(**_record_fields(cls, data, where))
+
+
+@dataclass
+class SanityLayer(SanityVerdict):
+    """One explained layer's sanity check; its verdict is the one its `layers[]` row carries."""
+
+    layer: str | None  # None: one unnamed group of maps for several scored layers
+    runs: list[SanityRun]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "metrics.sanity.layers[]") -> "SanityLayer":
+        values = _record_fields(cls, data, where)
+        values["runs"] = [SanityRun.from_dict(run, f"{where}.runs[{i}]") for i, run in enumerate(values["runs"])]
+        return cls(**values)
+
+
+@dataclass
+class SanityReport:
+    """The model randomisation check (Adebayo et al. 2018), per explained layer in model order."""
+
+    method: str
+    threshold: float
+    seed: int
+    layers: list[SanityLayer]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "metrics.sanity") -> "SanityReport":
+        values = _record_fields(cls, data, where)
+        values["layers"] = [SanityLayer.from_dict(entry, f"{where}.layers[{i}]")
+                            for i, entry in enumerate(values["layers"])]
+        return cls(**values)
+
+
+@dataclass
+class LayerScore:
+    """One row of the metrics layer table: a layer's faithfulness over the scored samples."""
+
+    layer: str
+    n: int  # samples with a score for this layer
+    mean: float | None  # AOPC gain, with its t interval
+    ci_low: float | None
+    ci_high: float | None
+    aopc: float | None  # means over samples
+    random_aopc: float | None
+    lerf_aopc: float | None
+    comprehensiveness: float | None
+    sufficiency: float | None
+    auto: bool
+    best: bool  # the recommended layer
+    # The series by name ("fractions", "morf", "random", "lerf"), as a document entry's curves are:
+    # the SVG drawing reads both alike.
+    curves: dict[str, list[float]] | None
+    sanity: SanityVerdict | None  # None: the check did not run, or gave this layer no maps
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "metrics.layers[]") -> "LayerScore":
+        values = _record_fields(cls, data, where)
+        if values["sanity"] is not None:
+            values["sanity"] = SanityVerdict.from_dict(values["sanity"], f"{where}.sanity")
+        return cls(**values)
+
+
+@dataclass
+class SkippedSample:
+    id: str
+    reason: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "metrics.skipped[]") -> "SkippedSample":
+        return cls(**_record_fields(cls, data, where))
+
+
+@dataclass
+class MetricsReport:
+    """The report-level faithfulness record (`ReportResults.metrics`); `reportgen/metrics/__init__.py`
+    documents every key.
+
+    `settings` stays a dict: it is `MetricsSettings.to_dict()` plus the removal operator (pad_id, oov_id,
+    the AOPC formula, the count rule), and results may not import metrics, so a typed copy here would be a
+    second list of those fields to keep in step. A document's own numbers (`DocumentExplanation.metrics`)
+    are plain dicts too.
+    """
+
+    settings: dict[str, Any]
+    samples: list[str]  # ids scored, in report order
+    skipped: list[SkippedSample]
+    not_evaluated: int  # documents past max_samples
+    predict_calls: int
+    predicted_inputs: int
+    layers: list[LayerScore]  # model order
+    recommended_layer: str | None
+    auto_layer: str | None
+    differs_from_auto: bool | None
+    separated: bool | None
+    most_faithful_layer: str | None
+    recommended_passes_sanity: bool | None  # None: the check did not run
+    recommendation_note: str
+    sanity: SanityReport | None  # None: the check did not run
+    notes: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "metrics") -> "MetricsReport":
+        values = _record_fields(cls, data, where)
+        values["skipped"] = [SkippedSample.from_dict(item, f"{where}.skipped[{i}]")
+                             for i, item in enumerate(values["skipped"])]
+        values["layers"] = [LayerScore.from_dict(row, f"{where}.layers[{i}]")
+                            for i, row in enumerate(values["layers"])]
+        if values["sanity"] is not None:
+            values["sanity"] = SanityReport.from_dict(values["sanity"], f"{where}.sanity")
+        return cls(**values)
+
+
 @dataclass
 class ReportResults:
     title: str
@@ -231,7 +396,7 @@ class ReportResults:
     author: str = ""
     date: str = ""  # ISO date from the spec or SOURCE_DATE_EPOCH; never the wall clock
     versions: dict[str, str] = field(default_factory=dict)
-    metrics: dict[str, Any] | None = None  # report-level faithfulness tables and layer recommendation
+    metrics: MetricsReport | None = None  # report-level faithfulness tables and layer recommendation
     pdf_samples: PdfSamples | None = None  # None: no PDF was made with these results
     schema_version: int = SCHEMA_VERSION
 
@@ -259,6 +424,7 @@ class ReportResults:
             d["input"] = InputInfo(**d["input"])
             docs.append(DocumentExplanation(**d))
         known = {f.name for f in fields(cls)}
-        rest = {k: v for k, v in data.items() if k in known and k not in ("model", "documents", "settings")}
+        rest = {k: v for k, v in data.items() if k in known and k not in ("model", "documents", "settings", "metrics")}
+        metrics = data.get("metrics")
         return cls(model=ModelInfo(**model), documents=docs, settings=ReportSettings.from_dict(data["settings"]),
-                   **rest)
+                   metrics=None if metrics is None else MetricsReport.from_dict(metrics), **rest)

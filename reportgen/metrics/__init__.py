@@ -7,8 +7,11 @@ The build calls `compute_metrics(documents, predict_fn, layers=..., settings=...
 removable=..., progress=..., model=..., compute_maps=...)` and stores `per_doc[doc.id]` in
 `DocumentExplanation.metrics` and `report` in `ReportResults.metrics`. Formulas: `faithfulness` (curves,
 AOPC, comprehensiveness, sufficiency), `recommend` (intervals, best layer), `sanity` (randomisation).
-Everything below is plain dicts, lists, floats, ints, bools, str and None; dicts are built in a fixed order
-(layers in model order, targets by label index) and lists keep the order stated.
+`report` is a typed `reportgen.results.MetricsReport` whose records (`LayerScore`, `SanityVerdict`,
+`SanityReport`, `SanityLayer`, `SanityRun`, `SkippedSample`) have exactly the keys below as attributes; its
+`settings`, each row's `curves` and `per_doc` are plain dicts. Below is the JSON (`to_dict()`): plain dicts,
+lists, floats, ints, bools, str and None; dicts are built in a fixed order (layers in model order, targets by
+label index) and lists keep the order stated.
 
 DocumentExplanation.metrics — None when the document was not scored, else keyed by layer path, then by the
 target label index as a string ("0", "1", ...; sort numerically when showing):

@@ -14,7 +14,7 @@ from reportgen.metrics.faithfulness import (
 from reportgen.metrics.recommend import layer_table, recommend_layer
 from reportgen.metrics.sanity import ComputeMaps, sanity_check
 from reportgen.metrics.settings import MetricsSettings
-from reportgen.results import DocumentExplanation, LayerInfo
+from reportgen.results import DocumentExplanation, LayerInfo, MetricsReport
 
 AOPC_FORMULA = "AOPC = 1/(K+1) * sum_{k=0..K} (p_0 - p_k)  (Samek et al. 2017, L = K steps)"
 COUNT_RULE = "k % of n removable tokens = floor(k/100 * n), at least 1, at most n"
@@ -56,13 +56,13 @@ def compute_metrics(
     model: Any = None,
     compute_maps: ComputeMaps | None = None,
     map_labels: Sequence[str] | None = None,
-) -> tuple[dict[str, dict[str, Any] | None], dict[str, Any]]:
+) -> tuple[dict[str, dict[str, Any] | None], MetricsReport]:
     """Score the heatmaps of the first `settings.max_samples` documents; returns (per_doc, report).
 
     per_doc maps every document id to what belongs in `DocumentExplanation.metrics` (None when the document
-    was not scored); report is `ReportResults.metrics`. The JSON layout of both is documented in
-    `reportgen.metrics`. `layers` are layer paths in model order (or the report's `LayerInfo`s, whose `auto`
-    flag then names the auto layer). `removable(doc)` (or a mapping id -> mask) gives one bool per token:
+    was not scored); report is `ReportResults.metrics`, a typed `MetricsReport`. The JSON layout of both is
+    documented in `reportgen.metrics`. `layers` are layer paths in model order (or the report's `LayerInfo`s,
+    whose `auto` flag then names the auto layer). `removable(doc)` (or a mapping id -> mask) gives one bool per token:
     False for tokens that must stay, such as a start token; None makes every token removable.
     `progress(done, total)` is called after each `predict_fn` batch. With `model` and `compute_maps` (and
     `settings.sanity`), the model randomisation check runs too, per layer when `compute_maps` returns a
@@ -108,6 +108,8 @@ def compute_metrics(
     for row in rows:
         entry = verdicts.get(row["layer"]) if sanity is not None else None
         row["sanity"] = None if entry is None else {k: entry[k] for k in ("passed", "mean_abs", "top_layers")}
+    # The table and the recommendation are worked out on plain rows (recommend.py marks the best in place);
+    # the record is typed once they are final.
     report: dict[str, Any] = {
         "settings": {
             **s.to_dict(),
@@ -126,4 +128,4 @@ def compute_metrics(
         "sanity": sanity,
         "notes": notes,
     }
-    return per_doc, report
+    return per_doc, MetricsReport.from_dict(report)

@@ -242,7 +242,7 @@ def plan_pdf(results: "ReportResults", options: PdfOptions) -> PdfPlan:
         groups = sample_groups(doc, orders, layers, variants)
         pages = estimate_sample_pages(doc, groups, n_labels, word_sums and is_char_level(doc.tokens))
         candidates.append(SamplePlan(i, groups, pages))
-    metric_layers = len(results.metrics.get("layers") or []) if isinstance(results.metrics, dict) else 0
+    metric_layers = len(results.metrics.layers) if results.metrics is not None else 0
     front = estimate_front_pages(len(candidates), n_labels, results.metrics is not None, metric_layers)
     room = options.max_pages - front
     kept, over = [], []

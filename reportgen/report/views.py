@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from reportgen.report import colors
 from reportgen.report.colors import LEVELS, Legend, Scale, ScaleBook, format_number
@@ -21,7 +21,7 @@ from reportgen.results import variant_name
 from reportgen.textsafe import describe_hidden
 
 if TYPE_CHECKING:
-    from reportgen.results import DocumentExplanation, Heatmap, ReportResults
+    from reportgen.results import DocumentExplanation, Heatmap, MetricsReport, ReportResults, SanityVerdict
 
 SNIPPET_CHARS = 90
 ANCHOR_PREFIX = "s-"
@@ -418,52 +418,50 @@ def per_class(summary: Summary | None) -> list[dict]:
             for k in range(n)]
 
 
-def metrics_view(metrics: Mapping[str, Any] | None) -> dict | None:
+def metrics_view(metrics: "MetricsReport | None") -> dict | None:
     """The report-level faithfulness table as display strings (numbers as the site's metrics page writes
-    them); None when there are no metrics. Every key is read with a default: the table shows what is there."""
-    if not metrics:
+    them); None when there are no metrics."""
+    if metrics is None:
         return None
 
     def num(value: Any) -> str:
         return "\u2013" if value is None else format_number(value, 3) if isinstance(value, float) else str(value)
 
-    def verdict(sanity: Any) -> str:
-        if not isinstance(sanity, Mapping):
+    def verdict(sanity: "SanityVerdict | None", with_rho: bool = True) -> str:
+        if sanity is None:
             return "not run"
-        word = {True: "passed", False: "failed"}.get(sanity.get("passed"), "no verdict")
-        return word if sanity.get("mean_abs") is None else f"{word} ({num(sanity['mean_abs'])})"
+        word = {True: "passed", False: "failed"}.get(sanity.passed, "no verdict")
+        return word if not with_rho or sanity.mean_abs is None else f"{word} ({num(sanity.mean_abs)})"
 
     rows = []
-    for row in metrics.get("layers") or []:
-        low, high = row.get("ci_low"), row.get("ci_high")
-        rows.append({"layer": row.get("layer", "?"), "n": num(row.get("n")), "mean": num(row.get("mean")),
+    for row in metrics.layers:
+        low, high = row.ci_low, row.ci_high
+        rows.append({"layer": row.layer, "n": num(row.n), "mean": num(row.mean),
                      "interval": f"{num(low)} \u2026 {num(high)}" if low is not None and high is not None else "\u2013",
-                     **{key: num(row.get(key)) for key in ("aopc", "random_aopc", "lerf_aopc", "comprehensiveness",
-                                                            "sufficiency")},
-                     "sanity": verdict(row.get("sanity")),
-                     "marks": ", ".join(mark for mark in ("best", "auto") if row.get(mark))})
-    confidence = (metrics.get("settings") or {}).get("confidence", 0.95)
-    sanity = metrics.get("sanity")
+                     **{key: num(getattr(row, key)) for key in ("aopc", "random_aopc", "lerf_aopc",
+                                                                 "comprehensiveness", "sufficiency")},
+                     "sanity": verdict(row.sanity),
+                     "marks": ", ".join(mark for mark in ("best", "auto") if getattr(row, mark))})
+    # MetricsSettings.to_dict() always writes it; the settings stay a dict (see MetricsReport)
+    confidence = metrics.settings["confidence"]
+    sanity = metrics.sanity
     sanity_text = ""
-    if isinstance(sanity, dict):
-        entries = sanity.get("layers") or []
-        words = ", ".join(f"{e.get('layer')} {verdict({**e, 'mean_abs': None})}" for e in entries)
+    if sanity is not None:
+        words = ", ".join(f"{e.layer} {verdict(e, with_rho=False)}" for e in sanity.layers)
         sanity_text = (f"{words}: a layer passes when its maps change when the model's top layers are "
                        "re-initialised, as maps that explain the model should." if any(
-                           e.get("passed") is True for e in entries) else
+                           e.passed is True for e in sanity.layers) else
                        f"{words}: no layer's maps are shown to change when the model's top layers are "
                        "re-initialised; they may reflect the text more than what the model learned.")
-    scored = metrics.get("samples") or []
+    scored = metrics.samples
     scored_text = f"{len(scored)} samples scored" if scored else ""
-    if metrics.get("not_evaluated"):
-        scored_text += f"; {metrics['not_evaluated']} not evaluated (metrics.max_samples)"
-    return {"layers": rows, "recommended": metrics.get("recommended_layer"), "auto": metrics.get("auto_layer"),
-            "differs_from_auto": metrics.get("differs_from_auto"), "separated": metrics.get("separated"),
-            "why": metrics.get("recommendation_note") or "",
-            "passes_sanity": metrics.get("recommended_passes_sanity"),
+    if metrics.not_evaluated:
+        scored_text += f"; {metrics.not_evaluated} not evaluated (metrics.max_samples)"
+    return {"layers": rows, "recommended": metrics.recommended_layer, "auto": metrics.auto_layer,
+            "differs_from_auto": metrics.differs_from_auto, "separated": metrics.separated,
+            "why": metrics.recommendation_note, "passes_sanity": metrics.recommended_passes_sanity,
             "confidence": f"{round(float(confidence) * 100)} %", "sanity": sanity_text, "scored": scored_text,
-            "checked": isinstance(sanity, dict),
-            "notes": list(metrics.get("notes") or [])}
+            "checked": sanity is not None, "notes": list(metrics.notes)}
 
 
 def variants_text(variants: Sequence[tuple[bool, bool]]) -> str:

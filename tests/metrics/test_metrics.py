@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -13,8 +14,8 @@ from reportgen.metrics import MetricsSettings, compute_metrics
 from reportgen.metrics.faithfulness import aopc, perturb, relevance_order, removal_count
 from reportgen.metrics.recommend import confidence_interval, layer_table, recommend_layer
 from reportgen.metrics.sanity import compare_maps, spearman
-from reportgen.results import (DocumentExplanation, Heatmap, InputInfo, LayerInfo, ModelInfo, Prediction,
-                               ReportResults, ReportSettings, Token)
+from reportgen.results import (DocumentExplanation, Heatmap, InputInfo, LayerInfo, MetricsReport, ModelInfo,
+                               Prediction, ReportResults, ReportSettings, Token)
 
 # The toy model: p(positive) = 0.1 + the contributions of the ids present; other ids (pad 0, OOV 1) add 0.
 CONTRIBUTION = {10: 0.4, 11: 0.2, 12: 0.1, 13: 0.05, 14: 0.0}
@@ -83,7 +84,7 @@ def test_random_reference_matches_its_expectation():
     m, report = hand_result(random_seeds=400)
     assert m["random_aopc"] == pytest.approx(0.15, abs=0.02)
     assert m["curves"]["random"] == pytest.approx([0.85, 0.70, 0.55], abs=0.03)
-    assert report["settings"]["seeds"] == list(range(400))
+    assert report.settings["seeds"] == list(range(400))
 
 
 def test_random_reference_is_deterministic_and_per_document():
@@ -148,7 +149,7 @@ def test_removal_operator_reaches_predict_fn_and_is_recorded(removal, expected):
     per_doc, report = compute_metrics([doc], recording_predict, layers=["conv"], pad_id=0, oov_id=2,
                                       settings={**HAND_SETTINGS, "removal": removal},
                                       removable=lambda d: [t.id != 1 for t in d.tokens])
-    assert report["settings"]["removal"] == removal
+    assert report.settings["removal"] == removal
     assert tuple(expected) in seen
     assert all(s[0] == 1 for s in seen), "the start token was removed"
     m = per_doc["d"]["conv"]["1"]
@@ -208,14 +209,14 @@ def test_batching_is_bounded_and_deduplicated():
     inputs = [x for c in calls for x in c]
     assert max(sizes) <= 7
     assert len(set(inputs)) == len(inputs), "an input was predicted twice"
-    assert len(calls) == math.ceil(len(inputs) / 7) == report["predict_calls"]
+    assert len(calls) == math.ceil(len(inputs) / 7) == report.predict_calls
     # Upper bound per document: original + seeds * K + layers * targets * (2K + 2 bins) = 1 + 8 + 4 * 18
     assert len(inputs) <= 9 * (1 + 2 * 4 + 2 * 2 * (2 * 4 + 2 * 5))
     assert progress[-1] == (len(inputs), len(inputs))
     assert [d for d, _ in progress] == sorted(d for d, _ in progress)
     # max_samples: only the first nine documents are scored, the rest are None
-    assert report["samples"] == [f"s{i:02d}" for i in range(9)]
-    assert report["not_evaluated"] == 3
+    assert report.samples == [f"s{i:02d}" for i in range(9)]
+    assert report.not_evaluated == 3
     assert [per_doc[f"s{i:02d}"] is None for i in range(12)] == [False] * 9 + [True] * 3
     assert list(per_doc["s00"]) == ["a", "b"] and list(per_doc["s00"]["a"]) == ["0", "1"]
 
@@ -235,14 +236,14 @@ def test_variant_selection_and_skips():
     per_doc, report = compute_metrics(docs, additive_predict, layers=["conv"], settings=HAND_SETTINGS)
     assert per_doc["d"]["conv"]["1"]["relu"] is True
     assert per_doc["d"]["conv"]["1"]["curves"]["morf"][1] == pytest.approx(0.80)
-    assert [s["id"] for s in report["skipped"]] == ["short", "noid"]
+    assert [s.id for s in report.skipped] == ["short", "noid"]
     assert per_doc["short"] is None and per_doc["noid"] is None
 
 
 def test_probability_disagreement_is_noted():
     doc = document("d", HAND_IDS, [heatmap(HAND_WEIGHTS)], probabilities=[0.5, 0.5])
     _, report = compute_metrics([doc], additive_predict, layers=["conv"], settings=HAND_SETTINGS)
-    assert len(report["notes"]) == 1 and "sample d" in report["notes"][0]
+    assert len(report.notes) == 1 and "sample d" in report.notes[0]
 
 
 def test_confidence_interval_by_hand():
@@ -363,11 +364,12 @@ def test_output_is_json_ready_and_round_trips_through_results():
     per_doc, report = compute_metrics(docs, additive_predict, layers=[
         LayerInfo(path="conv", index=1, class_name="Conv1D", output_shape=[None, 5, 4], time_axis=True, auto=True)],
         settings=HAND_SETTINGS)
-    assert report["auto_layer"] == "conv" and report["layers"][0]["auto"] is True
-    first = json.dumps([per_doc, report], sort_keys=True, allow_nan=False)
-    again = json.dumps(list(compute_metrics(docs, additive_predict, layers=["conv"], auto_layer="conv",
-                                            settings=HAND_SETTINGS)), sort_keys=True, allow_nan=False)
-    assert first == again
+    assert report.auto_layer == "conv" and report.layers[0].auto is True
+    # asdict, not to_dict: the numbers themselves must be JSON-ready, before any rounding or NaN -> None
+    first = json.dumps([per_doc, asdict(report)], sort_keys=True, allow_nan=False)
+    again_per_doc, again = compute_metrics(docs, additive_predict, layers=["conv"], auto_layer="conv",
+                                           settings=HAND_SETTINGS)
+    assert first == json.dumps([again_per_doc, asdict(again)], sort_keys=True, allow_nan=False)
     for doc in docs:
         doc.metrics = per_doc[doc.id]
     model = ModelInfo(name="toy", path="toy.keras", task="binary", labels=["neg", "pos"], input_kind="ids",
@@ -375,7 +377,8 @@ def test_output_is_json_ready_and_round_trips_through_results():
     results = ReportResults(title="t", model=model, documents=docs, settings=ReportSettings(), metrics=report)
     data = json.loads(json.dumps(results.to_dict(), allow_nan=False))
     back = ReportResults.from_dict(data)
-    assert back.metrics["recommended_layer"] == "conv"
+    assert back.metrics.recommended_layer == "conv"
+    assert back.metrics == MetricsReport.from_dict(report.to_dict())
     assert back.documents[0].metrics["conv"]["1"]["aopc"] == pytest.approx(1 / 3)
 
 
@@ -391,3 +394,25 @@ def test_delete_mode_chunks_hold_inputs_of_similar_length():
     lengths = [n for call in calls for n in call]
     assert lengths == sorted(lengths)  # sorted across chunks, so each chunk pads as little as possible
     assert max(len(c) for c in calls) <= 4
+
+
+def test_metrics_record_refuses_keys_it_does_not_have_and_names_where():
+    _, report = hand_result()
+    data = report.to_dict()
+    assert MetricsReport.from_dict(data) == MetricsReport.from_dict(json.loads(json.dumps(data)))
+    with pytest.raises(ValueError, match=r"^explanations\.json metrics: unknown keys aopc_total, sanity_layer$"):
+        MetricsReport.from_dict({**data, "sanity_layer": "conv", "aopc_total": 1.0})
+    row = data["layers"][0]
+    with pytest.raises(ValueError, match=r"^explanations\.json metrics\.layers\[0\]\.sanity: unknown keys rho$"):
+        MetricsReport.from_dict({**data, "layers": [{**row, "sanity": {"passed": True, "mean_abs": 0.1,
+                                                                        "top_layers": 1, "rho": [0.1]}}]})
+    with pytest.raises(ValueError, match=r"^explanations\.json metrics\.layers\[0\]: missing keys ci_low$"):
+        MetricsReport.from_dict({**data, "layers": [{k: v for k, v in row.items() if k != "ci_low"}]})
+    # schema 1's report-wide verdict is refused too, through the results' own reader
+    results = ReportResults(title="t", model=ModelInfo(name="toy", path="toy.keras", task="binary",
+                                                       labels=["neg", "pos"], input_kind="ids", input_length=None,
+                                                       layers=[], output_activation="sigmoid"),
+                            documents=[], settings=ReportSettings(), metrics=report).to_dict()
+    results["metrics"]["sanity"] = {"method": "m", "threshold": 0.5, "seed": 0, "passed": True, "layers": []}
+    with pytest.raises(ValueError, match=r"^explanations\.json metrics\.sanity: unknown keys passed$"):
+        ReportResults.from_dict(results)

@@ -19,7 +19,7 @@ tf = pytest.importorskip("tensorflow")
 
 from reportgen.metrics import compute_metrics  # noqa: E402
 from reportgen.metrics.sanity import randomize_top_layers, sanity_check, weight_layer_paths  # noqa: E402
-from reportgen.results import DocumentExplanation, Heatmap, InputInfo, Prediction, Token  # noqa: E402
+from reportgen.results import DocumentExplanation, Heatmap, InputInfo, Prediction, SanityVerdict, Token  # noqa: E402
 
 VOCAB, LENGTH, START, PAD = 40, 12, 1, 0
 RELEVANT = (2, 3, 4)
@@ -109,18 +109,18 @@ def test_honest_maps_beat_random_and_position_maps_do_not(toy):
     docs = documents_with_maps(model, x, maps)
     _, report = compute_metrics(docs, predict_fn_for(model), layers=list(maps), removable=not_start,
                                 settings={"max_samples": 30})
-    rows = {r["layer"]: r for r in report["layers"]}
-    assert all(r["n"] == 30 for r in rows.values())
+    rows = {r.layer: r for r in report.layers}
+    assert all(r.n == 30 for r in rows.values())
     for honest in ("relevant-words", "gradcam"):
         r = rows[honest]
         # clearly above the random order: the whole interval of AOPC - random AOPC is above 0.3
-        assert r["ci_low"] > 0.3, (honest, r)
-        assert r["aopc"] > r["random_aopc"] > r["lerf_aopc"]
-        assert r["comprehensiveness"] > 0.3 and r["sufficiency"] < 0.15
+        assert r.ci_low > 0.3, (honest, r)
+        assert r.aopc > r.random_aopc > r.lerf_aopc
+        assert r.comprehensiveness > 0.3 and r.sufficiency < 0.15
     fake = rows["position"]
-    assert fake["ci_low"] < 0 < fake["ci_high"], fake  # at the random level, within its interval
-    assert fake["ci_high"] < rows["gradcam"]["ci_low"]
-    assert report["recommended_layer"] in ("relevant-words", "gradcam")
+    assert fake.ci_low < 0 < fake.ci_high, fake  # at the random level, within its interval
+    assert fake.ci_high < rows["gradcam"].ci_low
+    assert report.recommended_layer in ("relevant-words", "gradcam")
 
 
 def test_sanity_check_passes_gradcam_and_fails_position_maps(toy):
@@ -143,15 +143,15 @@ def test_compute_metrics_runs_the_sanity_check_when_given_a_model(toy):
                                 model=model, compute_maps=lambda m: list(gradcam(m, x[:4])),
                                 map_labels=[d.id for d in docs], settings={"sanity_top_layers": [2]})
     # a plain list of maps judges the only layer scored, and the row carries that verdict
-    [entry] = report["sanity"]["layers"]
-    run = entry["runs"][0]
-    assert entry["layer"] == "gradcam" and "passed" not in report["sanity"]
-    assert run["top_layers"] == 2 and run["labels"] == ["t00", "t01", "t02", "t03"] and len(run["rho"]) == 4
-    assert report["layers"][0]["sanity"] == {"passed": run["passed"], "mean_abs": run["mean_abs"], "top_layers": 2}
+    [entry] = report.sanity.layers
+    run = entry.runs[0]
+    assert entry.layer == "gradcam" and "passed" not in report.to_dict()["sanity"]
+    assert run.top_layers == 2 and run.labels == ["t00", "t01", "t02", "t03"] and len(run.rho) == 4
+    assert report.layers[0].sanity == SanityVerdict(passed=run.passed, mean_abs=run.mean_abs, top_layers=2)
     _, report = compute_metrics(docs, predict_fn_for(model), layers=["gradcam"], removable=not_start,
                                 model=model, compute_maps=lambda m: list(gradcam(m, x[:4])),
                                 settings={"sanity": False})
-    assert report["sanity"] is None
+    assert report.sanity is None
 
 
 def test_real_gradcam_from_the_engine_beats_random(toy):
@@ -162,8 +162,8 @@ def test_real_gradcam_from_the_engine_beats_random(toy):
     docs = api.explain(model, x, layers=["conv"], targets=[1], relu=(False,), ids=[f"t{i:02d}" for i in range(len(x))])
     _, report = compute_metrics(docs, predict_fn_for(model), layers=["conv"], removable=not_start,
                                 settings={"max_samples": 30})
-    row = report["layers"][0]
-    assert row["n"] == 30 and row["ci_low"] > 0.3, row
+    row = report.layers[0]
+    assert row.n == 30 and row.ci_low > 0.3, row
 
     def engine_maps(m):
         return [h.weights for d in api.explain(m, x[:10], layers=["conv"], targets=[1], relu=(False,))
@@ -232,15 +232,15 @@ def test_compute_metrics_recommends_a_passing_layer(scalar_embedding):
     _, report = compute_metrics(docs, predict_fn_for(model), layers=["emb", "conv"], removable=not_start,
                                 model=model, compute_maps=engine_maps, auto_layer="conv",
                                 settings={"max_samples": 30, "sanity_top_layers": [1, 2]})
-    rows = {r["layer"]: r for r in report["layers"]}
-    assert rows["emb"]["sanity"]["passed"] is False and rows["conv"]["sanity"]["passed"] is True
+    rows = {r.layer: r for r in report.layers}
+    assert rows["emb"].sanity.passed is False and rows["conv"].sanity.passed is True
     # both layers' maps beat random deletion (the embedding's by ranking the relevant words' value), but
     # only conv's pass the check, so conv is recommended whichever scores higher
-    assert rows["emb"]["ci_low"] > 0.1 and rows["conv"]["ci_low"] > 0.1, rows
-    assert report["recommended_layer"] == "conv" and rows["conv"]["best"] and not rows["emb"]["best"]
-    assert report["recommended_passes_sanity"] is True and report["differs_from_auto"] is False
-    assert report["most_faithful_layer"] == max(rows.values(), key=lambda r: r["mean"])["layer"]
-    assert "pass the sanity check" in report["recommendation_note"]
+    assert rows["emb"].ci_low > 0.1 and rows["conv"].ci_low > 0.1, rows
+    assert report.recommended_layer == "conv" and rows["conv"].best and not rows["emb"].best
+    assert report.recommended_passes_sanity is True and report.differs_from_auto is False
+    assert report.most_faithful_layer == max(rows.values(), key=lambda r: r.mean).layer
+    assert "pass the sanity check" in report.recommendation_note
 
 
 def _weights(model):

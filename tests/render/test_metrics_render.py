@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from reportgen.metrics.recommend import recommend_layer
 from reportgen.render import html as site
 from reportgen.render.curves import deletion_curve_svg
 from reportgen.report.structure import plan_site
-from reportgen.results import ReportResults
+from reportgen.results import MetricsReport, ReportResults
 from tests.fakes import make_results
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -68,13 +69,16 @@ def results():
     run = {"top_layers": 1, "randomized_layers": ["dense"], "n": 4, "undefined": 1, "mean": 0.9, "mean_abs": 0.9,
            "min": 0.7, "max": 1.0, "unchanged": 4, "passed": False, "rho": [0.7, 0.9, 1.0, 1.0, None], "labels": None}
     passing = {**run, "mean": 0.1, "mean_abs": 0.2, "unchanged": 0, "passed": True}
+    # a sanity check as compute_metrics records one; the recommendation is worked out on plain rows (asdict
+    # keeps the numbers unrounded, so the JSON round trip below still has rounding to survive)
+    report = asdict(report)
     report["sanity"] = {"method": "model randomisation", "threshold": 0.5, "seed": 0, "layers": [
         {"layer": "conv1d", "passed": False, "mean_abs": 0.9, "top_layers": 1, "runs": [run]},
         {"layer": "encoder/lstm", "passed": True, "mean_abs": 0.2, "top_layers": 1, "runs": [passing]}]}
     for row, entry in zip(report["layers"], report["sanity"]["layers"]):
         row["sanity"] = {k: entry[k] for k in ("passed", "mean_abs", "top_layers")}
     report.update(recommend_layer(report["layers"], report["auto_layer"]))
-    res.metrics = report
+    res.metrics = MetricsReport.from_dict(report)
     return res
 
 
@@ -99,14 +103,14 @@ def test_metrics_page_table_curves_and_sanity(results, built):
     body = page[page.index("<main>"):]
     rows = re.findall(r"<tr( class=\"[^\"]*\")?>\s*<th scope=\"row\"><code><a href=\"[^\"]+\">([^<]+)</a>", body)
     assert [name for _, name in rows][:2] == ["conv1d", "encoder/lstm"]
-    best = report["recommended_layer"]
+    best = report.recommended_layer
     assert (' class="best' in dict((n, c) for c, n in rows)[best])
     assert f"Recommended layer: <code><a" in body and f">{best}</a>" in body
-    auto = [r for r in report["layers"] if r["auto"]][0]["layer"]
+    auto = [r for r in report.layers if r.auto][0].layer
     assert auto == "conv1d"  # the fakes' LayerInfo marks conv1d as auto
     assert '<span class="badge">auto</span>' in body
     # the best row's mean, in the page's number format (3 significant digits, true minus sign)
-    mean = [r for r in report["layers"] if r["best"]][0]["mean"]
+    mean = [r for r in report.layers if r.best][0].mean
     shown = f"{abs(mean):.3g}"
     assert ("\u2212" if mean < 0 else "") + shown in body
     # one SVG per layer, well formed, with three lines each
@@ -122,7 +126,7 @@ def test_metrics_page_table_curves_and_sanity(results, built):
         layer = re.search(r"<code>(?:<a [^>]*>)?([^<]+)<", row).group(1)
         assert ("passed" if layer == "encoder/lstm" else "failed") in row, row
     assert best == "encoder/lstm"  # the only layer whose maps pass, whatever the deletion test says
-    assert report["recommendation_note"] in html.unescape(body)
+    assert report.recommendation_note in html.unescape(body)
     assert "pad id (0)" in body and "5 steps up to 50 %" in body and "3 seeds (0, 1, 2)" in body
     assert "<script>" not in body  # sample ids in notes are escaped
     assert "metrics.max_samples" in body  # one of six documents was not scored
@@ -163,3 +167,11 @@ def test_pages_are_identical_after_a_json_round_trip(results, built, tmp_path):
     assert first == again
     for index in range(len(results.documents)):
         assert sample_page(results, folder, index) == sample_page(results, tmp_path, index)
+
+
+def test_results_with_metrics_round_trip_through_their_dict(results):
+    data = results.to_dict()
+    assert data["metrics"]["sanity"]["layers"][0]["runs"][0]["rho"][-1] is None  # every record is in there
+    back = ReportResults.from_dict(data)
+    assert isinstance(back.metrics, MetricsReport) and back.metrics.sanity.layers[1].runs[0].passed is True
+    assert back.to_dict() == data

@@ -21,6 +21,7 @@ pytest.importorskip("weasyprint")
 from reportgen.errors import BuildError  # noqa: E402
 from reportgen.render import pdf as pdf_module  # noqa: E402
 from reportgen.render.pdf import AssetFetcher, FetchRefused, render_pdf  # noqa: E402
+from reportgen.results import MetricsReport  # noqa: E402
 from tests.fakes import make_results  # noqa: E402
 
 SPEC_TEXT = "version: 1\ntitle: Synthetic report\n# ünïcode — kept byte for byte\n"
@@ -486,26 +487,29 @@ def test_non_latin_scripts_and_emoji_use_real_glyphs(tmp_path):
 
 def test_metrics_section_lists_each_layer(tmp_path):
     results = small_results(n_docs=2)
-    results.metrics = {
+    results.metrics = MetricsReport.from_dict({
         "settings": {"confidence": 0.9},
-        "samples": [d.id for d in results.documents],
+        "samples": [d.id for d in results.documents], "skipped": [], "not_evaluated": 0,
+        "predict_calls": 1, "predicted_inputs": 40,
         "layers": [
             {"layer": "conv1d", "n": 2, "mean": 0.125, "ci_low": 0.05, "ci_high": 0.2, "aopc": 0.3,
              "random_aopc": 0.175, "lerf_aopc": 0.01, "comprehensiveness": 0.25, "sufficiency": 0.125,
-             "auto": True, "best": True},
+             "auto": True, "best": True, "curves": None,
+             "sanity": {"passed": True, "mean_abs": 0.25, "top_layers": 1}},
             {"layer": "encoder/lstm", "n": 2, "mean": -0.02, "ci_low": None, "ci_high": None, "aopc": None,
              "random_aopc": None, "lerf_aopc": None, "comprehensiveness": None, "sufficiency": None,
-             "auto": False, "best": False},
+             "auto": False, "best": False, "curves": None,
+             "sanity": {"passed": False, "mean_abs": 0.75, "top_layers": 2}},
         ],
         "recommended_layer": "conv1d", "auto_layer": "conv1d", "differs_from_auto": False, "separated": True,
-        "sanity": {"threshold": 0.5, "layers": [{"layer": "conv1d", "passed": True, "mean_abs": 0.25, "runs": []},
-                                                {"layer": "encoder/lstm", "passed": False, "mean_abs": 0.75, "runs": []}]},
+        "most_faithful_layer": "conv1d",
+        "sanity": {"method": "model randomisation", "threshold": 0.5, "seed": 0, "layers": [
+            {"layer": "conv1d", "passed": True, "mean_abs": 0.25, "top_layers": 1, "runs": []},
+            {"layer": "encoder/lstm", "passed": False, "mean_abs": 0.75, "top_layers": 2, "runs": []}]},
         "recommended_passes_sanity": True,
         "recommendation_note": "The only one of 2 layers whose maps pass the sanity check.",
         "notes": ["a note for the reader"],
-    }
-    results.metrics["layers"][0]["sanity"] = {"passed": True, "mean_abs": 0.25, "top_layers": 1}
-    results.metrics["layers"][1]["sanity"] = {"passed": False, "mean_abs": 0.75, "top_layers": 2}
+    })
     render_pdf(results, tmp_path / "r.pdf", {}, None, None)
     reader = pypdf.PdfReader(tmp_path / "r.pdf")
     marks = dict((t, p) for _, t, p in outline(reader))
