@@ -66,7 +66,8 @@ def _environment(folder: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals.update(format_number=format_number, format_weight=colors.format_weight,
-                       level_class=colors.level_class)
+                       level_class=colors.level_class, palette=colors.palette,
+                       negative_cue=colors.NEGATIVE_CUE_WORDS)
     env.filters["segments_html"] = segments_html
     env.globals.update(TEMPLATE_GLOBALS)
     return env
