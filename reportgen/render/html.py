@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 import reportgen
 from reportgen.output import write_text
 from reportgen.render.curves import TEMPLATE_GLOBALS
+from reportgen.render.evidence_chart import TEMPLATE_GLOBALS as EVIDENCE_GLOBALS
 from reportgen.report import colors
 from reportgen.report.colors import Scale, format_number, format_weight
 from reportgen.report.spans import Highlight
@@ -70,6 +71,7 @@ def _environment(folder: str) -> jinja2.Environment:
                        negative_cue=colors.NEGATIVE_CUE_WORDS)
     env.filters["segments_html"] = segments_html
     env.globals.update(TEMPLATE_GLOBALS)
+    env.globals.update(EVIDENCE_GLOBALS)
     return env
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from reportgen.errors import BuildError
+from reportgen.render import evidence_chart
+from reportgen.report.evidence import TOP
 from reportgen.report.sample_choice import DEFAULT_RULE, SampleChoice, choose_samples
 from reportgen.report.spans import is_char_level
 from reportgen.report.structure import Orders, targets_of
@@ -43,6 +45,11 @@ SAMPLE_HEAD = 64.0  # heading, true/predicted lines, spacing
 PROB_ROW = 13.5
 LAYER_HEAD = 46.0  # layer heading and the legend strip under it
 PANEL_HEAD = 22.0  # caption and spacing around the text
+# The evidence chart under the verdict at its tallest (TOP words a side), drawn EVIDENCE_WIDTH_MM wide as
+# print.css's figure.evidence svg, and its two-line caption.
+EVIDENCE_WIDTH_MM = 100
+EVIDENCE = ((2 * evidence_chart.HEAD + 2 * TOP * evidence_chart.ROW + 4) * EVIDENCE_WIDTH_MM * PT_PER_MM
+            / evidence_chart.WIDTH + 2 * SMALL_LINE + 10)
 FILL = 0.93  # pages are not filled to the last point: headings kept with their text, orphans and widows
 
 
@@ -204,7 +211,7 @@ def estimate_sample_pages(doc: "DocumentExplanation", groups: list[tuple[str, li
     lines = text_lines(text)
     chips = sum(1 for t in doc.tokens if t.span is None) if doc.text else 0
     panel = PANEL_HEAD + lines * TEXT_LINE + (TEXT_LINE if chips else 0)
-    height = SAMPLE_HEAD + PROB_ROW * (min(n_labels, MAX_PROBABILITY_ROWS) + 1)
+    height = SAMPLE_HEAD + EVIDENCE + PROB_ROW * (min(n_labels, MAX_PROBABILITY_ROWS) + 1)
     notes = len(doc.input.notes) + (1 if doc.input.truncated else 0) + (1 if doc.input.padded else 0)
     notes += sum(len(h.notes) for _, maps in groups for h in maps[:1])
     height += notes * SMALL_LINE * 2

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from reportgen.report import colors
 from reportgen.report.colors import LEVELS, Legend, Scale, ScaleBook, format_number
+from reportgen.report.evidence import Evidence, evidence
 from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, is_char_level
 from reportgen.report.structure import Orders, targets_of
 from reportgen.report.summary import Summary, label_summary
@@ -105,6 +106,7 @@ class SampleView:
     notes: list[str]
     groups: list[PanelGroup]
     pages: int = 1  # the body's real page count, for the frame of a chunked render
+    evidence: Evidence | None = None  # the lead map's ranked words (Views.evidence)
 
 
 # ---- captions, labels, notes ------------------------------------------------------------------------
@@ -295,6 +297,15 @@ class Views:
                 return layer
         return None
 
+    def evidence(self, doc_index: int, lead: "Heatmap | None") -> Evidence | None:
+        """The ranked words of the lead map's layer and target, from its signed map (relu off, not
+        counterfactual) when the document has one, else from the lead map itself."""
+        if lead is None:
+            return None
+        doc = self.results.documents[doc_index]
+        signed = self.orders.pick(doc, lead.layer, lead.target, (False, False), lead.interpolation)
+        return evidence(doc, signed or lead, palette=self.results.settings.palette)
+
     def sample_row(self, doc_index: int, url: str, layer: str | None = None) -> SampleRow:
         doc = self.results.documents[doc_index]
         row = SampleRow(doc, url, snippet(doc), label_names(self.labels, doc.true_labels),
@@ -341,6 +352,7 @@ class Views:
             "interpolations": interpolations if len(interpolations) > 1 else [],
             "notes": sample_notes(doc),
             "threshold": doc.prediction.threshold,
+            "evidence": self.evidence(doc_index, main_panel.heatmap if main_panel else None),
         }
 
     # ---- paper ----
@@ -371,6 +383,7 @@ class Views:
             threshold=doc.prediction.threshold,
             notes=sample_notes(doc, [h for _, maps in groups for h in maps]),
             groups=[self.group(doc_index, layer, maps) for layer, maps in groups],
+            evidence=self.evidence(doc_index, self.orders.main(doc)),
         )
 
     def paper_front(self, *, variants: Sequence[tuple[bool, bool]], over_budget: Sequence[str],

@@ -190,7 +190,7 @@ def test_sample_page_shows_prediction_truth_and_all_probabilities(built, results
     doc = results.documents[3]
     source = (out / plan.sample_paths[3]).read_text(encoding="utf-8")
     labels = results.model.labels
-    assert source.count("<svg ") == len(labels)
+    assert source.count("<svg ") == len(labels) + 1  # a probability bar per label, and the evidence chart
     for p in doc.prediction.probabilities:
         assert f">{p:.3f}<" in source
     k = doc.prediction.predicted[0]
