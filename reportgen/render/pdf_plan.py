@@ -206,7 +206,7 @@ def text_lines(text: str, width: float = TEXT_WIDTH, char_width: float = CHAR_WI
 
 
 def estimate_sample_pages(doc: "DocumentExplanation", groups: list[tuple[str, list["Heatmap"]]],
-                          n_labels: int, with_word_sums: bool = False) -> int:
+                          n_labels: int, with_word_sums: bool = False, lead_maps: int = 0) -> int:
     text = doc.text if doc.text else " ".join(t.text for t in doc.tokens)
     lines = text_lines(text)
     chips = sum(1 for t in doc.tokens if t.span is None) if doc.text else 0
@@ -215,6 +215,8 @@ def estimate_sample_pages(doc: "DocumentExplanation", groups: list[tuple[str, li
     notes = len(doc.input.notes) + (1 if doc.input.truncated else 0) + (1 if doc.input.padded else 0)
     notes += sum(len(h.notes) for _, maps in groups for h in maps[:1])
     height += notes * SMALL_LINE * 2
+    if lead_maps:  # the lead (views.LeadView): a legend and its maps
+        height += LAYER_HEAD + lead_maps * panel
     for _, maps in groups:
         panels = len(maps) * (2 if with_word_sums else 1)
         height += LAYER_HEAD + panels * panel
@@ -247,7 +249,8 @@ def plan_pdf(results: "ReportResults", options: PdfOptions) -> PdfPlan:
     for i in indices:
         doc = results.documents[i]
         groups = sample_groups(doc, orders, layers, variants)
-        pages = estimate_sample_pages(doc, groups, n_labels, word_sums and is_char_level(doc.tokens))
+        lead_maps = 2 if doc.correct is False and doc.true_labels else 1  # the true label's map beside
+        pages = estimate_sample_pages(doc, groups, n_labels, word_sums and is_char_level(doc.tokens), lead_maps)
         candidates.append(SamplePlan(i, groups, pages))
     metric_layers = len(results.metrics.layers) if results.metrics is not None else 0
     front = estimate_front_pages(len(candidates), n_labels, results.metrics is not None, metric_layers)

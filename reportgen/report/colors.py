@@ -304,6 +304,34 @@ def max_abs(weights: Iterable[float | None]) -> float:
     return best
 
 
+ROBUST_PERCENTILE = 95  # the lead map's scale: this percentile of |weight|, so one token cannot flatten the rest
+
+
+def robust_max(weights: Iterable[float | None], percentile: float = ROBUST_PERCENTILE) -> float:
+    """The `percentile`-th percentile of |weight| over the finite weights (numpy's linear interpolation); the
+    plain maximum when that percentile is 0 (a map that is zero almost everywhere still shows its few
+    tokens), 0 for no weights. Weights above it get the top level. Pure Python: this package stays free of
+    numpy."""
+    values = sorted(abs(w) for w in weights if w is not None and math.isfinite(w))
+    if not values:
+        return 0.0
+    position = percentile / 100 * (len(values) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    value = values[low] + (values[high] - values[low]) * (position - low)
+    return value if value > 0 else values[-1]
+
+
+def lead_scale(weights: Iterable[float | None], palette_name: str | None = None,
+               percentile: float = ROBUST_PERCENTILE) -> Scale:
+    """A per-document scale for the lead map: its maximum is the `percentile`-th percentile of |weight| over
+    the document's tokens (`robust_max`), read with the site's LEVELS on screen and on paper alike."""
+    value = robust_max(weights, percentile)
+    label = (f"scale: {percentile:g}th percentile of |weight| in this document = {format_number(value)}; "
+             "stronger weights get the top level")
+    return Scale(value, "document", label, LEVELS, palette(palette_name).name)
+
+
 WeightsOf = Callable[["DocumentExplanation", "Heatmap"], "list[float | None]"]
 
 

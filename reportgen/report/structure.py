@@ -4,7 +4,8 @@ Planned in full before anything is rendered, so every link points at a page that
 the order of layers, targets and variants, and which one is "main" (shown first and on overview pages):
 the first layer in the settings' order; the document's first predicted label among its explained targets
 (else its first target: a report explaining every label leads with the one the model chose); the first
-variant and interpolation in the settings.
+variant and interpolation in the settings. A sample page's lead map (`Orders.lead`) is the signed map of the
+metrics' recommended layer (the first layer without metrics).
 """
 
 from __future__ import annotations
@@ -109,15 +110,50 @@ def main_target(doc: "DocumentExplanation", targets: list[int]) -> int:
     return targets[0]
 
 
+def field_of(record: Any, name: str, default: Any = None) -> Any:
+    """A field of the metrics record, whether it is a typed record (attribute) or a plain dict (key)."""
+    if record is None:
+        return default
+    if isinstance(record, dict):
+        return record.get(name, default)
+    return getattr(record, name, default)
+
+
+def lead_layer(results: "ReportResults", layers: list[str]) -> str | None:
+    """The layer a sample page leads with: the metrics' `recommended_layer` when the report has metrics and
+    that layer was explained, else the first explained layer (`auto`)."""
+    recommended = field_of(results.metrics, "recommended_layer")
+    if recommended is not None and str(recommended) in layers:
+        return str(recommended)
+    return layers[0] if layers else None
+
+
 @dataclass(frozen=True)
 class Orders:
     layers: list[str]
     variants: list[tuple[bool, bool]]
     interpolations: list[str]
+    lead_layer: str | None = None  # None: the first of `layers`
 
     @classmethod
     def of(cls, results: "ReportResults") -> "Orders":
-        return cls(layer_order(results), variant_order(results), interpolation_order(results))
+        layers = layer_order(results)
+        return cls(layers, variant_order(results), interpolation_order(results), lead_layer(results, layers))
+
+    def lead(self, doc: "DocumentExplanation", target: int | None = None) -> "Heatmap | None":
+        """The lead map of a sample: the lead layer (else the first layer the document has maps of), the
+        given target (default: the main target), its signed map (relu off, not counterfactual) when the
+        document has one, else the first variant it has; the first interpolation."""
+        names = [self.lead_layer] if self.lead_layer is not None else []
+        for name in names + [layer for layer in self.layers if layer not in names]:
+            targets = [h.target for h in doc.heatmaps if h.layer == name]
+            if not targets:
+                continue
+            chosen = main_target(doc, targets) if target is None else target
+            if chosen not in targets:
+                return None
+            return self.pick(doc, name, chosen, (False, False)) or self.pick(doc, name, chosen)
+        return None
 
     def pick(self, doc: "DocumentExplanation", layer: str, target: int, variant: tuple[bool, bool] | None = None,
              interpolation: str | None = None) -> "Heatmap | None":

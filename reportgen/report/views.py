@@ -16,7 +16,7 @@ from reportgen.report import colors
 from reportgen.report.colors import LEVELS, Legend, Scale, ScaleBook, format_number
 from reportgen.report.evidence import Evidence, evidence
 from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, is_char_level
-from reportgen.report.structure import Orders, targets_of
+from reportgen.report.structure import Orders, field_of, targets_of
 from reportgen.report.summary import Summary, label_summary
 from reportgen.results import variant_name
 from reportgen.textsafe import describe_hidden
@@ -91,6 +91,36 @@ class PanelGroup:
 
 
 @dataclass
+class LeadMap:
+    """One map of the lead: the predicted label's, or (on a wrong prediction) the true label's."""
+
+    panel: Panel
+    role: str  # the `data-role` hook: "lead-map", or "lead-map-true" for the true label's map
+    heading: str  # "Predicted label" / "True label"
+    toward: str  # the palette's name for weights pushing toward the label ("blue")
+    away: str | None  # … and away from it ("orange"); None on a relu map, which cannot push away
+    blank_note: str | None  # words saying no token reaches level 1; None when some token does
+
+    @property
+    def target_label(self) -> str:
+        return self.panel.heatmap.target_label
+
+
+@dataclass
+class LeadView:
+    """The lead of a sample page and of a PDF sample: the signed map of the lead layer on a per-document scale
+    with a robust maximum, read with the site's levels on paper too; on a wrong prediction, the true label's
+    map under it on the same scale. A layer without a time axis is a note instead."""
+
+    layer: str
+    maps: list[LeadMap]
+    legend: Legend | None
+    why: str  # why this layer, in words ("" when no metrics chose it)
+    warning: bool  # the recommended layer does not pass the sanity check
+    uniform_note: str | None = None  # set (and `maps` empty) for a layer without a time axis
+
+
+@dataclass
 class SampleView:
     """A sample's section on paper."""
 
@@ -107,6 +137,7 @@ class SampleView:
     groups: list[PanelGroup]
     pages: int = 1  # the body's real page count, for the frame of a chunked render
     evidence: Evidence | None = None  # the lead map's ranked words (Views.evidence)
+    lead: LeadView | None = None  # the lead map (Views.lead)
 
 
 # ---- captions, labels, notes ------------------------------------------------------------------------
@@ -254,6 +285,28 @@ def example_legend(levels: int = LEVELS, palette: str | None = None) -> Legend:
                                colors.palette(palette).name))
 
 
+def lead_why(metrics: Any, layer: str) -> tuple[str, bool]:
+    """Why the lead layer leads, in words, and whether that is a warning; ("", False) without metrics or when
+    the metrics recommend another layer than the one shown."""
+    if metrics is None or field_of(metrics, "recommended_layer") != layer:
+        return "", False
+    n = len(field_of(metrics, "layers") or [])
+    passes = field_of(metrics, "recommended_passes_sanity")
+    if passes is False:
+        return (f"most faithful of {n} by the deletion test, but no layer passes the sanity check: these maps "
+                "may follow the words more than what the model learned", True)
+    if passes is None:
+        return f"best of {n} by the deletion test (the sanity check did not give a verdict)", False
+    return f"best of {n} by the deletion test and the sanity check", False
+
+
+def blank_note(panel: Panel) -> str | None:
+    """Words for a map with no token at level 1 or above; None when some token is highlighted."""
+    if any(s.level for s in panel.highlight.segments) or any(c.level for c in panel.highlight.chips):
+        return None
+    return f"No weight reaches the first level: all |w| < {format_number(panel.scale.step / 2)}."
+
+
 class Views:
     """Builds panels and rows for one ReportResults, with scales computed once.
 
@@ -297,6 +350,36 @@ class Views:
                 return layer
         return None
 
+    def lead(self, doc_index: int) -> LeadView | None:
+        """The lead of a sample (see LeadView); None when the document has no map."""
+        doc = self.results.documents[doc_index]
+        first = self.orders.lead(doc)
+        if first is None:
+            return None
+        why, warning = lead_why(self.results.metrics, first.layer)
+        if first.uniform:
+            note = (f"Layer {first.layer} has no time axis: its map gives every token the same weight, so it "
+                    "cannot show which words mattered.")
+            return LeadView(first.layer, [], None, why, warning, note)
+        maps = [(first, "lead-map", "Predicted label")]
+        truth = [k for k in (doc.true_labels or []) if k != first.target and k not in doc.prediction.predicted]
+        if doc.correct is False and truth:
+            other = self.orders.lead(doc, truth[0])
+            if other is not None and other.layer == first.layer and not other.uniform:
+                maps.append((other, "lead-map-true", "True label"))
+        aligned = [align_weights(doc.tokens, h.weights, doc.input.truncating_side) for h, _, _ in maps]
+        scale = colors.lead_scale([w for weights in aligned for w in weights], self.results.settings.palette)
+        names = colors.palette(self.results.settings.palette)
+        leads = []
+        for (h, role, heading), weights in zip(maps, aligned):
+            panel = Panel(h, highlight(doc.text, doc.tokens, weights, scale), scale, heatmap_caption(h))
+            toward, away = names.positive_name, (None if h.relu else names.negative_name)
+            if h.counterfactual:  # a counterfactual map's positive weights push the score down
+                toward, away = (names.negative_name if away else None), names.positive_name
+            leads.append(LeadMap(panel, role, heading, toward, away, blank_note(panel)))
+        legend = panels_legend(scale, [lm.panel for lm in leads])
+        return LeadView(first.layer, leads, legend, why, warning)
+
     def evidence(self, doc_index: int, lead: "Heatmap | None") -> Evidence | None:
         """The ranked words of the lead map's layer and target, from its signed map (relu off, not
         counterfactual) when the document has one, else from the lead map itself."""
@@ -319,8 +402,9 @@ class Views:
     def sample(self, doc_index: int) -> dict:
         """A sample's page on the site."""
         doc = self.results.documents[doc_index]
-        main = self.orders.main(doc)
-        main_panel = self.panel(doc_index, main, heatmap_caption(main)) if main else None
+        lead = self.lead(doc_index)
+        main = lead.maps[0].panel.heatmap if lead is not None and lead.maps else self.orders.lead(doc)
+        main_panel = lead.maps[0].panel if lead is not None and lead.maps else None
         sections = []
         for layer in self.orders.layers:
             rows = []
@@ -347,6 +431,7 @@ class Views:
             "true_text": label_names(self.labels, doc.true_labels),
             "predicted_text": predicted_text(doc, self.labels),
             "main": main_panel,
+            "lead": lead,
             "word": self.word_panel(doc_index, main, heatmap_caption(main)) if main else None,
             "sections": sections,
             "interpolations": interpolations if len(interpolations) > 1 else [],
@@ -383,7 +468,8 @@ class Views:
             threshold=doc.prediction.threshold,
             notes=sample_notes(doc, [h for _, maps in groups for h in maps]),
             groups=[self.group(doc_index, layer, maps) for layer, maps in groups],
-            evidence=self.evidence(doc_index, self.orders.main(doc)),
+            lead=self.lead(doc_index),
+            evidence=self.evidence(doc_index, self.orders.lead(doc)),
         )
 
     def paper_front(self, *, variants: Sequence[tuple[bool, bool]], over_budget: Sequence[str],

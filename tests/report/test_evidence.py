@@ -88,8 +88,10 @@ def test_views_take_the_signed_map_of_the_lead_layer_and_target():
     for i, doc in enumerate(results.documents):
         data = views.sample(i)
         lead = data["main"].heatmap
-        assert lead.relu  # the lead is still the relu map here; the evidence reads the signed one beside it
-        signed = next(h for h in doc.heatmaps if h.layer == lead.layer and h.target == lead.target and not h.relu)
+        assert not lead.relu  # the lead is the signed map itself (issue 15, item 1); the evidence reads it
+        signed = next(h for h in doc.heatmaps if h.layer == "conv1d" and h.target == lead.target and not h.relu
+                      and not h.counterfactual)
+        assert lead is signed
         assert data["evidence"] == evidence(doc, signed, palette=results.settings.palette)
         assert data["evidence"].away  # a signed map has words on both sides
         paper = views.paper_sample(i, [(lead.layer, [lead])], first=True, max_bars=5)
