@@ -67,6 +67,15 @@ class LayerSection:
     legend: Legend | None  # one legend when all panels of the layer share a scale
     rows: list[tuple[str, list[Panel]]]  # (target label, panels by variant)
 
+    @property
+    def summary(self) -> str:
+        """What the section holds, for the line of its closed `<details>`: "4 maps · targets a, b · relu, signed"."""
+        maps = sum(len(panels) for _, panels in self.rows)
+        variants = list(dict.fromkeys(p.heatmap.variant for _, panels in self.rows for p in panels))
+        targets = [label for label, _ in self.rows]
+        return (f"{maps} map{'' if maps == 1 else 's'} \u00b7 target{'' if len(targets) == 1 else 's'} "
+                f"{', '.join(targets)} \u00b7 {', '.join(variants)}")
+
 
 @dataclass
 class SampleRow:
