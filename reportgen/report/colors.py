@@ -155,6 +155,9 @@ class Scale:
     label: str
     levels: int = LEVELS
     palette: str = DEFAULT_PALETTE  # which colours the legend names (the stylesheet draws the same)
+    # |weight| below this stays plain even past half a level: the lead map's floor is the document's median
+    # |weight|, so at most half a text is tinted and what stands out is what the map ranks high
+    floor: float = 0.0
 
     def __post_init__(self) -> None:
         if self.levels < 1 or LEVELS % self.levels:
@@ -166,6 +169,8 @@ class Scale:
 
     def level(self, weight: float | None) -> int:
         """The site level (-LEVELS..LEVELS, a multiple of `stride`) of a weight."""
+        if weight is not None and abs(weight) < self.floor:
+            return 0
         q = weight_level(weight, self.max * self.stride)  # |w| / max · levels, rounded half up
         return max(-self.levels, min(self.levels, q)) * self.stride
 
@@ -173,14 +178,19 @@ class Scale:
     def step(self) -> float:
         return self.max / self.levels
 
+    @property
+    def dead_zone(self) -> float:
+        """|weight| below this is not highlighted: half a level, or the floor when that is higher."""
+        return max(self.step / 2, self.floor)
+
     def bounds(self, level: int) -> tuple[float, float]:
         """The |weight| interval of a site level, signed like the level (for level 0: the dead zone)."""
         q = abs(level) // self.stride
         if level < 0:
             q = -q
         k = abs(q)
-        low = max(0.0, (k - 0.5) * self.step)
-        high = min(self.max, (k + 0.5) * self.step)
+        low = max(0.0, (k - 0.5) * self.step, self.floor if k else 0.0)
+        high = min(self.max, max((k + 0.5) * self.step, low)) if k else min(self.max, self.dead_zone)
         if q < 0:
             return (-high, -low)
         if q == 0:
@@ -243,7 +253,7 @@ class Legend:
 
     @property
     def dead_zone(self) -> str:
-        return format_number(self.scale.step / 2)
+        return format_number(self.scale.dead_zone)
 
     @property
     def step_text(self) -> str:
@@ -315,21 +325,30 @@ def robust_max(weights: Iterable[float | None], percentile: float = ROBUST_PERCE
     values = sorted(abs(w) for w in weights if w is not None and math.isfinite(w))
     if not values:
         return 0.0
+    value = _percentile(values, percentile)
+    return value if value > 0 else values[-1]
+
+
+def _percentile(values: list[float], percentile: float) -> float:
+    """numpy's default (linear) percentile of sorted, non-empty `values`."""
     position = percentile / 100 * (len(values) - 1)
     low = math.floor(position)
     high = min(low + 1, len(values) - 1)
-    value = values[low] + (values[high] - values[low]) * (position - low)
-    return value if value > 0 else values[-1]
+    return values[low] + (values[high] - values[low]) * (position - low)
 
 
 def lead_scale(weights: Iterable[float | None], palette_name: str | None = None,
                percentile: float = ROBUST_PERCENTILE) -> Scale:
     """A per-document scale for the lead map: its maximum is the `percentile`-th percentile of |weight| over
     the document's tokens (`robust_max`), read with the site's LEVELS on screen and on paper alike."""
+    weights = list(weights)
     value = robust_max(weights, percentile)
+    magnitudes = sorted(abs(w) for w in weights if w is not None and math.isfinite(w))
+    floor = min(_percentile(magnitudes, 50.0), value) if magnitudes else 0.0
     label = (f"scale: {percentile:g}th percentile of |weight| in this document = {format_number(value)}; "
-             "stronger weights get the top level")
-    return Scale(value, "document", label, LEVELS, palette(palette_name).name)
+             "stronger weights get the top level; weights below the document's median |weight| "
+             f"({format_number(floor)}) stay plain")
+    return Scale(value, "document", label, LEVELS, palette(palette_name).name, floor)
 
 
 WeightsOf = Callable[["DocumentExplanation", "Heatmap"], "list[float | None]"]

@@ -173,3 +173,20 @@ def test_the_pdf_sample_reads_the_lead_with_the_sites_levels():
     view = paper.paper_sample(0, [], first=True, max_bars=5)
     assert view.lead.legend.scale.levels == colors.LEVELS
     assert view.lead.maps[0].panel.scale == Views(results, Orders.of(results)).lead(0).maps[0].panel.scale
+
+
+def test_the_lead_scale_leaves_every_token_below_the_median_plain():
+    # a long tail of small weights (the wash the IMDB maps had: 82 % of tokens tinted at p95/16)
+    rng = np.random.default_rng(3)
+    weights = list(rng.normal(0.0, 0.05, 200)) + [1.5, -1.2, 0.9]
+    scale = colors.lead_scale(weights)
+    magnitudes = np.abs(np.array(weights))
+    median, top = np.percentile(magnitudes, 50), np.percentile(magnitudes, 95)
+    levels = [scale.level(w) for w in weights]
+    expected_lit = [abs(w) >= median and abs(w) >= top / 16 for w in weights]  # floor, then half a level
+    assert [lv != 0 for lv in levels] == expected_lit
+    assert sum(expected_lit) <= (len(weights) + 1) // 2
+    assert scale.dead_zone == pytest.approx(max(median, top / 16))
+    assert "median |weight|" in scale.label
+    # the strongest tokens still reach the top level: the floor only clears the wash
+    assert levels[-3] == colors.LEVELS and levels[-2] == -colors.LEVELS
