@@ -16,13 +16,13 @@ from reportgen.report import colors
 from reportgen.report.evidence import Evidence, EvidenceWord
 from reportgen.textsafe import report_markers
 
-WIDTH = 480.0
+WIDTH = 360.0  # viewBox units: at a phone's ~370 px the 12-unit text stays ~12 px
 ROW = 20.0
 HEAD = 22.0
-LABEL_W = 150.0  # right edge of the word labels
+LABEL_W = 110.0  # right edge of the word labels
 GAP = 6.0
-VALUE_W = 62.0  # room for the printed weight after the longest bar
-MAX_LABEL = 22  # characters of a word shown in its label (the row's title and the table have all of it)
+VALUE_W = 56.0  # room for the printed weight after the longest bar
+MAX_LABEL = 16  # characters of a word shown in its label (the row's title and the table have all of it)
 
 
 def _n(value: float) -> str:

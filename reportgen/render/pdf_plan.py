@@ -47,7 +47,7 @@ LAYER_HEAD = 46.0  # layer heading and the legend strip under it
 PANEL_HEAD = 22.0  # caption and spacing around the text
 # The evidence chart under the verdict at its tallest (TOP words a side), drawn EVIDENCE_WIDTH_MM wide as
 # print.css's figure.evidence svg, and its two-line caption.
-EVIDENCE_WIDTH_MM = 100
+EVIDENCE_WIDTH_MM = 80
 EVIDENCE = ((2 * evidence_chart.HEAD + 2 * TOP * evidence_chart.ROW + 4) * EVIDENCE_WIDTH_MM * PT_PER_MM
             / evidence_chart.WIDTH + 2 * SMALL_LINE + 10)
 FILL = 0.93  # pages are not filled to the last point: headings kept with their text, orphans and widows

@@ -47,7 +47,7 @@ def test_hostile_words_are_escaped_and_the_svg_is_well_formed():
     assert rows[0][1].startswith("<script>alert(1)</script>: +1")
     assert rows[1][1].startswith("a&b\"c'd")
     root = ET.fromstring(svg)
-    assert root.get("width") == "100%" and root.get("viewBox").startswith("0 0 480.0 ")
+    assert root.get("width") == "100%" and root.get("viewBox").startswith("0 0 360.0 ")
     assert root.find(f"{SVG}title").text == ev.title
     assert "x" * 60 not in "".join(t.text or "" for t in root.iter(f"{SVG}text"))  # long labels are cut
 
