@@ -78,7 +78,9 @@ def test_repeated_tokens_keep_their_own_weight(multiclass):
     weight = E.targets[0].heatmap[15]
     assert E.targets[0].heatmap[22] == weight == pytest.approx(HEATMAP_131[15], abs=1e-8)  # not halved
     html = reportgen.format_as_html(E)
-    assert html.count(f"{float(weight):+.7g}") == 2  # each 'r' shows its own full weight on hover
+    shown = f"{float(weight):+.7g}"
+    assert html.count(f'title="{shown}"') == 2  # each 'r' shows its own full weight on hover
+    assert html.count(f'data-w="{shown}"') == 2  # and carries it for scripts
 
 
 def build_spec(tmp_path: Path) -> Path:
