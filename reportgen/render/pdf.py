@@ -333,10 +333,8 @@ class _Renderer:
         context: dict[str, Any] = {"results": results, "part": part, "plan": plan, "samples": samples}
         if part != "chunk":
             context.update(self.views.paper_front(variants=plan.variants, over_budget=plan.over_budget,
-                                                  samples_option=self.options.samples),
+                                                  choice=plan.choice),
                            meta=_meta(results, plan), description=render_markdown(results.description))
-            # The plan's choice is the one place that knows why these samples (views' samples_rule predates it).
-            context["selection"] = {**context["selection"], "choice": plan.choice}
         return self.env.get_template("pdf/report.html").render(context)
 
     def write(self, document: "weasyprint.Document", identity: bytes) -> bytes:

@@ -482,13 +482,13 @@ class Views:
         )
 
     def paper_front(self, *, variants: Sequence[tuple[bool, bool]], over_budget: Sequence[str],
-                    samples_option: str | int | Sequence[str]) -> dict:
+                    choice: object) -> dict:
         """What the PDF's summary, method and metrics pages show besides the results themselves."""
         results = self.results
         summary = label_summary(results)
         return {
             "versions": versions_table(results), "summary": summary, "per_class": per_class(summary),
-            "selection": {"samples_rule": samples_rule(samples_option), "variants_text": variants_text(variants),
+            "selection": {"choice": choice, "variants_text": variants_text(variants),
                           "over_budget_ids": id_list(over_budget)},
             "metrics": metrics_view(results.metrics),
             "example": example_legend(self.levels, results.settings.palette),
@@ -575,15 +575,6 @@ def metrics_view(metrics: "MetricsReport | None") -> dict | None:
 def variants_text(variants: Sequence[tuple[bool, bool]]) -> str:
     names = [variant_name(*v) for v in variants]
     return ("variant " if len(names) == 1 else "variants ") + ", ".join(names)
-
-
-def samples_rule(samples: str | int | Sequence[str]) -> str:
-    """How `output.pdf.samples` chose the PDF's samples, in words ("" when it took them all)."""
-    if samples == "all":
-        return ""
-    if isinstance(samples, int):
-        return f"output.pdf.samples: the first {samples}"
-    return f"output.pdf.samples: {len(samples)} ids"
 
 
 def id_list(ids: Sequence[str], limit: int = 20) -> str:
