@@ -13,7 +13,8 @@ dotted underline. Colours are opaque, because WeasyPrint makes every span with `
 
 A scale has a maximum |weight| `m`; a weight `w` gets the level `k = round(|w| / m * LEVELS)` (halves round
 up, clipped to LEVELS) with the sign of `w`, so level `k` covers |w| in [(k - 0.5) m / LEVELS,
-(k + 0.5) m / LEVELS). Level 0 — |w| below half a step — is not highlighted at all.
+(k + 0.5) m / LEVELS). Level 0 — |w| below half a step, or up to a scale's floor (the lead map's is the
+document's median |w|) — is not highlighted at all.
 
 Which heatmaps share one maximum is the report's `scale` setting: `document` (all maps of one document),
 `layer` (all maps of one layer, across documents — the default: samples compare fairly at a layer) or
@@ -169,8 +170,8 @@ class Scale:
 
     def level(self, weight: float | None) -> int:
         """The site level (-LEVELS..LEVELS, a multiple of `stride`) of a weight."""
-        if weight is not None and abs(weight) < self.floor:
-            return 0
+        if weight is not None and self.floor and abs(weight) <= self.floor:
+            return 0  # the median itself stays plain too: then fewer than half the tokens are tinted
         q = weight_level(weight, self.max * self.stride)  # |w| / max · levels, rounded half up
         return max(-self.levels, min(self.levels, q)) * self.stride
 
@@ -346,7 +347,7 @@ def lead_scale(weights: Iterable[float | None], palette_name: str | None = None,
     magnitudes = sorted(abs(w) for w in weights if w is not None and math.isfinite(w))
     floor = min(_percentile(magnitudes, 50.0), value) if magnitudes else 0.0
     label = (f"scale: {percentile:g}th percentile of |weight| in this document = {format_number(value)}; "
-             "stronger weights get the top level; weights below the document's median |weight| "
+             "stronger weights get the top level; weights up to the document's median |weight| "
              f"({format_number(floor)}) stay plain")
     return Scale(value, "document", label, LEVELS, palette(palette_name).name, floor)
 
