@@ -18,7 +18,9 @@ document's median |w|) — is not highlighted at all.
 
 Which heatmaps share one maximum is the report's `scale` setting: `document` (all maps of one document),
 `layer` (all maps of one layer, across documents — the default: samples compare fairly at a layer) or
-`report` (every map).
+`report` (every map). A shared maximum is robust, like the lead map's: the 95th percentile of |weight| over
+every token of every map it spans (`robust_max`), so one outlying token or sample cannot flatten the others;
+stronger weights clip to the top level.
 """
 
 from __future__ import annotations
@@ -372,15 +374,17 @@ class ScaleBook:
         self.palette = palette(results.settings.palette).name
         self.view = view
         self.levels = levels
-        maxima: dict[object, float] = {}
+        pooled: dict[object, list[float]] = {}
         counts: dict[object, set[int]] = {}
         for index, doc in enumerate(results.documents):
             for heatmap in doc.heatmaps:
                 weights = weights_of(doc, heatmap) if weights_of else heatmap.weights
                 key = self._key(index, heatmap.layer)
-                maxima[key] = max(maxima.get(key, 0.0), max_abs(weights))
+                pooled.setdefault(key, []).extend(w for w in weights if w is not None and math.isfinite(w))
                 counts.setdefault(key, set()).add(index)
-        self._maxima = maxima
+        # one robust maximum per group: the ROBUST_PERCENTILE-th percentile of |weight| over every token of
+        # every map the group spans, so one outlying token (or one loud sample) cannot flatten the rest
+        self._maxima = {key: robust_max(weights) for key, weights in pooled.items()}
         self._counts = {key: len(docs) for key, docs in counts.items()}
 
     def _key(self, doc_index: int, layer: str) -> object:
@@ -394,13 +398,15 @@ class ScaleBook:
         key = self._key(doc_index, layer)
         value = self._maxima.get(key, 0.0)
         view = f"{self.view} " if self.view else ""
+        robust = f"{ROBUST_PERCENTILE}th percentile of |weight|"
         if self.kind == "document":
-            label = f"{view}scale per document: max |weight| over all maps of this sample"
+            spans = "over all maps of this sample"
         elif self.kind == "layer":
-            n = self._counts.get(key, 0)
-            label = f"{view}scale per layer: max |weight| over all maps of layer {layer} ({n} samples)"
+            spans = f"over all maps of layer {layer} ({self._counts.get(key, 0)} samples)"
         else:
-            label = f"{view}scale per report: max |weight| over every map of every sample and layer"
+            spans = "over every map of every sample and layer"
+        label = (f"{view}scale per {self.kind}: {robust} {spans} = {format_number(value)}; "
+                 "stronger weights get the top level")
         return Scale(value, self.kind, label, self.levels, self.palette)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 
 from reportgen.report import colors
@@ -134,16 +135,76 @@ def _results(scale):
     return ReportResults("t", model, docs, ReportSettings(scale=scale))
 
 
-def test_scale_groups_take_the_max_over_the_right_heatmaps():
+def _p95(*maps):
+    """numpy's 95th percentile of |w| pooled over the finite weights of `maps` (the independent expectation)."""
+    pooled = [abs(w) for weights in maps for w in weights if w is not None and math.isfinite(w)]
+    return float(np.percentile(pooled, 95))
+
+
+def test_scale_groups_take_the_robust_max_over_the_right_heatmaps():
+    # the maps of _results: d0 A [0.5, -0.1], B [-4.0, 1.0]; d1 A [-2.0, None], B [1.0, nan]
+    d0a, d0b, d1a, d1b = [0.5, -0.1], [-4.0, 1.0], [-2.0, None], [1.0, float("nan")]
     doc_book = ScaleBook(_results("document"))
-    assert doc_book.scale(0, "A").max == 4.0 and doc_book.scale(0, "B").max == 4.0
-    assert doc_book.scale(1, "A").max == 2.0
+    assert doc_book.scale(0, "A").max == pytest.approx(_p95(d0a, d0b), rel=1e-12)
+    assert doc_book.scale(0, "B") == doc_book.scale(0, "A")  # one scale per document, whatever the layer
+    assert doc_book.scale(1, "A").max == pytest.approx(_p95(d1a, d1b), rel=1e-12)
     layer_book = ScaleBook(_results("layer"))
-    assert layer_book.scale(0, "A").max == 2.0 and layer_book.scale(1, "A").max == 2.0
-    assert layer_book.scale(1, "B").max == 4.0
-    assert "layer A (2 samples)" in layer_book.scale(0, "A").label
+    assert layer_book.scale(0, "A").max == pytest.approx(_p95(d0a, d1a), rel=1e-12)
+    assert layer_book.scale(1, "A") == layer_book.scale(0, "A")
+    assert layer_book.scale(1, "B").max == pytest.approx(_p95(d0b, d1b), rel=1e-12)
     report_book = ScaleBook(_results("report"))
-    assert {report_book.scale(d, layer).max for d in (0, 1) for layer in "AB"} == {4.0}
+    assert len({report_book.scale(d, layer) for d in (0, 1) for layer in "AB"}) == 1
+    assert report_book.scale(1, "B").max == pytest.approx(_p95(d0a, d0b, d1a, d1b), rel=1e-12)
+    # each maximum sits below the plain one: the percentile, not the largest |w|, sets the top level
+    assert layer_book.scale(0, "A").max < 2.0 and report_book.scale(0, "A").max < 4.0
+
+
+def test_scale_labels_say_the_percentile_and_its_value():
+    top = ScaleBook(_results("layer")).scale(0, "A")
+    assert top.label == (f"scale per layer: 95th percentile of |weight| over all maps of layer A (2 samples) = "
+                         f"{colors.format_number(top.max)}; stronger weights get the top level")
+    doc = ScaleBook(_results("document")).scale(1, "B")
+    assert doc.label.startswith("scale per document: 95th percentile of |weight| over all maps of this sample = "
+                                f"{colors.format_number(doc.max)};")
+    report = ScaleBook(_results("report")).scale(0, "A")
+    assert "scale per report: 95th percentile of |weight| over every map of every sample and layer = " \
+        f"{colors.format_number(report.max)}; stronger weights get the top level" == report.label
+
+
+def test_a_shared_scale_pools_every_token_of_every_map_of_the_layer():
+    rng = np.random.default_rng(7)
+    results = _results("layer")
+    maps = [rng.normal(0, 0.3, 2).tolist() for _ in range(40)]
+    tokens = results.documents[0].tokens
+    results.documents = [DocumentExplanation(f"d{i}", "a b", tokens, Prediction([0.2, 0.8], [1]),
+                                             [_heatmap("A", w)], InputInfo(2)) for i, w in enumerate(maps)]
+    scale = ScaleBook(results).scale(5, "A")
+    assert scale.max == pytest.approx(float(np.percentile(np.abs(maps), 95)), rel=1e-12)
+    assert "(40 samples)" in scale.label
+
+
+def test_one_outlier_no_longer_flattens_the_other_maps_of_a_layer():
+    # 20 samples whose |w| spread evenly up to 1, and one map with a single token 50x stronger than the rest
+    tokens = [Token(c, (2 * i, 2 * i + 1)) for i, c in enumerate("abcde")]
+    text = "a b c d e"
+    docs = []
+    for i in range(20):
+        weights = [(-1) ** k * (0.2 + 0.8 * ((i * 5 + k) % 17) / 16) for k in range(5)]
+        docs.append(DocumentExplanation(f"d{i}", text, tokens, Prediction([0.2, 0.8], [1]),
+                                        [_heatmap("A", weights)], InputInfo(5)))
+    docs.append(DocumentExplanation("loud", text, tokens, Prediction([0.2, 0.8], [1]),
+                                    [_heatmap("A", [50.0, 0.1, -0.1, 0.2, 0.0])], InputInfo(5)))
+    results = _results("layer")
+    results.documents = docs
+    scale = ScaleBook(results).scale(0, "A")
+    pooled = np.abs([w for d in docs for w in d.heatmaps[0].weights])
+    assert scale.max == pytest.approx(float(np.percentile(pooled, 95)), rel=1e-12)
+    assert scale.max < 2.0  # the outlier (50) does not set the scale
+    assert scale.level(50.0) == colors.LEVELS  # it clips to the top level
+    for doc in docs[:-1]:  # every other map still reaches level 2 or more
+        assert max(abs(scale.level(w)) for w in doc.heatmaps[0].weights) >= 2, doc.id
+    # under the plain maximum the same maps would have stayed at level 0 (the flattening this fixes)
+    assert all(colors.weight_level(w, 50.0) == 0 for d in docs[:-1] for w in d.heatmaps[0].weights)
 
 
 def test_scale_defaults_to_layer_and_rejects_unknown_kinds():
@@ -157,4 +218,5 @@ def test_scale_defaults_to_layer_and_rejects_unknown_kinds():
 def test_derived_views_get_their_own_scale():
     book = ScaleBook(_results("layer"), weights_of=lambda doc, h: [2 * (w or 0) for w in h.weights
                                                                      if w is None or math.isfinite(w)])
-    assert book.scale(0, "A").max == 4.0
+    # layer A doubled, None as 0: |w| pooled = 1.0, 0.2, 4.0, 0.0
+    assert book.scale(0, "A").max == pytest.approx(float(np.percentile([1.0, 0.2, 4.0, 0.0], 95)), rel=1e-12)
