@@ -1,10 +1,11 @@
 """The evidence chart as inline SVG: one horizontal bar per word, toward the label then away from it.
 
 `evidence_svg(evidence)` takes a `report.evidence.Evidence` and returns SVG markup that scales with its box
-(width 100 %, a viewBox, no height: phones shrink it), with a `<title>`, no JavaScript, every coordinate
-printed with one decimal so the output depends only on the numbers. Colours are the palette's strongest
-level of each sign, opaque attributes (WeasyPrint draws it too); bars away from the label also carry the
-palette's non-colour cue, a dotted line under the bar, so the sign survives grayscale. The root has
+(width 100 %, a viewBox, no height: phones shrink it), with a `<title>` and a `<desc>` listing every word and
+its weight (`Evidence.desc`: the chart's text equivalent, its alt text in the PDF, which has no hidden table),
+no JavaScript, every coordinate printed with one decimal so the output depends only on the numbers. Colours are
+the palette's strongest level of each sign, opaque attributes (WeasyPrint draws it too); bars away from the
+label also carry the palette's non-colour cue, a dotted line under the bar, so the sign survives grayscale. The root has
 `data-role="evidence"` and each word's row `data-w` (its summed weight). Templates call it as a global.
 """
 
@@ -54,7 +55,7 @@ def evidence_svg(ev: Evidence | None) -> Markup:
     title = _text(ev.title)
     out = [f'<svg class="evidence-chart" data-role="evidence" xmlns="http://www.w3.org/2000/svg" width="100%" '
            f'viewBox="0 0 {_n(WIDTH)} {_n(height)}" preserveAspectRatio="xMinYMin meet" role="img" '
-           f'aria-label="{title}"><title>{title}</title>']
+           f'aria-label="{title}"><title>{title}</title><desc>{_text(ev.desc)}</desc>']
     y = 0.0
     for sign, heading, words in blocks:
         out.append(f'<text x="{_n(bar_x)}" y="{_n(y + 15)}" font-size="12" font-weight="bold" '

@@ -54,6 +54,23 @@ class Evidence:
     toward: tuple[EvidenceWord, ...]
     away: tuple[EvidenceWord, ...]
     palette: str | None = None
+    which: str = "predicted"  # whose evidence: "predicted" (the lead map's label) or "true" (a wrong prediction's)
+
+    @property
+    def heading(self) -> str:
+        """The chart's heading, naming the label: "Evidence for the true label, negative"."""
+        return f"Evidence for the {self.which} label, {self.target_label}"
+
+    @property
+    def desc(self) -> str:
+        """Every word and weight of the chart in one line, its text equivalent (the SVG's `<desc>`, alt text in
+        the PDF): "toward positive: sissy +0.961, thumbs +0.521; away from positive: falls −0.336"."""
+        sides = []
+        for side, words in ((f"toward {self.target_label}", self.toward),
+                            (f"away from {self.target_label}", self.away)):
+            listed = ", ".join(f"{w.word} {w.weight_text}" for w in words) or "no word"
+            sides.append(f"{side}: {listed}")
+        return "; ".join(sides)
 
     @property
     def words(self) -> tuple[EvidenceWord, ...]:
@@ -114,8 +131,8 @@ def rank(words: Sequence[EvidenceWord], top: int = TOP) -> tuple[tuple[EvidenceW
 
 
 def evidence(doc: "DocumentExplanation", heatmap: "Heatmap", top: int = TOP,
-             palette: str | None = None) -> Evidence:
-    """The ranked evidence of `heatmap` (one of `doc`'s maps)."""
+             palette: str | None = None, which: str = "predicted") -> Evidence:
+    """The ranked evidence of `heatmap` (one of `doc`'s maps); `which` label it explains ("predicted", "true")."""
     weights = align_weights(doc.tokens, heatmap.weights, doc.input.truncating_side)
     toward, away = rank(word_sums(doc.text or "", doc.tokens, weights), top)
-    return Evidence(heatmap.layer, heatmap.target_label, heatmap.variant, toward, away, palette)
+    return Evidence(heatmap.layer, heatmap.target_label, heatmap.variant, toward, away, palette, which)

@@ -147,6 +147,7 @@ class SampleView:
     pages: int = 1  # the body's real page count, for the frame of a chunked render
     evidence: Evidence | None = None  # the lead map's ranked words (Views.evidence)
     lead: LeadView | None = None  # the lead map (Views.lead)
+    evidences: list[Evidence] = field(default_factory=list)  # the predicted label's, then the true label's
 
 
 # ---- captions, labels, notes ------------------------------------------------------------------------
@@ -389,14 +390,25 @@ class Views:
         legend = panels_legend(scale, [lm.panel for lm in leads])
         return LeadView(first.layer, leads, legend, why, warning)
 
-    def evidence(self, doc_index: int, lead: "Heatmap | None") -> Evidence | None:
+    def evidence(self, doc_index: int, lead: "Heatmap | None", which: str = "predicted") -> Evidence | None:
         """The ranked words of the lead map's layer and target, from its signed map (relu off, not
         counterfactual) when the document has one, else from the lead map itself."""
         if lead is None:
             return None
         doc = self.results.documents[doc_index]
         signed = self.orders.pick(doc, lead.layer, lead.target, (False, False), lead.interpolation)
-        return evidence(doc, signed or lead, palette=self.results.settings.palette)
+        return evidence(doc, signed or lead, palette=self.results.settings.palette, which=which)
+
+    def evidences(self, doc_index: int, lead: LeadView | None, fallback: "Heatmap | None" = None) -> list[Evidence]:
+        """One ranked-evidence chart per lead map (issue 15, item 2): the predicted label's, then on a wrong
+        prediction the true label's, each from its label's signed map of the lead layer; without lead maps (a
+        layer without a time axis), `fallback`'s alone when given."""
+        if lead is not None and lead.maps:
+            return [ev for lm in lead.maps
+                    if (ev := self.evidence(doc_index, lm.panel.heatmap,
+                                            "true" if lm.role == "lead-map-true" else "predicted")) is not None]
+        ev = self.evidence(doc_index, fallback)
+        return [ev] if ev is not None else []
 
     def sample_row(self, doc_index: int, url: str, layer: str | None = None) -> SampleRow:
         doc = self.results.documents[doc_index]
@@ -414,6 +426,7 @@ class Views:
         lead = self.lead(doc_index)
         main = lead.maps[0].panel.heatmap if lead is not None and lead.maps else self.orders.lead(doc)
         main_panel = lead.maps[0].panel if lead is not None and lead.maps else None
+        evidences = self.evidences(doc_index, lead)
         sections = []
         for layer in self.orders.layers:
             rows = []
@@ -446,7 +459,8 @@ class Views:
             "interpolations": interpolations if len(interpolations) > 1 else [],
             "notes": sample_notes(doc),
             "threshold": doc.prediction.threshold,
-            "evidence": self.evidence(doc_index, main_panel.heatmap if main_panel else None),
+            "evidence": evidences[0] if evidences else None,
+            "evidences": evidences,
         }
 
     # ---- paper ----
@@ -469,6 +483,8 @@ class Views:
         """A sample's section on paper: the chosen maps (`groups`: layer, maps), at most `max_bars` labels."""
         doc = self.results.documents[doc_index]
         bars, hidden = top_bars(doc, self.labels, max_bars)
+        lead = self.lead(doc_index)
+        evidences = self.evidences(doc_index, lead, self.orders.lead(doc))
         return SampleView(
             doc=doc, anchor=sample_anchor(doc_index), first=first,
             predicted_text=predicted_text(doc, self.labels),
@@ -477,8 +493,7 @@ class Views:
             threshold=doc.prediction.threshold,
             notes=sample_notes(doc, [h for _, maps in groups for h in maps]),
             groups=[self.group(doc_index, layer, maps) for layer, maps in groups],
-            lead=self.lead(doc_index),
-            evidence=self.evidence(doc_index, self.orders.lead(doc)),
+            lead=lead, evidence=evidences[0] if evidences else None, evidences=evidences,
         )
 
     def paper_front(self, *, variants: Sequence[tuple[bool, bool]], over_budget: Sequence[str],

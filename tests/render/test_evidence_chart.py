@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
@@ -73,17 +74,22 @@ def test_bars_are_to_scale_and_output_is_deterministic():
 
 
 class EvidenceTable(HTMLParser):
-    """The rows of table.evidence-table: [cell texts]."""
+    """The rows of each table.evidence-table: tables[k] = [[cell texts], …], header row included."""
 
     def __init__(self, source: str):
         super().__init__(convert_charrefs=True)
-        self.rows: list[list[str]] = []
+        self.tables: list[list[list[str]]] = []
         self._in = self._row = False
         self.feed(source)
+
+    @property
+    def rows(self) -> list[list[str]]:
+        return self.tables[-1] if self.tables else []
 
     def handle_starttag(self, tag, attrs):
         if tag == "table" and "evidence-table" in (dict(attrs).get("class") or ""):
             self._in = True
+            self.tables.append([])
         elif self._in and tag == "tr":
             self.rows.append([])
         elif self._in and tag in ("td", "th"):
@@ -114,12 +120,16 @@ def test_sample_page_has_the_chart_under_the_verdict_and_a_table_with_the_same_n
         source = page.read_text("utf-8")
         start = source.index('<svg class="evidence-chart"')
         assert source.index('class="labels"') < start < source.index('class="main-map"')
-        svg = source[start:source.index("</svg>", start) + 6]
-        rows = chart_rows(svg)
-        assert len(rows) == source.count("data-w=", start, start + len(svg)) > 0
-        table = EvidenceTable(source).rows[1:]  # without the header
-        assert [(cells[0], cells[2]) for cells in table] == [(title.split(": ")[0], number)
-                                                             for _, title, number in rows]
+        tables = EvidenceTable(source).tables
+        assert len(tables) == source.count('data-role="evidence"') >= 1  # one table per chart
+        for table in tables:
+            start = source.index('<svg class="evidence-chart"', start)
+            svg = source[start:source.index("</svg>", start) + 6]
+            rows = chart_rows(svg)
+            assert len(rows) == source.count("data-w=", start, start + len(svg)) > 0
+            assert [(cells[0], cells[2]) for cells in table[1:]] == [(title.split(": ")[0], number)
+                                                                     for _, title, number in rows]
+            start += len(svg)
         assert HOW in html.unescape(source)
 
 
@@ -132,3 +142,59 @@ def test_print_html_shows_the_chart_in_each_sample(results):
     for s in samples:
         assert s.evidence is not None and s.evidence.words
     assert source.count(HOW) >= len(plan.samples)
+
+
+def desc_of(svg: str) -> str:
+    return ET.fromstring(svg).find(f"{SVG}desc").text
+
+
+@pytest.mark.parametrize("ev", [
+    hostile_evidence(),
+    Evidence("l", "positive", "signed", (EvidenceWord("sissy", 0.9614, 1, 0), EvidenceWord("thumbs", 0.5208, 2, 3)),
+             (EvidenceWord("falls", -0.33551, 1, 1),)),
+    Evidence("l", "positive", "relu", (EvidenceWord("good", 1.0, 1, 0),), ()),
+], ids=["hostile", "plain", "one-sided"])
+def test_the_desc_lists_exactly_the_charts_words_and_weights(ev):
+    """The chart's text equivalent (issue 15, item 3: the PDF has no hidden table): `<desc>` names each side
+    and lists every row of the chart, word and printed weight, in the chart's order, and nothing else."""
+    svg = str(evidence_svg(ev))
+    rows = chart_rows(svg)
+    listed = [(title.split(": ")[0], number) for _, title, number in rows]  # the row's full word, printed weight
+    toward, away = listed[:len(ev.toward)], listed[len(ev.toward):]
+    side = lambda words: ", ".join(f"{word} {number}" for word, number in words) or "no word"  # noqa: E731
+    assert desc_of(svg) == f"toward {ev.target_label}: {side(toward)}; away from {ev.target_label}: {side(away)}"
+    assert [n for _, n in listed] == [w.weight_text for w in ev.words]
+
+
+def test_the_desc_reads_like_the_issues_example():
+    ev = Evidence("l", "positive", "signed", (EvidenceWord("sissy", 0.9614, 1, 0), EvidenceWord("thumbs", 0.5208, 2, 3)),
+                  (EvidenceWord("falls", -0.33551, 1, 1),))
+    assert desc_of(str(evidence_svg(ev))) == ("toward positive: sissy +0.961, thumbs +0.521; "
+                                              "away from positive: falls \u22120.336")
+
+
+def _wrong_and_right():
+    from tests.report.test_evidence import hand_results
+    return hand_results(true_label=0), hand_results(true_label=1)
+
+
+def test_a_wrong_predictions_page_and_pdf_sample_show_both_charts_predicted_first(tmp_path):
+    wrong, right = _wrong_and_right()
+    for results, expected in ((wrong, ["predicted label, positive", "true label, negative"]),
+                              (right, ["predicted label, positive"])):
+        out = tmp_path / str(len(expected))
+        site.render_site(results, out)
+        (page,) = sorted((out / "samples").glob("*.html"))
+        source = html.unescape(page.read_text("utf-8"))
+        renderer = _Renderer(results, PdfOptions(), None, None, PRINT_LEVELS)
+        plan = renderer.plan()
+        paper = html.unescape(renderer.html("single", plan, renderer.sample_views(plan)))
+        for text in (source, paper):
+            assert text.count('data-role="evidence"') == len(expected)
+            headings = [f"Evidence for the {e}" for e in expected]
+            positions = [text.index(h) for h in headings]
+            charts = [m.start() for m in re.finditer('data-role="evidence"', text)]
+            assert positions == sorted(positions)  # predicted first
+            for k, pos in enumerate(positions):  # each heading right before its chart
+                assert pos < charts[k] and (k + 1 == len(charts) or charts[k] < positions[k + 1])
+                assert f"toward {expected[k].split(', ')[1]}:" in text[charts[k]:]

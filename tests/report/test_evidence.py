@@ -103,3 +103,59 @@ def test_relu_only_reports_fall_back_to_the_lead_map():
     views = Views(results, Orders.of(results))
     ev = views.sample(0)["evidence"]
     assert ev.variant == "relu" and ev.away == () and "relu map" in ev.caption
+
+
+# ---- the true label's evidence beside the predicted one's (issue 15, item 2) ----------------------------
+
+WRONG_TEXT = "Thumbs down, a flop. Thumbs up cast"
+#             0      1   2 3 4   5 6      7  8
+POSITIVE = [0.4, -0.3, 0.0, 0.0, -0.5, 0.0, 0.2, 0.6, 0.1]  # the predicted label's signed map
+NEGATIVE = [-0.1, 0.7, 0.0, 0.0, 0.9, 0.0, -0.2, -0.4, 0.05]  # the true label's signed map
+
+
+def hand_results(true_label: int):
+    """One hand-made document predicted positive (0.93); its true label is `true_label`. Each target has a relu
+    map listed before its signed one, so the evidence must pick the signed map, not the first."""
+    results = make_results(n_docs=1, nasty=True, layers=("conv1d",), relu=(True, False), targets="all")
+    labels = results.model.labels
+    assert labels == ["negative", "positive"]
+
+    def maps(target: int, weights: list[float]) -> list[Heatmap]:
+        return [Heatmap("conv1d", target, labels[target], "logit", 1.0, relu, False, False, "linear", "linear",
+                        [max(0.0, w) for w in weights] if relu else list(weights)) for relu in (True, False)]
+
+    doc = DocumentExplanation("hand", WRONG_TEXT, tokens_of(WRONG_TEXT), Prediction([0.07, 0.93], [1]),
+                              maps(1, POSITIVE) + maps(0, NEGATIVE), InputInfo(9), [true_label])
+    results.documents = [doc]
+    return results
+
+
+def test_a_wrong_prediction_gets_the_true_labels_evidence_after_the_predicted_ones():
+    results = hand_results(true_label=0)
+    views = Views(results, Orders.of(results))
+    site_charts = views.sample(0)["evidences"]
+    paper = views.paper_sample(0, [], first=True, max_bars=5)
+    for charts in (site_charts, paper.evidences):
+        assert [(ev.which, ev.target_label, ev.variant, ev.layer) for ev in charts] == [
+            ("predicted", "positive", "signed", "conv1d"), ("true", "negative", "signed", "conv1d")]
+        predicted, true = charts
+        assert predicted.heading == "Evidence for the predicted label, positive"
+        assert true.heading == "Evidence for the true label, negative"
+        # by hand, positive: thumbs 0.4 + 0.2 (ties "up" 0.6, first), up 0.6, cast 0.1; down -0.3, flop -0.5
+        assert [(w.word, w.weight, w.count) for w in predicted.toward] == [
+            ("thumbs", pytest.approx(0.6), 2), ("up", 0.6, 1), ("cast", 0.1, 1)]
+        assert [(w.word, w.weight) for w in predicted.away] == [("flop", -0.5), ("down", -0.3)]
+        # negative: flop 0.9, down 0.7, cast 0.05; up -0.4, thumbs -0.1 - 0.2
+        assert [(w.word, w.weight) for w in true.toward] == [("flop", 0.9), ("down", 0.7), ("cast", 0.05)]
+        assert [(w.word, w.weight, w.count) for w in true.away] == [
+            ("up", -0.4, 1), ("thumbs", pytest.approx(-0.3), 2)]
+    assert views.sample(0)["evidence"] == site_charts[0] == paper.evidence
+
+
+def test_a_right_prediction_gets_one_evidence_chart():
+    results = hand_results(true_label=1)
+    views = Views(results, Orders.of(results))
+    data = views.sample(0)
+    assert [ev.which for ev in data["evidences"]] == ["predicted"] == [
+        ev.which for ev in views.paper_sample(0, [], first=True, max_bars=5).evidences]
+    assert data["evidence"].target_label == "positive" and data["evidence"].heading.endswith("label, positive")
