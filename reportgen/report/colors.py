@@ -245,6 +245,7 @@ class Legend:
     target: str | None = None
     signed: bool = True
     counterfactual: bool | None = False  # None: some maps are counterfactual, some not
+    targets: tuple[str, ...] = ()  # the label of each map the legend covers, in page order
 
     @property
     def levels(self) -> int:
@@ -279,6 +280,24 @@ class Legend:
         return self.target if self.target is not None else "the map's label"
 
     @property
+    def target_parts(self) -> tuple[tuple[str, str], ...]:
+        """The label(s) a legend's words push toward, as (label, plain words after it) for the template to set
+        the labels in bold. One label: itself. Maps of several labels, one map each (the lead on a wrong
+        prediction): which map explains which ("positive" " in the first map, " "negative" " in the second").
+        More maps than labels (a layer's grid): the labels, and that each map's caption names its own."""
+        if self.target is not None or not self.targets:
+            return ((self.target_text, ""),)
+        labels = tuple(dict.fromkeys(self.targets))
+        if len(labels) == 1:
+            return ((labels[0], ""),)
+        if len(labels) == len(self.targets) <= len(_ORDINALS):
+            wheres = [f" in the {_ORDINALS[0]} map"] + [f" in the {o}" for o in _ORDINALS[1:len(labels)]]
+            return tuple((label, where + (", " if i < len(labels) - 1 else ""))
+                         for i, (label, where) in enumerate(zip(labels, wheres)))
+        joins = [", "] * (len(labels) - 2) + [" or "]
+        return tuple(zip(labels, joins + [" (each map's caption names its label)"]))
+
+    @property
     def sides(self) -> tuple[LegendSide, ...]:
         """Positive first, then (signed maps only) negative. A counterfactual map negates the gradient, so
         its positive weights push the score down: away from the label."""
@@ -296,17 +315,21 @@ class Legend:
         return tuple(sides)
 
 
+_ORDINALS = ("first", "second", "third", "fourth")
+
+
 def legend(scale: Scale, target: str | None = None, signed: bool = True,
-           counterfactual: bool | None = False) -> Legend:
+           counterfactual: bool | None = False, targets: Iterable[str] = ()) -> Legend:
     """The levels the scale is read with (-levels..+levels; 0..+levels when `signed` is False, as on relu
-    maps), each with its colour and weight interval."""
+    maps), each with its colour and weight interval. `target` names the one label all maps explain; for maps of
+    several labels, `targets` gives each map's label in page order, and the legend names them all."""
     steps = []
     for q in range(-scale.levels if signed else 0, scale.levels + 1):
         level = q * scale.stride
         low, high = scale.bounds(level)
         steps.append(LegendStep(level, level_class(level), level_color(level, scale.palette), low, high,
                                 q * scale.step))
-    return Legend(scale, tuple(steps), target, signed, counterfactual)
+    return Legend(scale, tuple(steps), target, signed, counterfactual, tuple(targets))
 
 
 def max_abs(weights: Iterable[float | None]) -> float:

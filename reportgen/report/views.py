@@ -274,13 +274,14 @@ def make_word_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, capt
 
 
 def panels_legend(scale: Scale, panels: Sequence[Panel]) -> Legend:
-    """The legend of `scale` as these panels read it: the label they explain when they all explain one, and
-    the negative half only when a map can be negative (a relu map cannot)."""
+    """The legend of `scale` as these panels read it: the label they explain (each map's, in order, when they
+    explain several), and the negative half only when a map can be negative (a relu map cannot)."""
     targets = {p.heatmap.target_label for p in panels}
     counterfactual = {bool(p.heatmap.counterfactual) for p in panels}
     return colors.legend(scale, target=next(iter(targets)) if len(targets) == 1 else None,
                          signed=not panels or any(not p.heatmap.relu for p in panels),
-                         counterfactual=next(iter(counterfactual)) if len(counterfactual) == 1 else None)
+                         counterfactual=next(iter(counterfactual)) if len(counterfactual) == 1 else None,
+                         targets=[p.heatmap.target_label for p in panels])
 
 
 def shared_legend(panels: Sequence[Panel]) -> Legend | None:

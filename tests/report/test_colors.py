@@ -220,3 +220,30 @@ def test_derived_views_get_their_own_scale():
                                                                      if w is None or math.isfinite(w)])
     # layer A doubled, None as 0: |w| pooled = 1.0, 0.2, 4.0, 0.0
     assert book.scale(0, "A").max == pytest.approx(float(np.percentile([1.0, 0.2, 4.0, 0.0], 95)), rel=1e-12)
+
+
+def test_a_legend_names_the_label_of_every_map_it_covers():
+    scale = Scale(1.0, "document", "x")
+    assert colors.legend(scale, target="pos").target_parts == (("pos", ""),)
+    assert colors.legend(scale, targets=["pos", "pos"]).target_parts == (("pos", ""),)
+    # the lead on a wrong prediction: the predicted label's map, then the true label's, one scale
+    assert colors.legend(scale, targets=["positive", "negative"]).target_parts == \
+        (("positive", " in the first map, "), ("negative", " in the second"))
+    # a grid with more maps than labels: every label, and where to read which map explains which
+    assert colors.legend(scale, targets=["a", "b", "a", "c", "b"]).target_parts == \
+        (("a", ", "), ("b", " or "), ("c", " (each map's caption names its label)"))
+    assert colors.legend(scale).target_parts == (("the map's label", ""),)  # the method page's example
+
+
+def test_the_legend_sentence_sets_each_label_in_bold():
+    from reportgen.render import html as site
+
+    env = site.make_environment()
+    key = env.from_string('{% import "macros.html" as m %}{{ m.legend_key(lg) }}')
+    two = key.render(lg=colors.legend(Scale(1.0, "document", "x"), targets=["positive", "<neg>"]))
+    assert ("words push toward <strong>positive</strong> in the first map, <strong>&lt;neg&gt;</strong> in the "
+            "second;") in two
+    assert ("words push away from <strong>positive</strong> in the first map, <strong>&lt;neg&gt;</strong> in "
+            "the second.") in two
+    one = key.render(lg=colors.legend(Scale(1.0, "document", "x"), target="pos", signed=False))
+    assert "words push toward <strong>pos</strong>." in one and "away" not in one

@@ -112,6 +112,18 @@ def test_the_site_marks_the_lead_map_and_shows_the_true_labels_map_on_a_wrong_pr
             assert site.escape(labels[missed[0]]) in true_caption
         else:
             assert 'data-role="lead-map-true"' not in source
+        # the lead's legend names the label of each map it covers, in page order, never "the map's label"
+        legend = source[:source.index('data-role="lead-map"')].rsplit('<figure class="legend">', 1)[1]
+        legend = legend[:legend.index("</figcaption>")]
+        shown = [labels[doc.prediction.predicted[0]]] + ([labels[missed[0]]] if doc.correct is False and missed
+                                                         else [])
+        assert "the map&#39;s label" not in legend and "the map's label" not in legend
+        if len(shown) == 2:
+            names = (f"<strong>{site.escape(shown[0])}</strong> in the first map, "
+                     f"<strong>{site.escape(shown[1])}</strong> in the second")
+            assert f"words push toward {names};" in legend and f"words push away from {names}." in legend
+        else:
+            assert f"words push toward <strong>{site.escape(shown[0])}</strong>;" in legend
     assert wrong
     views = Views(results, Orders.of(results))
     for i, doc in enumerate(results.documents):
