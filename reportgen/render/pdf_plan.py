@@ -211,7 +211,8 @@ def estimate_sample_pages(doc: "DocumentExplanation", groups: list[tuple[str, li
     lines = text_lines(text)
     chips = sum(1 for t in doc.tokens if t.span is None) if doc.text else 0
     panel = PANEL_HEAD + lines * TEXT_LINE + (TEXT_LINE if chips else 0)
-    height = SAMPLE_HEAD + EVIDENCE + PROB_ROW * (min(n_labels, MAX_PROBABILITY_ROWS) + 1)
+    # one evidence chart per lead map: a wrong prediction shows the true label's too
+    height = SAMPLE_HEAD + EVIDENCE * max(1, lead_maps) + PROB_ROW * (min(n_labels, MAX_PROBABILITY_ROWS) + 1)
     notes = len(doc.input.notes) + (1 if doc.input.truncated else 0) + (1 if doc.input.padded else 0)
     notes += sum(len(h.notes) for _, maps in groups for h in maps[:1])
     height += notes * SMALL_LINE * 2
