@@ -167,9 +167,6 @@ def test_sample_page_renders_its_lead_map_and_evidence(site, tmp_path, width):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the screen-reader evidence table (table.visually-hidden) keeps its content "
-                   "width: a table ignores width:1px, so the page scrolls sideways to ~1300 px; display:block on it "
-                   "fixes this")
 def test_sample_page_has_no_horizontal_overflow_on_a_phone(site, tmp_path):
     """At 390 px the page must not scroll sideways. A screenshot cannot show this (Chromium clips it to the
     viewport, so the rightmost columns look fine whatever lies beyond), so the check is the layout's own
