@@ -107,9 +107,9 @@ def segments_html(hl: Highlight, titles: bool = True) -> Markup:
     Built here rather than in a template loop: it is most of a report's rendering time. `titles=False` leaves
     out the hover titles (paper never shows them, and they are a third of the HTML WeasyPrint would parse).
     Every highlighted run carries the hooks users script against, on paper too (attributes cost WeasyPrint
-    little; spans cost it a lot): `data-level`, its signed level, and `data-w`, its token's weight. A run of
-    several neighbouring tokens of one level is one span: its `data-w` is the smallest and largest weight,
-    space-separated, and `data-tokens` how many tokens it holds.
+    little; spans cost it a lot): `data-level`, its signed level, and `data-w`, its token's weight. The site
+    gives every token its own span; on paper a run of neighbouring tokens of one level is one span, whose
+    `data-w` is the smallest and largest weight, space-separated, and `data-tokens` how many tokens it holds.
     """
     out = []
     for segment in hl.segments:
@@ -206,7 +206,7 @@ def render_site(results: "ReportResults", out_dir: Path,
     out_dir = Path(out_dir)
     env = make_environment()
     plan = plan_site(results, with_metrics=results.metrics is not None)
-    views = Views(results, plan.orders)
+    views = Views(results, plan.orders, merge_runs=False)
     total = len(plan.pages) + 1
     written = [write_text(out_dir / CSS_PATH, site_css(results.settings.palette))]
     if progress:
@@ -228,7 +228,7 @@ def _fragment(doc: "DocumentExplanation", heatmap: "Heatmap", scale_max: float |
         scale = colors.heatmap_scale(heatmap)
     else:
         scale = Scale(float(scale_max), "given", "scale: max |weight| as given")
-    return {"panel": make_panel(doc, heatmap, scale, heatmap_caption(heatmap)),
+    return {"panel": make_panel(doc, heatmap, scale, heatmap_caption(heatmap), merge=False),
             "predicted": predicted_text(doc, labels or heatmap_labels(doc, heatmap))}
 
 

@@ -143,8 +143,13 @@ def _pieces(text: str, tokens: Sequence[Token], weights: Sequence[float | None],
     return pieces, chips
 
 
-def highlight(text: str, tokens: Sequence[Token], weights: Sequence[float | None], scale: Scale) -> Highlight:
-    """Segments of `text` coloured by `weights` (one per token) on `scale`, plus chips for unplaced tokens."""
+def highlight(text: str, tokens: Sequence[Token], weights: Sequence[float | None], scale: Scale,
+              merge: bool = True) -> Highlight:
+    """Segments of `text` coloured by `weights` (one per token) on `scale`, plus chips for unplaced tokens.
+
+    `merge`: neighbouring tokens of one level share a segment (paper, where every element costs WeasyPrint
+    time); without it each weighted token is its own segment, so a page can give each token its own weight
+    (the site's `data-w` hook and hover title)."""
     pieces, chips = _pieces(text, tokens, weights, scale)
     # Text no weighted token covers joins a run when the pieces on both sides have the same level.
     for j in range(1, len(pieces) - 1):
@@ -166,7 +171,7 @@ def highlight(text: str, tokens: Sequence[Token], weights: Sequence[float | None
         run.clear()
 
     for piece in pieces:
-        if run and run[-1][4] != piece[4]:
+        if run and (run[-1][4] != piece[4] or (not merge and (piece[2] is not None or run[-1][2] is not None))):
             flush()
         run.append(piece)
     if run:

@@ -508,3 +508,21 @@ def test_interpolation_comparison_uses_a_layer_that_was_stretched(tmp_path):
     section = page[page.index("Interpolation kinds compared"):]
     section = section[:section.index("</section>")]
     assert "conv" in section and "emb" not in section
+
+
+def test_every_highlighted_token_on_the_site_carries_its_own_weight(tmp_path):
+    # the hooks users script against: data-level (signed level) and data-w (the token's weight), one per token
+    results = make_results(n_docs=3, seed=4)
+    site.render_site(results, tmp_path)
+    doc = results.documents[0]
+    page = (tmp_path / plan_site(results).sample_paths[0]).read_text(encoding="utf-8")
+    hooks = re.findall(r'<span class="w[pn]\d" data-level="(-?\d+)" data-w="([^"]*)"', page)
+    assert hooks and "data-tokens" not in page
+    for level, weight in hooks:
+        value = float(weight)  # a single number, never a range
+        assert (value > 0) == (int(level) > 0) and int(level) != 0
+    # each weight on the page is one of the document's own weights, as the JSON rounds them
+    known = {f"{w:+.7g}" for h in doc.heatmaps for w in h.weights if w is not None}
+    lead = page[page.index('data-role="lead-map"'):]
+    lead = lead[:lead.index("</div>")]
+    assert {w for _, w in re.findall(r'data-level="(-?\d+)" data-w="([^"]*)"', lead)} <= known

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import textwrap
 
 import pytest
@@ -83,7 +84,9 @@ def test_report_shows_markers_and_a_note_and_keeps_the_exact_text_in_json(built)
         for char in ("\x00", "\u202e", "\u202c"):
             assert char not in html, (path, char)
     sample = pages[built / "samples" / "rlo.html"]
-    assert '\u27e8U+202E\u27e9</code>good bad<code class="hidden-char"' in sample
+    # the marker stands where the character stands, and the words keep the order the model read them in
+    assert '<code class="hidden-char" title="RIGHT-TO-LEFT OVERRIDE">\u27e8U+202E\u27e9</code>' in sample
+    assert "\u27e8U+202E\u27e9good bad\u27e8U+202C\u27e9" in re.sub(r"<[^>]+>", "", sample)
     assert '<code class="hidden-char" title="NULL">\u27e8U+0000\u27e9</code>' in sample
     assert "order the model did not read" in sample and "explanations.json keeps the exact text" in sample
     # the sample id is user text too: shown with markers wherever it appears
