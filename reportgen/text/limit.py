@@ -1,7 +1,7 @@
 """`input.max_tokens`: a per-document length limit, applied right after vectorisation.
 
 Explaining a recurrent model costs more than linear time in the document's length (TensorFlow's backward pass
-through the recurrence: about 3x per doubling, measured on TF 2.21, see tests/test_long_text.py), so a very
+through the recurrence: about 3x per doubling, measured on TF 2.21, see tests/text/test_long_text.py), so a very
 long text can run for an hour. The limit cuts a document after its first `max_tokens` tokens: the model then
 reads only that part, which changes its prediction, so the cut is stated in the document's notes (shown on
 the sample page and kept in explanations.json). The text itself is cut after the last kept token, so every

@@ -1,7 +1,7 @@
 """Models that take raw strings: ids from the model's own Keras 3 `TextVectorization` layer, offsets from
 running the layer on each piece of the original text.
 
-Measured on TF 2.21 / Keras 3.15 (and tested against the layer in tests/test_text_vectorization.py):
+Measured on TF 2.21 / Keras 3.15 (and tested against the layer in tests/text/test_text_vectorization.py):
 - the "whitespace" split is `tf.strings.split`: runs of ASCII whitespace (" \\t\\n\\v\\f\\r") separate
   tokens; U+00A0, U+3000, U+2003, U+0085 do not;
 - "lower" is `tf.strings.lower` without an encoding: A-Z only ("ÉCOLE" becomes "École");
