@@ -336,6 +336,7 @@ def _settings_record(spec, layer_paths, adapter):
         pad_value=spec.input.pad_value, level=spec.input.level or (
             "word" if adapter.vectorizer is not None else None),
         samples_source=_source_text(spec),
+        samples_chosen_by=[key for key in ("where", "select", "extra") if getattr(spec.samples, key)],
     )
 
 
