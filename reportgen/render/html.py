@@ -24,6 +24,7 @@ from reportgen.output import write_text
 from reportgen.render.curves import TEMPLATE_GLOBALS
 from reportgen.render.evidence_chart import TEMPLATE_GLOBALS as EVIDENCE_GLOBALS
 from reportgen.report import colors
+from reportgen.report.alerts import report_alerts
 from reportgen.report.colors import Scale, format_number, format_weight
 from reportgen.report.spans import Highlight
 from reportgen.report.structure import Page, SitePlan, plan_site
@@ -208,11 +209,14 @@ def render_site(results: "ReportResults", out_dir: Path,
     plan = plan_site(results, with_metrics=results.metrics is not None)
     views = Views(results, plan.orders, merge_runs=False)
     total = len(plan.pages) + 1
+    alerts = report_alerts(results)
     written = [write_text(out_dir / CSS_PATH, site_css(results.settings.palette))]
     if progress:
         progress(1, total)
     for n, page in enumerate(plan.pages, start=2):
         template_name, data = _page_data(results, plan, page, views)
+        if page.kind == "index":
+            data["alerts"] = alerts
         context = PageContext(results, plan, page, data).as_dict()
         html = env.get_template(template_name).render(context)
         written.append(write_text(out_dir / page.path, html))

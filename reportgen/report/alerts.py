@@ -1,7 +1,12 @@
 """The report's findings a reviewer must see first, computed once from a ReportResults.
 
 One list feeds the index's alerts box (`data-role="alerts"`), the top of the PDF summary and the terminal's
-warnings after a build. Each alert is one sentence and a link to where the report explains it.
+warnings after a build. Each alert is one sentence, and a link to where the report explains it: a site path
+(relative to the report's root, with an anchor) and, where the PDF has that part too, an anchor in the PDF.
+
+Warnings change how the maps or the numbers may be read (a failed sanity check, a lead layer the metrics do not
+recommend, blank maps, accuracy over a hand-picked selection); notes are facts a reviewer should know (the PDF
+shows a subset, truncated texts, padding the model does not mask).
 """
 
 from __future__ import annotations
@@ -9,19 +14,136 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from reportgen.report.colors import format_number
+from reportgen.report.structure import Orders, field_of, plan_site
+
 if TYPE_CHECKING:
     from reportgen.results import ReportResults
+
+WARNING = "warning"
+NOTE = "note"
+NAMED_SAMPLES = 3  # ids named in an alert's sentence; the rest are counted
 
 
 @dataclass(frozen=True)
 class Alert:
     kind: str  # a stable name users and tests can key on: "sanity-failed", "curated-accuracy", ...
-    severity: str  # "warning" (changes how the maps may be read) or "info"
+    severity: str  # WARNING (changes how the maps may be read) or NOTE
     text: str  # one plain-text sentence; templates escape it
     link: str | None = None  # where it is explained, relative to the report's root ("metrics.html#sanity")
     link_text: str = ""
+    pdf_anchor: str | None = None  # the same place in report.pdf ("metrics"), when the PDF has it
+
+    @property
+    def warning(self) -> bool:
+        return self.severity == WARNING
 
 
 def report_alerts(results: "ReportResults") -> list[Alert]:
-    """The findings of `results`, warnings first, in a fixed order."""
-    return []
+    """The findings of `results`: warnings first, each group in a fixed order."""
+    plan = plan_site(results, with_metrics=results.metrics is not None)
+    orders = Orders.of(results)
+    found = [*_sanity(results), *_lead_layer(results, orders), *_blank_maps(results, orders, plan.sample_paths),
+             *_curated_accuracy(results), *_pdf_subset(results), *_truncated(results, plan.sample_paths),
+             *_model_notes(results)]
+    return sorted(found, key=lambda a: a.severity != WARNING)
+
+
+def _sanity(results: "ReportResults") -> list[Alert]:
+    sanity = field_of(results.metrics, "sanity")
+    entries = field_of(sanity, "layers") or []
+    verdicts = [(field_of(e, "layer"), field_of(e, "passed"), field_of(e, "mean_abs")) for e in entries]
+    if not verdicts:
+        return []
+    if any(passed is True for _, passed, _ in verdicts):
+        failed = [layer for layer, passed, _ in verdicts if passed is False and layer is not None]
+        if not failed:
+            return []
+        return [Alert("sanity-failed-some", NOTE,
+                      f"Layer{'s' if len(failed) > 1 else ''} {', '.join(failed)} fail{'' if len(failed) > 1 else 's'} "
+                      "the model randomisation sanity check: their maps barely change when the model's top layers "
+                      "are re-initialised.", "metrics.html#sanity", "the sanity check", "metrics")]
+    if not any(passed is False for _, passed, _ in verdicts):
+        return []  # no verdict at all (too few maps): the metrics page says why
+    strongest = max((abs(rho) for _, _, rho in verdicts if rho is not None), default=None)
+    rho = f" (mean |\u03c1| up to {format_number(strongest, 3)})" if strongest is not None else ""
+    return [Alert("sanity-failed", WARNING,
+                  f"No explained layer passes the model randomisation sanity check{rho}: the maps stay almost the "
+                  "same when the model's top layers are re-initialised, so they may show the words more than what "
+                  "the model learned.", "metrics.html#sanity", "the sanity check", "metrics")]
+
+
+def _lead_layer(results: "ReportResults", orders: Orders) -> list[Alert]:
+    recommended = field_of(results.metrics, "recommended_layer")
+    lead = orders.lead_layer or (orders.layers[0] if orders.layers else None)
+    if recommended is None or lead is None or lead == recommended:
+        return []
+    return [Alert("lead-not-recommended", WARNING,
+                  f"The maps shown first are of layer {lead}, but the faithfulness metrics recommend layer "
+                  f"{recommended}.", "metrics.html#which-layer", "which layer", "metrics")]
+
+
+def _blank_maps(results: "ReportResults", orders: Orders, sample_paths: list[str]) -> list[Alert]:
+    """Samples whose lead map shows no colour: every token under the first level of its own scale."""
+    from reportgen.report.views import Views
+
+    views = Views(results, orders)
+    blank: dict[str, list[int]] = {}
+    for i in range(len(results.documents)):
+        lead = views.lead(i)
+        if lead is not None and any(m.blank_note for m in lead.maps):
+            blank.setdefault(lead.layer, []).append(i)
+    alerts = []
+    for layer, indices in blank.items():
+        n = len(indices)
+        alerts.append(Alert("blank-maps", WARNING,
+                            f"{n} sample{'s have' if n > 1 else ' has'} a blank map at layer {layer} (no token "
+                            f"reaches the first colour level): {_some_ids(results, indices)}.",
+                            sample_paths[indices[0]], f"sample {results.documents[indices[0]].id}"))
+    return alerts
+
+
+def _curated_accuracy(results: "ReportResults") -> list[Alert]:
+    chosen_by = results.settings.samples_chosen_by
+    labelled = [d for d in results.documents if d.true_labels is not None]
+    if not chosen_by or not labelled:
+        return []
+    correct = sum(1 for d in labelled if d.correct)
+    keys = " and ".join(f"samples.{key}" for key in chosen_by)
+    return [Alert("curated-accuracy", WARNING,
+                  f"The accuracy shown ({correct} of {len(labelled)}) is over samples chosen by {keys}, not a random "
+                  "draw from the data: it does not estimate how well the model does.",
+                  "index.html#how-the-model-did", "how the model did", "summary")]
+
+
+def _pdf_subset(results: "ReportResults") -> list[Alert]:
+    record = results.pdf_samples
+    total = len(results.documents)
+    if record is None or len(record.ids) >= total:
+        return []
+    return [Alert("pdf-subset", NOTE,
+                  f"report.pdf shows {len(record.ids)} of the {total} samples ({record.description}); the site and "
+                  "explanations.json hold them all.", "report.pdf", "report.pdf", "summary")]
+
+
+def _truncated(results: "ReportResults", sample_paths: list[str]) -> list[Alert]:
+    indices = [i for i, d in enumerate(results.documents) if d.input.truncated]
+    if not indices:
+        return []
+    n = len(indices)
+    return [Alert("truncated", NOTE,
+                  f"{n} sample{'s were' if n > 1 else ' was'} cut to the model's input length; the cut tokens have "
+                  f"no weight: {_some_ids(results, indices)}.", sample_paths[indices[0]],
+                  f"sample {results.documents[indices[0]].id}")]
+
+
+def _model_notes(results: "ReportResults") -> list[Alert]:
+    """What loading the model found (padding the model does not mask, an input length the spec set)."""
+    return [Alert("model-note", NOTE, note[:1].upper() + note[1:] + ("" if note.endswith(".") else "."),
+                  "model.html", "the model") for note in results.model.notes]
+
+
+def _some_ids(results: "ReportResults", indices: list[int]) -> str:
+    ids = [results.documents[i].id for i in indices[:NAMED_SAMPLES]]
+    more = len(indices) - len(ids)
+    return ", ".join(ids) + (f" and {more} more" if more else "")

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
 from reportgen.report import colors
+from reportgen.report.alerts import report_alerts
 from reportgen.report.colors import LEVELS, Legend, Scale, ScaleBook, format_number
 from reportgen.report.evidence import Evidence, evidence
 from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, is_char_level
@@ -508,11 +509,14 @@ class Views:
         """What the PDF's summary, method and metrics pages show besides the results themselves."""
         results = self.results
         summary = label_summary(results)
+        metrics = metrics_view(results.metrics)
         return {
+            "alerts": report_alerts(results),
+            "pdf_sections": ["summary", "method"] + (["metrics"] if metrics else []),
             "versions": versions_table(results), "summary": summary, "per_class": per_class(summary),
             "selection": {"choice": choice, "variants_text": variants_text(variants),
                           "over_budget_ids": id_list(over_budget)},
-            "metrics": metrics_view(results.metrics),
+            "metrics": metrics,
             "example": example_legend(self.levels, results.settings.palette),
             "levels": self.levels, "site_levels": LEVELS, "scale_kind": self.scales.kind,
             "score_kind": results.settings.score,
