@@ -1,27 +1,25 @@
 """`reportgen validate SPEC`: check a spec, its files and its samples without loading the model.
 
-Beyond the spec itself, everything a build would refuse that can be known without TensorFlow: the
-model file's own config (read from the `.keras` zip or the `.h5` attributes, as JSON) says whether the
-model takes token ids, which then need a vocabulary; the vocabulary and labels files are read; the
-spec's start/OOV tokens must be in the vocabulary; every text sample must give tokens; every sample's
-labels must be among the spec's labels. A model whose config cannot be read is left to `build`.
+Beyond the spec itself, everything a build would refuse that can be known without TensorFlow. The model
+file's own config (`reportgen.models.archive`: the `.keras` zip or the `.h5` attributes, read as JSON) says
+whether the model takes token ids, which then need a vocabulary; how many labels its output layer has; and
+which layers `explain.layers` may name. Each problem is reported at its spec key and YAML line. The
+vocabulary and labels files are read; the spec's start/OOV tokens must be in the vocabulary; every text
+sample must give tokens; every sample's labels must be among the spec's labels. What a model's config does
+not tell (a file without one, a head whose size is not recorded) is left to `build`.
 """
 
 from __future__ import annotations
 
-import json
-import zipfile
-from pathlib import Path
-from typing import Any
+import difflib
 
 from reportgen.errors import InputError, ReportgenError, SpecError
+from reportgen.models.archive import ModelConfig, class_count, read_model_config
 from reportgen.samples import Sample, load_samples, source_name
 from reportgen.spec.load import load_spec, spec_problem
 from reportgen.spec.schema import Spec
 from reportgen.textsafe import terminal_safe
 
-# Real configs are kilobytes to a few megabytes; past this the build reports what is wrong with the file.
-MAX_CONFIG_BYTES = 64 * 1024 * 1024
 # Mirrors reportgen.text.factory: the message a build gives for an ids model without a vocabulary.
 NEEDS_VOCABULARY = ("the model takes token ids, so the spec needs the vocabulary that maps words (or characters)"
                     " to them, or input.level: ids with pre-vectorised samples")
@@ -41,14 +39,16 @@ def run(spec_path: str) -> int:
 def check_inputs(spec: Spec, samples: list[Sample]) -> None:
     """Raise what a build would raise about the model's input, vocabulary, labels and texts."""
     paths = spec.paths
-    kind = model_input_kind(paths.model)
+    model = read_model_config(paths.model)
+    labels = _labels(spec)
+    problems = _model_problems(spec, model, labels) if model is not None else []
+    if problems:
+        raise SpecError(problems)
     pipeline = None
     # A hook is user code: running it is the build's business. A strings model tokenises for itself.
-    if spec.input.hook is None and kind != "strings":
+    if spec.input.hook is None and (model is None or model.input_kind != "strings"):
         if paths.vocabulary is not None or spec.input.level == "ids":
             pipeline = _pipeline(spec)
-        elif kind == "ids":
-            raise spec_problem(spec, "input.vocabulary", NEEDS_VOCABULARY)
     pad = spec.input.pad_value
     for sample in samples:
         if sample.ids is not None and all(i == pad for i in sample.ids):
@@ -65,7 +65,6 @@ def check_inputs(spec: Spec, samples: list[Sample]) -> None:
                 raise InputError(terminal_safe(f"sample {sample.id!r}: the text gives no tokens (empty, or only unknown"
                                          " words without an OOV token); remove it or give the pipeline an"
                                          " oov_token"))
-    labels = _labels(spec)
     if labels is not None:
         _check_targets(spec, labels)
         from reportgen.build import label_indices
@@ -75,6 +74,47 @@ def check_inputs(spec: Spec, samples: list[Sample]) -> None:
                 label_indices(sample, labels)
             except ReportgenError as exc:
                 raise InputError(terminal_safe(str(exc))) from None
+
+
+def _model_problems(spec: Spec, model: ModelConfig, labels: list[str] | None) -> list[str]:
+    """What the spec asks of the model that its config says it lacks, in the order of the spec's sections."""
+    problems = []
+    units, activation, task = model.output_units, model.output_activation, spec.model.task
+    if units is not None:
+        if task == "binary" and units not in (1, 2):
+            problems.append(spec.problem_at("model.task", f"task binary but the model's output layer has {units} "
+                                                          "units; binary needs 1 sigmoid unit or 2"))
+        elif task == "multilabel" and activation == "softmax":
+            problems.append(spec.problem_at("model.task", "task multilabel needs independent sigmoid outputs, "
+                                                          "the model ends in softmax"))
+        elif labels is not None and len(labels) != class_count(units, task):
+            key = "model.labels" if spec.model.labels is not None else "model.labels_file"
+            problems.append(spec.problem_at(key, _label_count_message(len(labels), units, activation, task)))
+    if spec.input.hook is None and model.input_kind == "ids" and spec.paths.vocabulary is None \
+            and spec.input.level != "ids":
+        problems.append(spec.problem_at("input.vocabulary", NEEDS_VOCABULARY))
+    if isinstance(spec.explain.layers, list):
+        for index, ref in enumerate(spec.explain.layers):
+            if isinstance(ref, str) and not model.has_layer(ref):
+                problems.append(spec.problem_at(f"explain.layers[{index}]", _missing_layer_message(ref, model)))
+    return [terminal_safe(problem) for problem in problems]
+
+
+def _label_count_message(given: int, units: int, activation: str | None, task: str) -> str:
+    head = f"{units} {activation} unit{'s' if units != 1 else ''}" if activation else \
+        f"{units} unit{'s' if units != 1 else ''}"
+    expected = class_count(units, task)
+    if expected == 2 and units == 1:
+        return (f"{given} label{'s' if given != 1 else ''} given but the model's output layer is {head}, "
+                "which stands for 2 labels: give [negative-label, positive-label]")
+    return (f"{given} label{'s' if given != 1 else ''} given but the model's output layer has {head}: "
+            f"give {expected} names, one per unit, in output order")
+
+
+def _missing_layer_message(ref: str, model: ModelConfig) -> str:
+    close = difflib.get_close_matches(ref, model.layer_paths, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; its layers: {', '.join(model.layer_paths)}"
+    return f"layer {ref!r} not found in the model{hint}"
 
 
 def _check_targets(spec: Spec, labels: list[str]) -> None:
@@ -125,65 +165,3 @@ def _labels(spec: Spec) -> list[str] | None:
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
         raise spec_problem(spec, "model.labels_file", f"cannot read '{spec.model.labels_file}' ({reason})") from None
-
-
-# ----- the model's config, read as JSON -----------------------------------------------------------------
-
-def model_input_kind(path: Path) -> str | None:
-    """"ids", "strings", or None when the file has no config to read (the build says what is wrong with it)."""
-    config = _model_config(path)
-    if config is None:
-        return None
-    found: dict[str, Any] = {"vectorizer": False, "input_dtype": None}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            name = node.get("class_name")
-            if name in ("TextVectorization", "StringLookup"):
-                found["vectorizer"] = True
-            if name == "InputLayer" and found["input_dtype"] is None and isinstance(node.get("config"), dict):
-                dtype = node["config"].get("dtype")
-                if isinstance(dtype, dict):  # a DTypePolicy
-                    dtype = (dtype.get("config") or {}).get("name")
-                found["input_dtype"] = str(dtype) if dtype is not None else None
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(config)
-    dtype = found["input_dtype"]
-    if found["vectorizer"] or (dtype is not None and "string" in dtype):
-        return "strings"
-    return "ids" if dtype is not None else None
-
-
-def _model_config(path: Path) -> Any:
-    """The model's config as JSON data, or None."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".keras":
-            if not zipfile.is_zipfile(path):
-                return None
-            with zipfile.ZipFile(path) as archive:
-                if "config.json" not in archive.namelist():
-                    return None
-                if archive.getinfo("config.json").file_size > MAX_CONFIG_BYTES:  # a zip bomb, not a model
-                    return None
-                return json.loads(archive.read("config.json"))
-        if suffix in (".h5", ".hdf5"):
-            try:
-                import h5py
-            except ImportError:
-                return None
-            if not h5py.is_hdf5(path):
-                return None
-            with h5py.File(path, "r") as handle:
-                raw = handle.attrs.get("model_config")
-            if raw is None:
-                return None
-            return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw))
-    except (OSError, ValueError, zipfile.BadZipFile, RecursionError, KeyError):
-        return None
-    return None
