@@ -74,13 +74,24 @@ def _sanity(results: "ReportResults") -> list[Alert]:
 
 
 def _lead_layer(results: "ReportResults", orders: Orders) -> list[Alert]:
-    recommended = field_of(results.metrics, "recommended_layer")
+    """Which layer the maps lead with, when that is not what a reader would assume: the metrics chose another
+    layer than the `auto` rule would (the lead follows the metrics, `structure.lead_layer`), or no metrics
+    checked the rule's choice at all."""
     lead = orders.lead_layer or (orders.layers[0] if orders.layers else None)
-    if recommended is None or lead is None or lead == recommended:
+    if lead is None:
         return []
-    return [Alert("lead-not-recommended", WARNING,
-                  f"The maps shown first are of layer {lead}, but the faithfulness metrics recommend layer "
-                  f"{recommended}.", "metrics.html#which-layer", "which layer", "metrics")]
+    metrics = results.metrics
+    if metrics is None:
+        return [Alert("lead-unchecked", NOTE,
+                      f"The maps lead with layer {lead}, chosen by rule: no faithfulness metrics were computed to "
+                      "check that its maps follow the model (metrics.enabled).", "method.html", "how the maps are made",
+                      "method")]
+    recommended, auto = field_of(metrics, "recommended_layer"), field_of(metrics, "auto_layer")
+    if recommended == lead and auto is not None and field_of(metrics, "differs_from_auto"):
+        return [Alert("lead-not-auto", NOTE,
+                      f"The maps lead with layer {lead}, which the faithfulness metrics recommend, not layer {auto} "
+                      "that the auto rule picks.", "metrics.html#which-layer", "which layer", "metrics")]
+    return []
 
 
 def _blank_maps(results: "ReportResults", orders: Orders, sample_paths: list[str]) -> list[Alert]:
