@@ -190,7 +190,7 @@ class ReportSettings:
     pad_value: int | str | None = None
     level: str | None = None  # word, char or ids; None when the pipeline decides
     samples_source: str = ""  # where the samples came from, as the report names it
-    # the spec's samples keys that chose which samples to show (where, select, extra): when set, accuracy
+    # the spec's samples keys that hand-picked the samples (select, extra): when set, accuracy
     # over the samples is of a chosen selection, not of the data
     samples_chosen_by: list[str] = field(default_factory=list)
 

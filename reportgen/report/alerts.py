@@ -65,8 +65,9 @@ def _sanity(results: "ReportResults") -> list[Alert]:
                       "are re-initialised.", "metrics.html#sanity", "the sanity check", "metrics")]
     if not any(passed is False for _, passed, _ in verdicts):
         return []  # no verdict at all (too few maps): the metrics page says why
-    strongest = max((abs(rho) for _, _, rho in verdicts if rho is not None), default=None)
-    rho = f" (mean |\u03c1| up to {format_number(strongest, 3)})" if strongest is not None else ""
+    shown = [(layer, rho) for layer, _, rho in verdicts if layer is not None and rho is not None]
+    rho = (" (mean |\u03c1| " + ", ".join(f"{abs(value):.3f} at {layer}" for layer, value in shown[:NAMED_SAMPLES])
+           + (f" and {len(shown) - NAMED_SAMPLES} more" if len(shown) > NAMED_SAMPLES else "") + ")") if shown else ""
     return [Alert("sanity-failed", WARNING,
                   f"No explained layer passes the model randomisation sanity check{rho}: the maps stay almost the "
                   "same when the model's top layers are re-initialised, so they may show the words more than what "
@@ -120,7 +121,7 @@ def _curated_accuracy(results: "ReportResults") -> list[Alert]:
     if not chosen_by or not labelled:
         return []
     correct = sum(1 for d in labelled if d.correct)
-    keys = " and ".join(f"samples.{key}" for key in chosen_by)
+    keys = " and ".join(", ".join(f"samples.{key}" for key in chosen_by).rsplit(", ", 1))
     return [Alert("curated-accuracy", WARNING,
                   f"The accuracy shown ({correct} of {len(labelled)}) is over samples chosen by {keys}, not a random "
                   "draw from the data: it does not estimate how well the model does.",
@@ -133,8 +134,8 @@ def _pdf_subset(results: "ReportResults") -> list[Alert]:
     if record is None or len(record.ids) >= total:
         return []
     return [Alert("pdf-subset", NOTE,
-                  f"report.pdf shows {len(record.ids)} of the {total} samples ({record.description}); the site and "
-                  "explanations.json hold them all.", "report.pdf", "report.pdf", "summary")]
+                  f"report.pdf shows {record.description or f'{len(record.ids)} of the {total} samples'}; the site "
+                  f"and explanations.json hold all {total}.", "report.pdf", "report.pdf", "summary")]
 
 
 def _truncated(results: "ReportResults", sample_paths: list[str]) -> list[Alert]:

@@ -50,7 +50,7 @@ def test_a_sanity_check_no_layer_passes_is_the_first_warning_with_its_strongest_
                                      {layers[0]: 0.91, layers[1]: 0.987}, recommended=layers[0])
     alerts = report_alerts(results)
     assert alerts[0].kind == "sanity-failed" and alerts[0].warning
-    assert "0.987" in alerts[0].text  # the larger of the two mean |rho|
+    assert f"0.910 at {layers[0]}, 0.987 at {layers[1]}" in alerts[0].text  # each layer's mean |rho|
     assert alerts[0].link == "metrics.html#sanity" and alerts[0].pdf_anchor == "metrics"
 
 
@@ -111,7 +111,8 @@ def test_a_pdf_with_fewer_samples_is_a_note(results):
     results.pdf_samples = PdfSamples("errors-first", 2, [results.documents[0].id, results.documents[1].id],
                                      "2 of 6 samples: wrong first")
     (alert,) = [a for a in report_alerts(results) if a.kind == "pdf-subset"]
-    assert alert.text.startswith("report.pdf shows 2 of the 6 samples") and not alert.warning
+    assert alert.text.startswith("report.pdf shows 2 of 6 samples: wrong first;") and not alert.warning
+    assert "hold all 6" in alert.text
     results.pdf_samples = PdfSamples("all", None, [d.id for d in results.documents], "all")
     assert "pdf-subset" not in kinds(report_alerts(results))
 
