@@ -17,8 +17,10 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+# 2: per-layer sanity check and recommendation (reportgen/metrics/__init__.py)
 # 3: pdf_samples, which samples report.pdf shows and by what rule (output.pdf.samples)
-SCHEMA_VERSION = 3  # 2: per-layer sanity check and recommendation (reportgen/metrics/__init__.py)
+# 4: settings.samples_chosen_by, the samples keys that hand-picked the samples (the curated-accuracy alert)
+SCHEMA_VERSION = 4
 FLOAT_DIGITS = 7
 
 
