@@ -117,10 +117,13 @@ def _init(args: argparse.Namespace) -> int | None:
 
 
 def _explain(args: argparse.Namespace) -> int | None:
-    return _command("explain").run(args.model, args.text, html=args.html, vocabulary=args.vocabulary,
+    model, texts = args.model, list(args.text)
+    if args.spec is not None and model is not None:  # with a spec every positional argument is a text
+        model, texts = None, [model, *texts]
+    return _command("explain").run(model, texts, spec=args.spec, html=args.html, vocabulary=args.vocabulary,
                                    level=args.level, layers=args.layer, targets=args.target, labels=args.labels,
-                                   relu=not args.no_relu, oov_token=args.oov_token, start_token=args.start_token,
-                                   color=args.color)
+                                   relu=False if args.no_relu else None, oov_token=args.oov_token,
+                                   start_token=args.start_token, color=args.color)
 
 
 def _serve(args: argparse.Namespace) -> int | None:
@@ -175,10 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="label names in output order, separated by commas")
     sub.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
-    sub = add("explain", _explain, "explain one text with a model")
-    sub.add_argument("model", metavar="MODEL", help="model file (.keras or .h5)")
-    sub.add_argument("text", metavar="TEXT", help="the text to explain")
-    sub.add_argument("--html", metavar="FILE", help="also write the explanation as an HTML page")
+    sub = add("explain", _explain, "explain texts with a model, or with the model, input and labels of a spec")
+    sub.add_argument("model", metavar="MODEL", nargs="?", help="model file (.keras or .h5); omitted with --spec")
+    sub.add_argument("text", metavar="TEXT", nargs="+", help="the text to explain (several: one after another)")
+    sub.add_argument("--spec", metavar="SPEC", help="take the model, input pipeline, labels, task and "
+                     "explain.layers/targets/relu/score from this spec; the flags below override it")
+    sub.add_argument("--html", metavar="FILE", help="also write the explanation of one TEXT as an HTML page")
     sub.add_argument("--vocabulary", metavar="FILE",
                      help="token ids of an ids model: txt (one token per line), json or csv token,id")
     sub.add_argument("--level", choices=("word", "char"), help="tokenise by word or character "

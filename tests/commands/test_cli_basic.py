@@ -134,6 +134,7 @@ def test_subcommands_delegate_with_their_arguments(fake_commands: list) -> None:
     assert main(["inspect", "m.keras"]) == 0
     assert main(["init", "m.keras"]) == 0
     assert main(["explain", "m.keras", "a fine film", "--html", "out.html"]) == 0
+    assert main(["explain", "--spec", "spec.yaml", "a fine film", "a dull one", "--no-relu"]) == 0
     assert main(["serve", "site", "--port", "9001"]) == 0
     assert main(["serve", "site"]) == 0
     assert fake_commands == [
@@ -141,9 +142,15 @@ def test_subcommands_delegate_with_their_arguments(fake_commands: list) -> None:
         ("build", ("spec.yaml",), {"out": "site", "pdf": False, "quiet": True}),
         ("inspect", ("m.keras",), {"as_json": False}),
         ("init", ("m.keras",), {"out": "spec.yaml", "samples": None, "labels": None, "force": False}),
-        ("explain", ("m.keras", "a fine film"), {"html": "out.html", "vocabulary": None, "level": None,
-                                                 "layers": None, "targets": None, "labels": None, "relu": True,
-                                                 "oov_token": None, "start_token": None, "color": "auto"}),
+        ("explain", ("m.keras", ["a fine film"]), {"spec": None, "html": "out.html", "vocabulary": None,
+                                                   "level": None, "layers": None, "targets": None, "labels": None,
+                                                   "relu": None, "oov_token": None, "start_token": None,
+                                                   "color": "auto"}),
+        # with --spec there is no MODEL: every positional argument is a text
+        ("explain", (None, ["a fine film", "a dull one"]), {"spec": "spec.yaml", "html": None, "vocabulary": None,
+                                                           "level": None, "layers": None, "targets": None,
+                                                           "labels": None, "relu": False, "oov_token": None,
+                                                           "start_token": None, "color": "auto"}),
         ("serve", ("site",), {"port": 9001}),
         ("serve", ("site",), {"port": 8000}),
     ]
