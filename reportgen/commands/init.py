@@ -4,7 +4,9 @@ The spec is commented key by key and valid as written wherever the model allows 
 relative to the spec's folder, labels have the right count, the input section says whether a vocabulary
 is needed (a model with its own TextVectorization needs none; an ids model gets the vocabulary file found
 beside it, e.g. `vocab.txt`, with the level and the start/OOV tokens read from it; without one the
-`vocabulary` key is written commented out, and `reportgen validate` says it is missing), the layers with a
+`vocabulary` key is written commented out, and `reportgen validate` says it is missing), a labels file beside
+the model (`labels.txt`, `labels.csv`) becomes `model.labels_file` when it has one name per class, what was
+found beside the model is said after the "wrote" line, the layers with a
 time axis are listed next to `layers: auto`, and targets suit the task. Lines the user must check say TODO.
 """
 
@@ -28,6 +30,8 @@ _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "non
 # Vocabulary files looked for beside an ids model, in this order (what training scripts usually write).
 VOCABULARY_NAMES = tuple(f"{stem}{ext}" for stem in ("vocab", "vocabulary", "word_index", "char_index", "tokens")
                          for ext in (".txt", ".json", ".csv"))
+# Labels files looked for beside the model: one name per line, or csv label,index (model.labels_file).
+LABELS_NAMES = ("labels.txt", "labels.csv")
 START_TOKENS = ("<START>", "<start>", "<s>", "[CLS]")
 OOV_TOKENS = ("<OOV>", "<UNK>", "<unk>", "[UNK]", "<oov>")
 
@@ -51,8 +55,13 @@ def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, label
         vocabulary = find_vocabulary(Path(model))
         if vocabulary is not None:
             vocabulary["path"] = _relative(vocabulary["file"], out_path)
+    labels_found = None
+    if labels is None:  # --labels wins over a file
+        labels_found = find_labels(Path(model), len(description["labels"]))
+        if labels_found is not None:
+            labels_found["path"] = _relative(labels_found["file"], out_path)
     text = starter_spec(description, model_path=_relative(Path(model), out_path), samples=sample_info,
-                        labels_given=labels is not None, vocabulary=vocabulary)
+                        labels_given=labels is not None, vocabulary=vocabulary, labels_file=labels_found)
     from reportgen.output import write_text
 
     try:
@@ -64,6 +73,14 @@ def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, label
 
     print(f"wrote {terminal_safe(out)}: check the {todo} TODO line{'s' if todo != 1 else ''}, then run "
           f"`reportgen validate {terminal_safe(out)}` and `reportgen build {terminal_safe(out)}`")
+    for found, key in ((vocabulary, "input.vocabulary"), (labels_found, "model.labels_file")):
+        if found is None:
+            continue
+        name = terminal_safe(found["file"].name)
+        if found["error"]:
+            print(f"found {name} beside the model but did not use it: {terminal_safe(found['error'])}")
+        else:
+            print(f"found {name} beside the model: {key}")
     return 0
 
 
@@ -99,6 +116,27 @@ def find_vocabulary(model: Path) -> dict[str, Any] | None:
     info["level"] = vocabulary.level
     info["start_token"] = next((t for t in START_TOKENS if t in tokens), None)
     info["oov_token"] = next((t for t in OOV_TOKENS if t in tokens), None)
+    return info
+
+
+def find_labels(model: Path, classes: int) -> dict[str, Any] | None:
+    """The labels file beside the model (`LABELS_NAMES`), read as a build reads `model.labels_file`; its
+    `error` says why it is not used (unreadable, or not one name per class of the model)."""
+    file = next((model.parent / name for name in LABELS_NAMES if (model.parent / name).is_file()), None)
+    if file is None:
+        return None
+    from reportgen.build import read_labels
+
+    info: dict[str, Any] = {"file": file, "error": None}
+    try:
+        names = read_labels(file)
+    except (ReportgenError, OSError) as error:
+        info["error"] = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return info
+    if len(names) != classes:
+        info["error"] = f"it has {len(names)} label{'s' if len(names) != 1 else ''}, the model {classes} classes"
+    elif len(set(names)) != len(names):
+        info["error"] = "a label repeats"
     return info
 
 
@@ -186,7 +224,8 @@ def entry(text: str, comment: str = "") -> str:
 
 
 def starter_spec(d: dict[str, Any], *, model_path: str, samples: dict[str, Any] | None,
-                 labels_given: bool, vocabulary: dict[str, Any] | None = None) -> str:
+                 labels_given: bool, vocabulary: dict[str, Any] | None = None,
+                 labels_file: dict[str, Any] | None = None) -> str:
     """The commented YAML of a starter spec for the model `d` (a `describe_model` result)."""
     name = Path(model_path).name
     lines = [
@@ -199,7 +238,7 @@ def starter_spec(d: dict[str, Any], *, model_path: str, samples: dict[str, Any] 
         "#   ...",
         entry("# dataset: ...", "where the samples come from"),
         "",
-        *_model_section(d, model_path, labels_given),
+        *_model_section(d, model_path, labels_given, labels_file),
         "",
         *_input_section(d, vocabulary),
         "",
@@ -220,7 +259,8 @@ def starter_spec(d: dict[str, Any], *, model_path: str, samples: dict[str, Any] 
     return "\n".join(lines) + "\n"
 
 
-def _model_section(d: dict[str, Any], model_path: str, labels_given: bool) -> list[str]:
+def _model_section(d: dict[str, Any], model_path: str, labels_given: bool,
+                   labels_file: dict[str, Any] | None = None) -> list[str]:
     task, units, activation = d["task"], d["output"]["units"], d["output"]["activation"]
     where = "absolute: no shorter path from this file's folder" if Path(model_path).is_absolute() else \
         "relative to this file's folder"
@@ -229,7 +269,14 @@ def _model_section(d: dict[str, Any], model_path: str, labels_given: bool) -> li
         lines.append("  # One sigmoid unit: the first label is predicted below the threshold, the second at or above.")
     else:
         lines.append(f"  # One name per output unit ({units}), in the model's output order.")
-    lines.append(entry(f"  labels: {yaml_list(d['labels'])}", "" if labels_given else "TODO: your label names"))
+    if labels_file is not None and not labels_file["error"]:
+        lines.append(entry(f"  labels_file: {yaml_scalar(labels_file['path'])}",
+                           "TODO: found beside the model; check its order is the model's"))
+    else:
+        todo = "" if labels_given else "TODO: your label names"
+        if labels_file is not None:
+            todo += f" ({labels_file['file'].name} beside the model: {labels_file['error']})"
+        lines.append(entry(f"  labels: {yaml_list(d['labels'])}", todo))
     plural = "s" if units != 1 else ""
     lines.append(entry(f"  task: {task}", f"from the output layer ({activation}, {units} unit{plural})"))
     if task in ("binary", "multilabel"):

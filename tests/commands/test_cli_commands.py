@@ -272,6 +272,46 @@ def test_init_puts_the_vocabulary_beside_an_ids_model_into_the_spec(models, tmp_
     assert out.startswith("ok: ids: Grad-CAM explanations — 2 samples")
 
 
+def test_init_uses_a_labels_file_beside_the_model_when_it_fits_and_says_what_it_found(models, tmp_path,
+                                                                                       capsys) -> None:
+    from reportgen.spec import load_spec
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    model = folder / "ids.keras"
+    model.write_bytes(models["ids"].read_bytes())  # 3 softmax units
+    (folder / "vocab.txt").write_text("<PAD>\n<OOV>\ngood\nbad\nmovie\n", encoding="utf-8")
+    (folder / "labels.txt").write_text("neg\nneutral\npos\n", encoding="utf-8")
+    spec_file = tmp_path / "spec.yaml"
+    code, out, err = cli(capsys, "init", model, "--out", spec_file)
+    assert code == 0, err
+    assert out.splitlines()[1:] == ["found vocab.txt beside the model: input.vocabulary",
+                                    "found labels.txt beside the model: model.labels_file"]
+    spec = load_spec(spec_file)
+    assert (spec.model.labels_file, spec.model.labels, spec.input.vocabulary) == ("model/labels.txt", None,
+                                                                                  "model/vocab.txt")
+    code, out, err = cli(capsys, "validate", spec_file)
+    assert (code, err) == (0, ""), err
+
+    # two names for three classes: not used, and the spec and the output say why
+    (folder / "labels.txt").unlink()
+    (folder / "labels.csv").write_text("neg,0\npos,1\n", encoding="utf-8")
+    code, out, err = cli(capsys, "init", model, "--out", spec_file, "--force")
+    assert code == 0, err
+    assert out.splitlines()[2] == ("found labels.csv beside the model but did not use it: it has 2 labels, the model "
+                                   "3 classes")
+    assert load_spec(spec_file).model.labels == ["0", "1", "2"]
+    assert re.search(r"^  labels: \[.*\] +# TODO: your label names \(labels.csv beside the model: it has 2 labels, "
+                     r"the model 3 classes\)$", spec_file.read_text(encoding="utf-8"), re.M)
+
+    # --labels wins over a file, which is then not looked for
+    (folder / "labels.csv").write_text("a,0\nb,1\nc,2\n", encoding="utf-8")
+    code, out, err = cli(capsys, "init", model, "--out", spec_file, "--force", "--labels", "x,y,z")
+    assert code == 0, err
+    assert out.splitlines()[1:] == ["found vocab.txt beside the model: input.vocabulary"]
+    assert load_spec(spec_file).model.labels == ["x", "y", "z"]
+
+
 def test_validate_refuses_an_ids_model_spec_without_a_vocabulary(models, tmp_path, capsys) -> None:
     spec_file = tmp_path / "spec.yaml"
     code, out, err = cli(capsys, "init", models["ids"], "--out", spec_file)  # no vocabulary beside this model
