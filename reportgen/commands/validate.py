@@ -95,7 +95,7 @@ def _model_problems(spec: Spec, model: ModelConfig, labels: list[str] | None) ->
         problems.append(spec.problem_at("input.vocabulary", NEEDS_VOCABULARY))
     if isinstance(spec.explain.layers, list):
         for index, ref in enumerate(spec.explain.layers):
-            if isinstance(ref, str) and not model.has_layer(ref):
+            if isinstance(ref, str) and ref != "auto" and not model.has_layer(ref):  # auto may sit in a list
                 problems.append(spec.problem_at(f"explain.layers[{index}]", _missing_layer_message(ref, model)))
     return [terminal_safe(problem) for problem in problems]
 

@@ -167,6 +167,7 @@ def test_a_layer_the_model_lacks_is_named_at_its_list_item(tmp_path, capsys) -> 
           labels: [a, b, c]
         explain:
           layers:
+            - auto
             - encoder/rnn
             - embed
             - encoder/rnm
@@ -176,9 +177,9 @@ def test_a_layer_the_model_lacks_is_named_at_its_list_item(tmp_path, capsys) -> 
     code, out, err = cli(capsys, "validate", spec_file)
     assert code == 2
     assert err.splitlines() == [
-        "reportgen: error: explain.layers[2]: layer 'encoder/rnm' not found in the model; did you mean "
+        "reportgen: error: explain.layers[3]: layer 'encoder/rnm' not found in the model; did you mean "
         f"'encoder/rnn'? (spec.yaml line {line_of(spec_file, '- encoder/rnm')})",
-        "reportgen: error: explain.layers[4]: layer 'conv1d' not found in the model; its layers: ids, encoder, "
+        "reportgen: error: explain.layers[5]: layer 'conv1d' not found in the model; its layers: ids, encoder, "
         "encoder/enc_in, encoder/embed, encoder/rnn, pool, out, unused_dropout "
         f"(spec.yaml line {line_of(spec_file, '- conv1d')})"]
 
