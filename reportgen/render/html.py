@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 import reportgen
 from reportgen.output import write_text
+from reportgen.render.charts import TEMPLATE_GLOBALS as CHART_GLOBALS
 from reportgen.render.curves import TEMPLATE_GLOBALS
 from reportgen.render.evidence_chart import TEMPLATE_GLOBALS as EVIDENCE_GLOBALS
 from reportgen.report import colors
@@ -73,6 +74,7 @@ def _environment(folder: str) -> jinja2.Environment:
     env.filters["segments_html"] = segments_html
     env.globals.update(TEMPLATE_GLOBALS)
     env.globals.update(EVIDENCE_GLOBALS)
+    env.globals.update(CHART_GLOBALS)
     return env
 
 
