@@ -129,7 +129,7 @@ def _cell(chart: ConfusionChart, cell: numbers.ConfusionCell, x: float, y: float
              f'stroke="{RULE}"/>',
              f'<text x="{_n(x + CELL / 2)}" y="{_n(y + CELL / 2 + 1)}" text-anchor="middle" font-size="14"'
              f'{weight} fill="{ink}">{cell.count}</text>']
-    if cell.share is not None:
+    if cell.count:  # an empty cell shows its 0 only, so the shares that matter stand out
         parts.append(f'<text x="{_n(x + CELL / 2)}" y="{_n(y + CELL / 2 + 15)}" text-anchor="middle" '
                      f'font-size="10"{weight} fill="{ink}">{cell.percent_text}</text>')
     parts.append("</g>")
