@@ -63,6 +63,11 @@ from reportgen.render.pdf_plan import MAX_PROBABILITY_ROWS, PdfOptions, PdfPlan,
 if TYPE_CHECKING:
     from reportgen.results import ReportResults
 
+# Tagged PDF (a structure tree with headings, lists, tables, figures' alt text, the <html lang>): screen
+# readers and reflow need it, and it is part of PDF/UA. WeasyPrint 70's `pdf_tags` alone, not
+# `pdf_variant="pdf/ua-1"`, which would also demand what the report cannot promise (e.g. every font embedded
+# in full). Chunked renders keep the bodies' tags: pdf_assemble grafts them into the frame's tree.
+PDF_TAGS = True
 PRINT_LEVELS = 4  # levels per sign on paper: half the site's 8 halves the spans of a smooth map
 SINGLE_RENDER_PAGES = 20  # estimated sample pages up to which one in-process document is cheapest
 CHUNK_PAGES = 24  # at most this many estimated sample pages per chunk: bounds a worker's memory
@@ -282,7 +287,7 @@ def render_chunk(html: str, templates: str, anchors: Sequence[str], palette: str
     with _gc_paused():
         document = _document(html, templates, CHUNK_CSS, palette)
         counts = _page_counts(_anchor_pages(document, anchors), len(document.pages))
-        pdf = document.write_pdf()
+        pdf = document.write_pdf(pdf_tags=PDF_TAGS)
         del document
     return pdf, counts
 
@@ -339,7 +344,8 @@ class _Renderer:
 
     def write(self, document: "weasyprint.Document", identity: bytes) -> bytes:
         return document.write_pdf(attachments=_attachments(self.attached, self.spec_text, self.json_path),
-                                  pdf_identifier=hashlib.sha256(identity).hexdigest()[:32].encode("ascii"))
+                                  pdf_identifier=hashlib.sha256(identity).hexdigest()[:32].encode("ascii"),
+                                  pdf_tags=PDF_TAGS)
 
 
 def _fit(plan: PdfPlan, results: "ReportResults", front: int, pages: Sequence[int]) -> PdfPlan:
