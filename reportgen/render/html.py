@@ -172,7 +172,7 @@ class PageContext:
 def _page_data(results: "ReportResults", plan: SitePlan, page: Page, views: Views) -> tuple[str, dict]:
     docs = results.documents
     if page.kind == "index":
-        rows = [views.sample_row(i, page.url(plan.sample_paths[i])) for i in range(len(docs))]
+        rows = [views.sample_row(i, page.url(plan.sample_paths[i]), overview=True) for i in range(len(docs))]
         return "index.html", {"rows": rows, "summary": label_summary(results),
                               "description": render_markdown(results.description),
                               "explained": plan.orders.layers}

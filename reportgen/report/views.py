@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from reportgen.report import colors
 from reportgen.report.alerts import report_alerts
 from reportgen.report.colors import LEVELS, Legend, Scale, ScaleBook, format_number
-from reportgen.report.evidence import Evidence, evidence
+from reportgen.report.evidence import Evidence, EvidenceWord, evidence
 from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, is_char_level
 from reportgen.report.structure import Orders, field_of, targets_of
 from reportgen.report.summary import Summary, label_summary
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from reportgen.results import DocumentExplanation, Heatmap, MetricsReport, ReportResults, SanityVerdict
 
 SNIPPET_CHARS = 90
+SEARCH_CHARS = 5000  # of each text the index's search box looks in (the page carries them)
+ROW_WORDS = 3  # evidence words per row of the index's table
 ANCHOR_PREFIX = "s-"
 
 
@@ -87,6 +89,53 @@ class SampleRow:
     predicted_text: str
     correct: bool | None
     panel: Panel | None = None
+    # what the index's table adds (`Views.sample_row(..., overview=True)`)
+    true: tuple[RowLabel, ...] = ()
+    predicted: tuple[RowLabel, ...] = ()
+    confidence: float | None = None  # probability of the predicted label (the highest, when several are)
+    gain: float | None = None  # AOPC gain of the lead map's layer and target, when the sample was scored
+    evidence: tuple[RowWord, ...] = ()  # the lead map's strongest words, either sign
+    search_text: str = ""  # what the table's search box looks in, besides the id
+
+    @property
+    def length(self) -> int:
+        return len(self.doc.tokens)
+
+    @property
+    def confidence_width(self) -> str:
+        return "" if self.confidence is None else f"{max(0.0, min(1.0, self.confidence)) * 100:.1f}"
+
+    @property
+    def confidence_text(self) -> str:
+        return "" if self.confidence is None else f"{self.confidence:.3f}"  # as `predicted_text` prints it
+
+
+@dataclass(frozen=True)
+class RowLabel:
+    index: int  # the label's position in the model's labels (orders the table's filter chips)
+    name: str
+
+
+@dataclass(frozen=True)
+class RowWord:
+    """One evidence word of a table row: its form, signed summed weight and level class (the evidence chart's
+    strongest colour of its sign)."""
+
+    word: EvidenceWord
+    target_label: str
+
+    @property
+    def sign(self) -> str:
+        return "+" if self.word.weight > 0 else colors.MINUS
+
+    @property
+    def css_class(self) -> str:
+        return colors.level_class(LEVELS if self.word.weight > 0 else -LEVELS) or ""
+
+    @property
+    def title(self) -> str:
+        side = "toward" if self.word.weight > 0 else "away from"
+        return f"{self.word.weight_text} {side} {self.target_label}"
 
 
 @dataclass
@@ -418,7 +467,9 @@ class Views:
         ev = self.evidence(doc_index, fallback)
         return [ev] if ev is not None else []
 
-    def sample_row(self, doc_index: int, url: str, layer: str | None = None) -> SampleRow:
+    def sample_row(self, doc_index: int, url: str, layer: str | None = None, overview: bool = False) -> SampleRow:
+        """A row of a table of samples: with `layer`, that layer's map as its panel; with `overview` (the index),
+        the labels one by one, confidence, the lead map's AOPC gain and its ROW_WORDS strongest words."""
         doc = self.results.documents[doc_index]
         row = SampleRow(doc, url, snippet(doc), label_names(self.labels, doc.true_labels),
                         predicted_text(doc, self.labels), doc.correct)
@@ -426,7 +477,27 @@ class Views:
             h = self.orders.main(doc, layer)
             if h is not None:
                 row.panel = self.panel(doc_index, h, heatmap_caption(h, ("target", "variant")))
+        if overview:
+            row.true = self._row_labels(doc.true_labels or [])
+            row.predicted = self._row_labels(doc.prediction.predicted)
+            probs = doc.prediction.probabilities
+            shown = [probs[k] for k in doc.prediction.predicted if 0 <= k < len(probs) and probs[k] is not None]
+            row.confidence = max(shown) if shown else None
+            row.search_text = " ".join((doc.text or " ".join(t.text for t in doc.tokens)).split())[:SEARCH_CHARS]
+            lead = self.orders.lead(doc)
+            if lead is not None:
+                entry = ((doc.metrics or {}).get(lead.layer) or {}).get(str(lead.target)) or {}
+                row.gain = entry.get("aopc_gain")
+            if lead is not None and not lead.uniform:  # a uniform map ranks no word (the sample page shows none)
+                ev = self.evidence(doc_index, lead)
+                if ev is not None:
+                    # each side is ranked already (report/evidence.py); the strongest of either sign go first
+                    words = sorted(ev.toward[:ROW_WORDS] + ev.away[:ROW_WORDS], key=lambda w: (-abs(w.weight), w.first))
+                    row.evidence = tuple(RowWord(w, ev.target_label) for w in words[:ROW_WORDS])
         return row
+
+    def _row_labels(self, indices: Sequence[int]) -> tuple[RowLabel, ...]:
+        return tuple(RowLabel(k, self.labels[k] if 0 <= k < len(self.labels) else str(k)) for k in indices)
 
     def sample(self, doc_index: int) -> dict:
         """A sample's page on the site."""
