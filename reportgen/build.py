@@ -18,7 +18,9 @@ from typing import Callable
 
 from reportgen.errors import InputError, ReportgenError, SpecError
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# (what, done, total): `total` None when not known ahead (PDF pages). A progress object may also listen for
+# whole stages: `stage_started(stage, message)` and `stage_finished(stage, seconds, detail)` (see _Clock).
+Progress = Callable[[str, int, "int | None"], None]
 # Cascading randomisation (Adebayo et al. 2018): the top layer, then the top two, then three; a single
 # output unit re-initialised alone mostly rescales or flips the logit, so one step says little on its own.
 SANITY_TOP_LAYERS = (1, 2, 3)
@@ -31,6 +33,7 @@ class BuildSummary:
     files: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     pdf_pages: int | None = None
+    alerts: list = field(default_factory=list)  # reportgen.report.alerts.Alert, warnings first
 
 
 def read_labels(path: Path) -> list[str]:
@@ -97,16 +100,36 @@ def versions() -> dict[str, str]:
 
 
 class _Clock:
-    """Seconds per stage for the summary: each lap adds the time since the previous one to its stage."""
+    """Seconds per stage for the summary, and each stage's start and end told to a progress object that
+    listens for them, so a terminal shows what runs before its first progress step (or when it has none)."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress | None = None) -> None:
         self.timings: dict[str, float] = {}
-        self._last = time.perf_counter()
+        self.progress = progress
 
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.timings[stage] = self.timings.get(stage, 0.0) + now - self._last
-        self._last = now
+    @contextlib.contextmanager
+    def stage(self, name: str, message: str):
+        """`with clock.stage(...) as outcome:`; set `outcome["detail"]` ("41 docs") for the finished line."""
+        started = getattr(self.progress, "stage_started", None)
+        if started:
+            started(name, message)
+        start = time.perf_counter()
+        outcome = {"detail": ""}
+        yield outcome
+        seconds = time.perf_counter() - start
+        self.timings[name] = self.timings.get(name, 0.0) + seconds
+        finished = getattr(self.progress, "stage_finished", None)
+        if finished:
+            finished(name, seconds, outcome["detail"])
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """A path as a user reads it in a message: relative to the working folder when inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
 
 
 @contextlib.contextmanager
@@ -132,25 +155,32 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
     from reportgen.samples import load_samples
     from reportgen.spec import load_spec
 
-    clock = _Clock()
-    spec = load_spec(spec_path)
-    paths = spec.paths
-    output = output_for(Path(out) if out is not None else paths.output_dir, paths)
-    output.check()  # before any work: a folder that would lose someone's files is refused at once
-    samples = load_samples(spec, paths.base_dir)
-    clock.lap("spec and samples")
-    adapter = _load_adapter(spec)
-    clock.lap("model loading")
-    docs, pipeline = _make_documents(spec, adapter, samples)
-    clock.lap("vectorising")
-    explanations, layers, settings = _explain(spec, adapter, docs, progress)
-    clock.lap("engine")
-    metrics_report, layer_paths = _score(spec, adapter, pipeline, explanations, layers, settings, progress)
-    clock.lap("metrics")
+    clock = _Clock(progress)
+    with clock.stage("spec and samples", f"reading {shown_path(spec_path)}") as outcome:
+        spec = load_spec(spec_path)
+        paths = spec.paths
+        output = output_for(Path(out) if out is not None else paths.output_dir, paths)
+        output.check()  # before any work: a folder that would lose someone's files is refused at once
+        samples = load_samples(spec, paths.base_dir)
+        outcome["detail"] = f"{len(samples)} samples"
+    with clock.stage("model loading", f"loading model {shown_path(paths.model)}"):
+        adapter = _load_adapter(spec)
+    with clock.stage("vectorising", f"vectorising {len(samples)} samples") as outcome:
+        docs, pipeline = _make_documents(spec, adapter, samples)
+        outcome["detail"] = f"{len(docs)} docs"
+    with clock.stage("engine", f"explaining {len(docs)} docs") as outcome:
+        explanations, layers, settings = _explain(spec, adapter, docs, progress)
+        outcome["detail"] = f"{len(docs)} docs"
+    if spec.metrics.enabled:
+        with clock.stage("metrics", f"scoring {min(spec.metrics.max_samples, len(docs))} docs") as outcome:
+            metrics_report, layer_paths = _score(spec, adapter, pipeline, explanations, layers, settings,
+                                                 progress)
+            outcome["detail"] = f"{len(metrics_report.samples)} docs"
+    else:
+        metrics_report, layer_paths = _score(spec, adapter, pipeline, explanations, layers, settings, progress)
     results = _assemble(spec, adapter, explanations, layer_paths, metrics_report)
     summary = write_report(results, spec, output, pdf, progress, spec_text=Path(paths.spec_file).read_text(
-        encoding="utf-8") if paths.spec_file else None)
-    clock.lap("rendering")
+        encoding="utf-8") if paths.spec_file else None, clock=clock)
     summary.timings = clock.timings
     return summary
 
@@ -223,10 +253,12 @@ def _explain(spec, adapter, docs, progress: Progress | None):
         nonlocal done
         done += n
         if progress:
-            progress("explaining", done, len(docs))
+            progress("engine", done, len(docs))
 
-    if progress:  # show the stage at once: one long document is a single engine call with no step between
-        progress("explaining", 0, len(docs))
+    # the first batch also traces and compiles the gradient step (most of the stage when every document
+    # fits one batch): the bar shows 0 docs with its elapsed time until then
+    if progress:
+        progress("engine", 0, len(docs))
     with _blame(spec):
         explanations = explain_documents(adapter, docs, layers, settings, engine_progress,
                                          pad_id=spec.input.pad_value)
@@ -279,7 +311,21 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
     chosen = explanations[: m.max_samples]
     paths = [e.path for e in layers]
 
+    # the sanity check explains the scored documents again with the model, then with each randomised one
+    sanity_passes = 1 + len(SANITY_TOP_LAYERS)
+    sanity_done = 0
+
     def compute_maps(model):
+        nonlocal sanity_done
+        if progress and sanity_done == 0:
+            progress("sanity check", 0, sanity_passes)
+        maps = _compute_maps(model)
+        sanity_done += 1
+        if progress:
+            progress("sanity check", sanity_done, sanity_passes)
+        return maps
+
+    def _compute_maps(model):
         """Grad-CAM maps of the scored documents with another (randomised) model, per explained layer: the
         label the original model predicted (explained as if it were the true label), signed, linear. Every
         layer comes from the same engine pass, so judging them all costs about what judging one did."""
@@ -360,10 +406,12 @@ def output_for(out_dir: Path, paths):
 
 
 def write_report(results, spec, output, pdf: bool | None, progress: Progress | None,
-                 spec_text: str | None = None) -> BuildSummary:
+                 spec_text: str | None = None, clock: _Clock | None = None) -> BuildSummary:
     """Render every requested output into a temporary folder, then swap it in (`output`: an AtomicOutput)."""
     from reportgen.output import dump_json
+    from reportgen.report.alerts import report_alerts
 
+    clock = clock or _Clock(progress)
     files: list[Path] = []
     pdf_pages = None
     out_dir = output.given
@@ -374,24 +422,33 @@ def write_report(results, spec, output, pdf: bool | None, progress: Progress | N
 
         plan = plan_pdf(results, PdfOptions.from_mapping(spec.output.pdf))
         results.pdf_samples = plan.record(results)
+    alerts = report_alerts(results)  # the ones the index shows; worked out before the folder is touched
     with output as tmp:
         tmp = Path(tmp)
         json_path = tmp / "explanations.json"
         if spec.output.json:
-            dump_json(results.to_dict(), json_path)
+            with clock.stage("json", "writing explanations.json"):
+                dump_json(results.to_dict(), json_path)
             files.append(json_path)
         if spec.output.html:
             from reportgen.render.html import render_site
 
-            files.extend(render_site(results, tmp, progress=(lambda d, t: progress("html", d, t))
-                                     if progress else None))
+            with clock.stage("html", "writing the html site") as outcome:
+                pages = render_site(results, tmp, progress=(lambda d, t: progress("html", d, t))
+                                    if progress else None)
+                outcome["detail"] = f"{sum(1 for p in pages if p.suffix == '.html')} pages"
+            files.extend(pages)
         if want_pdf:
             from reportgen.render.pdf import render_pdf
 
-            summary = render_pdf(results, tmp / "report.pdf", spec.output.pdf, spec_text=spec_text,
-                                 json_path=json_path if json_path.exists() else None,
-                                 progress=(lambda d, t: progress("pdf", d, t)) if progress else None, plan=plan)
+            with clock.stage("pdf", "writing report.pdf") as outcome:
+                summary = render_pdf(results, tmp / "report.pdf", spec.output.pdf, spec_text=spec_text,
+                                     json_path=json_path if json_path.exists() else None,
+                                     progress=(lambda d, t: progress("pdf", d, t)) if progress else None,
+                                     plan=plan)
+                outcome["detail"] = f"{summary.pages} pages"
             pdf_pages = summary.pages
             files.append(tmp / "report.pdf")
     return BuildSummary(out_dir=out_dir, documents=len(results.documents),
-                        files=[out_dir / f.relative_to(tmp) for f in files], pdf_pages=pdf_pages)
+                        files=[out_dir / f.relative_to(tmp) for f in files], pdf_pages=pdf_pages,
+                        alerts=alerts)

@@ -76,7 +76,7 @@ MAX_WORKERS = 4  # each worker holds one chunk's layout (~150-250 MB): bounds me
 # Sample bodies rendered in chunks carry no header or footer: the frame draws them.
 CHUNK_CSS = "@page { @top-left { content: none } @top-right { content: none } @bottom-right { content: none } }\n"
 
-ProgressFn = Callable[[int, int], None]
+ProgressFn = Callable[[int, "int | None"], None]  # (pages done, pages in all: None until the PDF is written)
 LOGGER = logging.getLogger(__name__)
 
 
@@ -123,8 +123,8 @@ class AssetFetcher(URLFetcher):
 
 # ---- templates ---------------------------------------------------------------------------------------
 
-def print_segments_html(hl: Highlight) -> Markup:
-    """Highlighted runs as the site writes them, without the hover titles paper cannot show."""
+def print_segments_html(hl: Highlight, heatmap: object = None) -> Markup:
+    """Highlighted runs as the site writes them, without the hover titles and focus attributes paper cannot use."""
     return segments_html(hl, titles=False)
 
 
@@ -133,6 +133,7 @@ def print_environment() -> jinja2.Environment:
     """The site's Jinja environment (autoescape, strict undefined, its macros) with print's segments filter."""
     env = make_environment().overlay(cache_size=50)
     env.filters = {**env.filters, "segments_html": print_segments_html}
+    env.globals = {**env.globals, "token_attributes": lambda description: Markup("")}
     return env
 
 
@@ -360,7 +361,42 @@ def _fit(plan: PdfPlan, results: "ReportResults", front: int, pages: Sequence[in
     return plan.without(drop, results) if drop else plan
 
 
+@contextlib.contextmanager
+def _pages_laid_out(progress: ProgressFn | None) -> Iterator[None]:
+    """Report each page WeasyPrint lays out, as it does: it tells only its `weasyprint.progress` logger (at
+    INFO, which nothing shows by default). A page laid out again (the contents' page numbers) counts again:
+    that is work too; a page WeasyPrint finds up to date does not."""
+    if progress is None:
+        yield
+        return
+    laid_out = 0
+
+    class Pages(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            nonlocal laid_out
+            if str(record.msg).startswith("Step 5 - Creating layout - Page") and "up-to-date" not in str(record.msg):
+                laid_out += 1
+                progress(laid_out, None)
+
+    logger = logging.getLogger("weasyprint.progress")
+    handler, level, propagate = Pages(), logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # these INFO records are for the bar, not for whatever logging the caller set up
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 def _render_single(r: _Renderer, plan: PdfPlan, progress: ProgressFn | None) -> tuple[bytes, PdfPlan, int]:
+    with _pages_laid_out(progress):
+        return _render_single_pass(r, plan)
+
+
+def _render_single_pass(r: _Renderer, plan: PdfPlan) -> tuple[bytes, PdfPlan, int]:
     for _ in range(len(plan.samples) + 2):  # each round that does not fit drops at least one sample
         samples = r.sample_views(plan)
         html = r.html("single", plan, samples)
@@ -429,7 +465,7 @@ def _render_in_workers(jobs: Iterator[tuple[str, str, list[str], str]], workers:
                     LOGGER.warning("report.pdf: worker processes failed; rendering the remaining chunks here")
                     warned = True
                 results.append(render_chunk(*job))
-            finished(len(chunk))
+            finished(sum(results[-1][1]))
     except BaseException:
         _stop_workers(pool)
         raise
@@ -450,18 +486,18 @@ def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
             samples.extend(views)
             yield r.html("chunk", plan, views), r.templates, [v.anchor for v in views], r.palette
 
-    def finished(count: int) -> None:
+    def finished(pages: int) -> None:
         nonlocal done
-        done += count
+        done += pages
         if progress:
-            progress(done, len(plan.samples) + 1)
+            progress(done, None)
 
     if workers > 1 and len(chunks) > 1:
         results = _render_in_workers(jobs(), min(workers, len(chunks)), chunks, finished)
     else:
         for chunk, job in zip(chunks, jobs()):
             results.append(render_chunk(*job))
-            finished(len(chunk))
+            finished(sum(results[-1][1]))
     # Where each sample's pages are: (chunk, first page in the chunk, page count), in plan order.
     located: dict[str, tuple[int, int, int]] = {}
     for c, (chunk, (_, counts)) in enumerate(zip(chunks, results)):
@@ -539,6 +575,6 @@ def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_o
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)
     if progress:
-        progress(len(plan.samples) + 1, len(plan.samples) + 1)
+        progress(pages, pages)
     return PdfSummary(out, pages, [results.documents[s.doc_index].id for s in plan.samples], list(plan.over_budget),
                       chunks, len(pdf))

@@ -157,7 +157,7 @@ def test_the_build_line_prints_a_hostile_output_path_inert(tmp_path, capsys, mon
     from reportgen.build import BuildSummary
 
     monkeypatch.setattr(build_module, "build", lambda *a, **k: BuildSummary(
-        out_dir=P(f"out{CLEAR}"), documents=1, timings={"engine": 0.1}))
+        out_dir=P(f"out{CLEAR}"), documents=1, timings={"engine": 0.1}, files=[P(f"out{CLEAR}") / "index.html"]))
     assert main(["build", "spec.yaml"]) == 0
     out = capsys.readouterr().out
     assert_inert(out)

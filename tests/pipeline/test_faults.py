@@ -214,7 +214,9 @@ def test_a_signal_during_the_pdf_exits_with_one_line_and_leaves_nothing(project,
         time.sleep(0.3)  # the workers are importing or rendering by now
         send(build.process)
         assert build.finish(timeout=60) == code, build.stderr
-        assert build.stderr == line + "\n"  # one line, no traceback (the parent's or a worker's)
+        # after the stage lines, one line, no traceback (the parent's or a worker's)
+        assert build.stderr.endswith("\n" + line + "\n") and "Traceback" not in build.stderr
+        assert [out for out in build.stderr.splitlines() if out.startswith("reportgen:")] == [line]
         assert build.stdout == ""
         alive = wait_gone(build.marker)
         assert not alive, f"still running {GONE_WITHIN_S} s after the {name}: {alive} (workers were {workers})"
