@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Sequence
 
-from reportgen.report.colors import LEVELS, Scale, format_number, level_rgb, max_abs
+from reportgen.report.colors import LEVELS, Scale, format_number, level_rgb, max_abs, palette
 from reportgen.report.spans import aggregate_words, align_weights, highlight, is_char_level
 from reportgen.textsafe import terminal_safe
 
@@ -139,8 +139,9 @@ def legend_line(heatmap: "Heatmap", scale_max: float, use_color: bool, per_word:
         return (f"legend: [w] = {what} for {target}; + for it, - against it; "
                 f"max |{unit}weight| {format_number(scale_max)}")
     swatches = "".join(f"{_background(level)}  {RESET}" for level in range(-LEVELS, LEVELS + 1))
+    hues = palette()  # the default palette, the one `_background` paints with
     return (f"legend: {format_number(-scale_max)} {swatches} {format_number(scale_max, signed=True)}  "
-            f"(red against {target}, green for it; {LEVELS} levels of {format_number(step)}; "
+            f"({hues.negative_name} against {target}, {hues.positive_name} for it; {LEVELS} levels of {format_number(step)}; "
             f"|weight| < {format_number(step / 2)} not highlighted)")
 
 
