@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from reportgen.errors import LabelError, LayerError, ModelError, ReportgenError, TaskError
+from reportgen.models.archive import class_count
 from reportgen.models.layers import LayerEntry, auto_layer, resolve_layer, walk_layers
 from reportgen.models.tracing import run_traced
 from reportgen.results import LayerInfo, ModelInfo
@@ -422,7 +423,7 @@ def _resolve_task(head: OutputHead, labels, task: str, where: str) -> tuple[str,
         raise TaskError(f"{where}: task binary but the model has {head.units} outputs")
     if task == "multilabel" and head.activation == "softmax":
         raise TaskError(f"{where}: task multilabel needs independent sigmoid outputs, the model ends in softmax")
-    n = 2 if (task == "binary" and head.units == 1) else head.units
+    n = class_count(head.units, task)
     if labels is None:
         labels = ["negative", "positive"] if (task == "binary" and n == 2) else [str(i) for i in range(n)]
     labels = [str(x) for x in labels]
