@@ -72,6 +72,7 @@ def _environment(folder: str) -> jinja2.Environment:
                        level_class=colors.level_class, palette=colors.palette,
                        negative_cue=colors.NEGATIVE_CUE_WORDS)
     env.filters["segments_html"] = segments_html
+    env.globals["token_attributes"] = token_attributes
     env.globals.update(TEMPLATE_GLOBALS)
     env.globals.update(EVIDENCE_GLOBALS)
     env.globals.update(CHART_GLOBALS)
@@ -104,16 +105,19 @@ def _text_html(text: str) -> str:
     return "".join(out)
 
 
-def segments_html(hl: Highlight, titles: bool = True) -> Markup:
+def segments_html(hl: Highlight, heatmap: "Heatmap | None" = None, titles: bool = True) -> Markup:
     """The highlighted runs of a text as escaped HTML, on one line (the `highlighted` macro's inner loop).
 
     Built here rather than in a template loop: it is most of a report's rendering time. `titles=False` leaves
-    out the hover titles (paper never shows them, and they are a third of the HTML WeasyPrint would parse).
-    Every highlighted run carries the hooks users script against, on paper too (attributes cost WeasyPrint
-    little; spans cost it a lot): `data-level`, its signed level, and `data-w`, its token's weight. The site
-    gives every token its own span; on paper a run of neighbouring tokens of one level is one span, whose
-    `data-w` is the smallest and largest weight, space-separated, and `data-tokens` how many tokens it holds.
+    out the hover titles and the accessibility attributes (paper shows neither, and they are a third of the
+    HTML WeasyPrint would parse). Every highlighted run carries the hooks users script against, on paper too
+    (attributes cost WeasyPrint little; spans cost it a lot): `data-level`, its signed level, and `data-w`,
+    its token's weight. The site gives every token its own span; on paper a run of neighbouring tokens of one
+    level is one span, whose `data-w` is the smallest and largest weight, space-separated, and `data-tokens`
+    how many tokens it holds. On the site each highlighted token is also reachable without a mouse and says
+    what it means (`token_attributes`); `heatmap`, the map the highlight reads, names the label it explains.
     """
+    label, counterfactual = (heatmap.target_label, heatmap.counterfactual) if heatmap is not None else (None, False)
     out = []
     for segment in hl.segments:
         text = _text_html(segment.text)
@@ -124,11 +128,29 @@ def segments_html(hl: Highlight, titles: bool = True) -> Markup:
             else:
                 hooks = (f'data-level="{segment.level}" data-w="{format_weight(segment.low)} '
                          f'{format_weight(segment.high)}" data-tokens="{segment.tokens}"')
-            title = f' title="{escape(segment.title)}"' if titles else ""
-            out.append(f'<span class="{css_class}" {hooks}{title}>{text}</span>')
+            extra = ""
+            if titles:
+                extra = f' title="{escape(segment.title)}"{token_attributes(segment.description(label, counterfactual))}'
+            out.append(f'<span class="{css_class}" {hooks}{extra}>{text}</span>')
         else:
             out.append(text)
     return Markup("".join(out))
+
+
+def token_attributes(description: str) -> Markup:
+    """A highlighted token's keyboard and screen-reader attributes (site only).
+
+    `tabindex="0"`: Tab walks the highlighted words, and a tap focuses one, so touch screens (no hover) get the
+    description too: site.css shows `aria-description` in a bubble on `:focus`, beside a focus ring.
+    `role="mark"` (HTML's <mark>: text highlighted for reference) and `aria-description`, rather than:
+    aria-label, which ARIA prohibits on a span without a role and on a mark, and which, where a screen reader
+    honours it, replaces the word (it would read "+0.32 toward positive" instead of "superb"); aria-describedby,
+    which needs an element with an id per token (thousands on a long page); visually hidden text, which a
+    sighted reader would copy with the sentence. aria-description (ARIA 1.3; Chromium and Firefox expose it as
+    the accessible description) is announced after the word when it gets focus, and a screen reader reading
+    the text aloud reads the words as written, as a sighted reader sees and copies them.
+    """
+    return Markup(' tabindex="0" role="mark" aria-description="{}"').format(description)
 
 
 def render_markdown(text: str) -> Markup:

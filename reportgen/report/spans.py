@@ -41,6 +41,11 @@ class Segment:
         return f"{format_weight(self.low)} to {format_weight(self.high)} ({self.tokens} tokens)"
 
 
+    def description(self, target_label: str | None, counterfactual: bool = False) -> str:
+        """What a screen reader announces for the run: its weight and which way it pushes the explained label."""
+        return describe(self.title, self.level, target_label, counterfactual) if self.title else ""
+
+
 @dataclass(frozen=True)
 class Chip:
     """A token with no place in the text (start token, pre-vectorised ids), shown as a small marker."""
@@ -56,6 +61,19 @@ class Chip:
     @property
     def title(self) -> str:
         return format_weight(self.weight)
+
+    def description(self, target_label: str | None, counterfactual: bool = False) -> str:
+        return describe(self.title, self.level, target_label, counterfactual) if self.level else ""
+
+
+def describe(weight_text: str, level: int, target_label: str | None, counterfactual: bool) -> str:
+    """'+0.32 toward positive', '−0.10 away from positive': the weight as the hover title writes it, then the
+    way it pushes the map's label. A counterfactual map's positive weights push the label's score down (as the
+    lead's legend says), so there the sides swap. Without a label, the weight alone."""
+    if target_label is None or not level:
+        return weight_text
+    toward = (level > 0) != counterfactual
+    return f"{weight_text} {'toward' if toward else 'away from'} {target_label}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,165 @@
+"""Highlighted words on the site are reachable without a mouse and say what they mean (issue 11, item 5).
+
+Every highlighted token (an element with a non-zero `data-level`) is focusable and carries an accessible
+description: its weight and which way it pushes the label its map explains ("+0.32 toward positive"). The
+expectations come from the results themselves: each highlighted block's map is found among the document's
+heatmaps by the weights the page shows, and the direction follows from the weight's sign and whether that map
+is counterfactual. Paper gets none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from types import SimpleNamespace
+
+import pytest
+
+from reportgen.render.html import render_site, segments_html
+from reportgen.report.colors import Scale, format_weight
+from reportgen.report.spans import highlight
+from reportgen.report.structure import plan_site
+from reportgen.results import Token
+from tests.fakes import make_results
+
+DESCRIPTION = re.compile(r"^(\S+) (toward|away from) (.+)$")
+
+
+def number(text: str) -> float:
+    return float(text.replace("\u2212", "-"))
+
+
+def test_description_by_hand():
+    text = 'superb & dull <film>'
+    tokens = [Token("superb", (0, 6)), Token("dull", (9, 13)), Token("<film>", (14, 20))]
+    hl = highlight(text, tokens, [0.32, -0.1, 0.0], Scale(0.32, "document", ""), merge=False)
+    label = 'pos "x" <b>'
+    plain = str(segments_html(hl, SimpleNamespace(target_label=label, counterfactual=False)))
+    assert 'tabindex="0" role="mark" aria-description="+0.32 toward pos &#34;x&#34; &lt;b&gt;"' in plain
+    assert 'aria-description="-0.1 away from pos &#34;x&#34; &lt;b&gt;"' in plain  # as data-w and the title
+    assert plain.count('tabindex="0"') == 2  # the unweighted "<film>" is plain text, not a stop for Tab
+    # a counterfactual map's positive weights push the label's score down: the sides swap
+    flipped = str(segments_html(hl, SimpleNamespace(target_label="pos", counterfactual=True)))
+    assert 'aria-description="+0.32 away from pos"' in flipped
+    assert 'aria-description="-0.1 toward pos"' in flipped
+    # what a sighted reader sees and copies is the text as written
+    assert re.sub(r"<[^>]+>", "", plain).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") == text
+    # paper: no focus stops, no ARIA
+    paper = str(segments_html(hl, SimpleNamespace(target_label="pos", counterfactual=False), titles=False))
+    assert "tabindex" not in paper and "aria-" not in paper and "role=" not in paper
+
+
+class Blocks(HTMLParser):
+    """The highlighted elements of each `.text` block (and of each chips row) of a page, in order."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.blocks: list[list[dict]] = []
+        self.depth = 0  # open elements inside the current block
+        self.feed(source)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if self.depth:
+            self.depth += 1
+            if attrs.get("data-level") not in (None, "0"):
+                self.blocks[-1].append(attrs)
+        elif tag == "div" and ("text" in classes or "chips" in classes):
+            self.blocks.append([])
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    results = make_results(n_docs=3, task="multiclass", seed=7, counterfactual=(False, True))
+    out = tmp_path_factory.mktemp("a11y") / "report"
+    render_site(results, out)
+    return results, out
+
+
+def test_every_highlighted_token_is_focusable_and_described_by_its_map(site):
+    results, out = site
+    plan = plan_site(results)
+    checked = {False: 0, True: 0}
+    for doc, path in zip(results.documents, plan.sample_paths):
+        page = (out / path).read_text(encoding="utf-8")
+        for block in Blocks(page).blocks:
+            for attrs in block:
+                assert attrs.get("tabindex") == "0" and attrs.get("role") == "mark", attrs
+                match = DESCRIPTION.match(attrs.get("aria-description", ""))
+                assert match, attrs
+                assert number(match.group(1)) == number(attrs["data-w"])
+                assert (number(match.group(1)) > 0) == (int(attrs["data-level"]) > 0)
+            if not block:
+                continue
+            # the maps whose weights hold every weight the block shows; their label and variant must agree
+            shown = {a["data-w"] for a in block}
+            maps = {(h.target_label, bool(h.counterfactual)) for h in doc.heatmaps
+                    if shown <= {format_weight(w) for w in h.weights if w is not None}}
+            if len(maps) != 1:
+                continue
+            (label, counterfactual), = maps
+            for attrs in block:
+                weight_text, side, named = DESCRIPTION.match(attrs["aria-description"]).groups()
+                toward = (number(weight_text) > 0) != counterfactual
+                assert (side, named) == ("toward" if toward else "away from", label), (attrs, counterfactual)
+            checked[counterfactual] += 1
+    assert checked[False] and checked[True], checked  # both kinds of map were checked, not skipped
+
+
+def test_paper_carries_no_focus_stops(tmp_path):
+    pytest.importorskip("weasyprint")
+    from reportgen.render import pdf as pdf_module
+
+    results = make_results(n_docs=2, seed=3, counterfactual=(False, True))
+    renderer = pdf_module._Renderer(results, pdf_module.PdfOptions.from_mapping({}), None, None,
+                                    pdf_module.PRINT_LEVELS)
+    plan = renderer.plan()
+    html = renderer.html("single", plan, renderer.sample_views(plan))
+    assert 'data-level="' in html  # the hooks are there ...
+    assert "tabindex" not in html and "aria-description" not in html and 'role="mark"' not in html  # ... not these
+
+
+# ---- in Chromium --------------------------------------------------------------------------------------------
+
+FOCUS_PROBE = """<!doctype html><html><body style="margin:0">
+<iframe id="f" src="{src}" style="border:0;display:block;width:{width}px;height:{height}px"></iframe>
+<script>
+document.getElementById("f").addEventListener("load", () => {{
+  const d = document.getElementById("f").contentDocument, w = d.defaultView;
+  const marks = [...d.querySelectorAll(".text [data-level]")].filter(e => e.dataset.level !== "0");
+  const first = marks[0];
+  first.focus();
+  const after = w.getComputedStyle(first, "::after");
+  document.body.setAttribute("data-probe", JSON.stringify({{
+    count: marks.length, tabIndexes: [...new Set(marks.map(e => e.tabIndex))],
+    focused: d.activeElement === first, description: first.getAttribute("aria-description"),
+    bubble: after.content, bubbleShown: after.display !== "none" && after.position === "absolute",
+    ring: w.getComputedStyle(first).outlineStyle, text: first.textContent }}));
+}});
+</script></body></html>"""
+
+
+@pytest.mark.slow
+def test_a_highlighted_word_takes_focus_and_shows_its_description(site, tmp_path, monkeypatch):
+    from tests.render import test_browser
+
+    if test_browser.CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    results, out = site
+    monkeypatch.setattr(test_browser, "PROBE", FOCUS_PROBE)
+    probe, _ = test_browser.look_at(out / plan_site(results).sample_paths[0], 390, tmp_path, height=900)
+    assert probe["count"] > 0
+    assert probe["tabIndexes"] == [0]  # every highlighted word is in the Tab order
+    assert probe["focused"], "focus() did not land on the highlighted word"
+    assert DESCRIPTION.match(probe["description"])
+    # the bubble (a touch screen's hover) reads the description; "/ ''" keeps it from screen readers
+    assert probe["bubble"] == json.dumps(probe["description"], ensure_ascii=False) + ' / ""' and probe["bubbleShown"], probe
+    assert probe["ring"] not in ("none", ""), probe
+    assert probe["description"] not in probe["text"]  # the word itself is unchanged
