@@ -108,10 +108,11 @@ class _Clock:
         self.progress = progress
 
     @contextlib.contextmanager
-    def stage(self, name: str, message: str):
-        """`with clock.stage(...) as outcome:`; set `outcome["detail"]` ("41 docs") for the finished line."""
+    def stage(self, name: str, message: str | None):
+        """`with clock.stage(...) as outcome:`; set `outcome["detail"]` ("41 docs") for the finished line.
+        `message` None: the stage is not announced (it only says when it is done)."""
         started = getattr(self.progress, "stage_started", None)
-        if started:
+        if started and message is not None:
             started(name, message)
         start = time.perf_counter()
         outcome = {"detail": ""}
@@ -156,7 +157,9 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
     from reportgen.spec import load_spec
 
     clock = _Clock(progress)
-    with clock.stage("spec and samples", f"reading {shown_path(spec_path)}") as outcome:
+    # not announced: a spec, samples or output-folder problem is then the one line a user reads, and this
+    # stage takes a fraction of a second, so "loading model …" still comes first within a second
+    with clock.stage("spec and samples", None) as outcome:
         spec = load_spec(spec_path)
         paths = spec.paths
         output = output_for(Path(out) if out is not None else paths.output_dir, paths)
