@@ -341,7 +341,7 @@ def test_index_shows_the_confusion_matrix(tmp_path):
     site.render_site(results, tmp_path)
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     correct = sum(1 for d in results.documents if d.true_labels == d.prediction.predicted)
-    assert f"Accuracy: <strong>{correct} of 9</strong>" in index
+    assert f"Accuracy on these samples: <strong>{correct} of 9</strong>" in index
     cells = re.findall(r'<td class="num(?: diagonal)?">(\d+)</td>', index)
     assert sum(map(int, cells)) == 9
 
