@@ -292,11 +292,14 @@ def _assemble(spec, adapter, explanations, layer_paths, metrics_report):
         settings=_settings_record(spec, layer_paths, adapter), versions=versions(), metrics=metrics_report)
 
 
-def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
+def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress, reuse=True):
+    """`reuse` False takes the slower path this stage had before it shared compiled steps and forward passes
+    (benchmarks/metrics.py times both; the numbers are the same)."""
     import numpy as np
 
     from reportgen.engine.batching import predict_ids
     from reportgen.engine.runner import explain_documents
+    from reportgen.engine.targets import static_targets
     from reportgen.metrics import MetricsSettings, compute_metrics
 
     m = spec.metrics
@@ -313,6 +316,14 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
 
     chosen = explanations[: m.max_samples]
     paths = [e.path for e in layers]
+    judged = [d.prediction.predicted[:1] or [0] for d in chosen]
+    # The engine run's own targets, when they hold every label judged, reuse its compiled step: a new
+    # target count costs a trace (IMDB BiLSTM: ~5 s against ~0.45 s per target and pass, 4 passes), so up
+    # to 3 targets are cheaper than tracing; else only each judged label is explained.
+    run_targets = static_targets(settings.targets, adapter.labels) if reuse else None
+    targets = "true"
+    if run_targets and len(run_targets) <= 3 and all(t[0] in run_targets for t in judged):
+        targets = run_targets
 
     # the sanity check explains the scored documents again with the model, then with each randomised one
     sanity_passes = 1 + len(SANITY_TOP_LAYERS)
@@ -336,16 +347,19 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
         from reportgen.engine.inputs import from_encoded
         from reportgen.text.base import Encoded
 
-        other = adapter_for(model, adapter.labels, adapter.task, adapter.threshold)
+        # the model randomised in place is still the adapter's: its compiled steps serve it as they are
+        other = adapter if model is adapter.model else adapter_for(model, adapter.labels, adapter.task,
+                                                                      adapter.threshold)
         other.input_length = adapter.input_length
         docs = [from_encoded(other, d.id, Encoded(d.text, [t.id for t in d.tokens], list(d.tokens)),
-                             spec.input.padding, spec.input.truncating, spec.input.pad_value,
-                             true_labels=d.prediction.predicted[:1] or [0]) for d in chosen]
-        same = type(settings)(targets="true", relu=(False,), counterfactual=(False,), interpolation=("linear",),
+                             spec.input.padding, spec.input.truncating, spec.input.pad_value, true_labels=label)
+                for d, label in zip(chosen, judged)]
+        same = type(settings)(targets=targets, relu=(False,), counterfactual=(False,), interpolation=("linear",),
                               score=settings.score, normalize_gradients=settings.normalize_gradients,
                               batch_size=settings.batch_size)
         out = explain_documents(other, docs, other.resolve_layers(paths), same, pad_id=spec.input.pad_value)
-        return {path: [np.asarray(h.weights) for o in out for h in o.heatmaps if h.layer == path] for path in paths}
+        return {path: [np.asarray(h.weights) for o, label in zip(out, judged) for h in o.heatmaps
+                       if h.layer == path and h.target == label[0]] for path in paths}
 
     def predict_fn(batch):
         return predict_ids(adapter, batch, batch_size=settings.batch_size)
@@ -359,7 +373,7 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress):
         settings=MetricsSettings.from_mapping(m, batch_size=settings.batch_size, sanity_top_layers=SANITY_TOP_LAYERS),
         pad_id=spec.input.pad_value, oov_id=oov_id, removable=removable, progress=metrics_progress,
         auto_layer=_auto_path(adapter), model=adapter.model, compute_maps=compute_maps if m.sanity else None,
-        map_labels=[d.id for d in chosen])
+        map_labels=[d.id for d in chosen], reuse=reuse)
     for d in explanations:
         d.metrics = per_doc.get(d.id)
     return report

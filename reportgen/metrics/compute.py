@@ -56,6 +56,7 @@ def compute_metrics(
     model: Any = None,
     compute_maps: ComputeMaps | None = None,
     map_labels: Sequence[str] | None = None,
+    reuse: bool = True,
 ) -> tuple[dict[str, dict[str, Any] | None], MetricsReport]:
     """Score the heatmaps of the first `settings.max_samples` documents; returns (per_doc, report).
 
@@ -67,7 +68,9 @@ def compute_metrics(
     `progress(done, total)` is called after each `predict_fn` batch. With `model` and `compute_maps` (and
     `settings.sanity`), the model randomisation check runs too, per layer when `compute_maps` returns a
     mapping layer -> maps (a plain list of maps judges the only layer in `layers`); the recommendation then
-    prefers the layers that pass it.
+    prefers the layers that pass it. `reuse` (the default) randomises `model` in place for the check, so
+    `compute_maps` gets the same model object each time and what it compiled for it serves every run;
+    False hands it clones, as before (same numbers, one compile per randomised model).
     """
     s = MetricsSettings.from_mapping(settings)
     if s.removal == "oov" and oov_id is None:
@@ -99,7 +102,7 @@ def compute_metrics(
     sanity = None
     if s.sanity and model is not None and compute_maps is not None:
         sanity = sanity_check(model, compute_maps, top_layers=s.sanity_top_layers, seed=s.sanity_seed,
-                              threshold=s.sanity_threshold, labels=map_labels)
+                              threshold=s.sanity_threshold, labels=map_labels, in_place=reuse)
         verdicts = {entry["layer"]: entry for entry in sanity["layers"]}
         # maps given as one unnamed group (a caller explaining a single layer) judge that layer
         if None in verdicts and len(names) == 1:

@@ -3,11 +3,13 @@ model's learned weights are replaced by fresh random ones.
 
 `randomize_top_layers` clones the model and re-initialises its top N weight-carrying layers (counted from
 the output, nested models flattened, a wrapper such as Bidirectional counting as one layer) with each
-layer's own initialisers, seeded. `sanity_check` recomputes the maps with the clone and compares each to the
-original by Spearman rank correlation rho. A map "did not change" when |rho| > threshold (default 0.5: more
-than a moderate rank agreement survives destroying what the model learned); the check fails when the mean
-|rho| over the maps exceeds the threshold. Maps that are constant in both models count as unchanged
-(rho = 1); a map constant in only one of them has no rank correlation and is left out (counted).
+layer's own initialisers, seeded; `randomized_in_place` gives the model itself those weights for the length
+of a `with` block and puts the learned ones back after. `sanity_check` recomputes the maps with the
+randomised model and compares each to the original by Spearman rank correlation rho. A map "did not
+change" when |rho| > threshold (default 0.5: more than a moderate rank agreement survives destroying what
+the model learned); the check fails when the mean |rho| over the maps exceeds the threshold. Maps that are
+constant in both models count as unchanged (rho = 1); a map constant in only one of them has no rank
+correlation and is left out (counted).
 
 The verdict is per layer: an embedding layer's map tracks word identity and can survive randomising every
 layer above it while a deeper layer's maps change, so one layer's result says nothing about another's.
@@ -17,6 +19,7 @@ them in one pass), and each layer is judged on its own maps.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
@@ -87,21 +90,49 @@ def _fresh_weights(layer: Any, seed: int) -> list[np.ndarray]:
     return fresh.get_weights()
 
 
+def _top_weight_layers(model: Any, n: int) -> list[Any]:
+    if n < 1:
+        raise ValueError(f"n must be at least 1, not {n}")
+    return [layer for _, layer in _leaf_layers(model) if layer.weights][-n:]
+
+
+def _reinitialize(top: Sequence[Any], seed: int) -> None:
+    """Fresh seeded weights for `top` (the top weight-carrying layers, input side first)."""
+    for rank, layer in enumerate(reversed(top)):
+        fresh = _fresh_weights(layer, seed * 1009 + rank)
+        if [w.shape for w in fresh] != [tuple(v.shape) for v in layer.weights]:
+            raise ValueError(f"layer {layer.name}: a fresh copy has differently shaped weights")
+        layer.set_weights(fresh)
+
+
 def randomize_top_layers(model: Any, n: int = 1, seed: int = 0) -> Any:
     """A clone of `model` whose top `n` weight-carrying layers hold fresh seeded initial weights.
 
     The original model is not touched. The same seed gives the same weights.
     """
-    if n < 1:
-        raise ValueError(f"n must be at least 1, not {n}")
+    _top_weight_layers(model, n)  # a bad n fails before the model is copied
     clone = _clone(model)
-    layers = [layer for _, layer in _leaf_layers(clone) if layer.weights]
-    for rank, layer in enumerate(reversed(layers[-n:])):
-        fresh = _fresh_weights(layer, seed * 1009 + rank)
-        if [w.shape for w in fresh] != [tuple(v.shape) for v in layer.weights]:
-            raise ValueError(f"layer {layer.name}: a fresh copy has differently shaped weights")
-        layer.set_weights(fresh)
+    _reinitialize(_top_weight_layers(clone, n), seed)
     return clone
+
+
+@contextlib.contextmanager
+def randomized_in_place(model: Any, n: int = 1, seed: int = 0):
+    """`model` itself with the weights `randomize_top_layers(model, n, seed)` would give its clone, until
+    the block ends (the learned weights come back even when it raises).
+
+    The model object stays the same, so whatever a caller compiled for it (a traced Grad-CAM step reads
+    the layers' variables) serves the randomised weights without tracing again: a fresh clone costs a
+    full trace per randomised model.
+    """
+    top = _top_weight_layers(model, n)
+    learned = [layer.get_weights() for layer in top]
+    try:
+        _reinitialize(top, seed)
+        yield model
+    finally:
+        for layer, weights in zip(top, learned):
+            layer.set_weights(weights)
 
 
 def spearman(a: Sequence[float], b: Sequence[float]) -> float | None:
@@ -147,20 +178,28 @@ def _by_layer(maps: Sequence[Any] | Mapping[str, Sequence[Any]]) -> dict[str | N
 
 
 def sanity_check(model: Any, compute_maps: ComputeMaps, *, top_layers: Sequence[int] = (1,), seed: int = 0,
-                 threshold: float = DEFAULT_THRESHOLD, labels: Sequence[str] | None = None) -> dict[str, Any]:
+                 threshold: float = DEFAULT_THRESHOLD, labels: Sequence[str] | None = None,
+                 in_place: bool = True) -> dict[str, Any]:
     """Run the check once per entry of `top_layers` and per layer; a layer passes only if every run passes.
 
     `compute_maps(model)` must return the same maps, in the same order, for any model of this architecture:
     a sequence (one group, recorded with layer None) or a mapping layer -> maps (one verdict per layer, in
     the mapping's order). `labels` names each group's maps (e.g. "sample 17 / positive") for the report.
-    Each randomised model is built once and serves every layer.
+    Each randomised model is built once and serves every layer. `in_place` (the default) hands
+    `compute_maps` the model itself with randomised weights (`randomized_in_place`), so what it compiled
+    for the model is reused; False hands it a clone (`randomize_top_layers`). The weights, and so the
+    maps, are the same either way.
     """
     original = _by_layer(compute_maps(model))
     available = weight_layer_paths(model)
     runs: dict[str | None, list[dict[str, Any]]] = {layer: [] for layer in original}
     for n in top_layers:
         n_used = min(int(n), len(available))
-        randomized = _by_layer(compute_maps(randomize_top_layers(model, n_used, seed)))
+        if in_place:
+            with randomized_in_place(model, n_used, seed) as randomized_model:
+                randomized = _by_layer(compute_maps(randomized_model))
+        else:
+            randomized = _by_layer(compute_maps(randomize_top_layers(model, n_used, seed)))
         if set(randomized) != set(original):
             raise ValueError(f"the randomised model gave maps of layers {sorted(map(str, randomized))}, "
                              f"the original of {sorted(map(str, original))}")

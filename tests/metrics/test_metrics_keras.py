@@ -18,7 +18,8 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 from reportgen.metrics import compute_metrics  # noqa: E402
-from reportgen.metrics.sanity import randomize_top_layers, sanity_check, weight_layer_paths  # noqa: E402
+from reportgen.metrics.sanity import (randomize_top_layers, randomized_in_place, sanity_check,  # noqa: E402
+                                     weight_layer_paths)
 from reportgen.results import DocumentExplanation, Heatmap, InputInfo, Prediction, SanityVerdict, Token  # noqa: E402
 
 VOCAB, LENGTH, START, PAD = 40, 12, 1, 0
@@ -134,6 +135,72 @@ def test_sanity_check_passes_gradcam_and_fails_position_maps(toy):
     [fake] = sanity_check(model, lambda m: [np.arange(LENGTH, dtype=float) for _ in x], top_layers=(1,))["layers"]
     assert fake["passed"] is False and fake["mean_abs"] == pytest.approx(1.0) and fake["top_layers"] == 1
     assert fake["runs"][0]["mean"] == pytest.approx(1.0) and fake["runs"][0]["unchanged"] == 30
+
+
+def test_in_place_randomisation_gives_the_clones_weights_and_puts_the_learned_ones_back(toy):
+    model, _ = toy
+    learned = [w.copy() for w in model.get_weights()]
+    for n in (1, 2):
+        clone = randomize_top_layers(model, n, seed=3)
+        with randomized_in_place(model, n, seed=3) as randomized:
+            assert randomized is model
+            inside = model.get_weights()
+        assert all(np.array_equal(a, b) for a, b in zip(inside, clone.get_weights()))
+        # the top n weight layers changed, the rest did not (emb: 1 array, conv and logit: kernel + bias)
+        changed = [not np.array_equal(a, b) for a, b in zip(inside, learned)]
+        assert changed == [False] * (5 - 2 * n) + [True] * (2 * n)
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), learned))
+    with pytest.raises(RuntimeError, match="inside"):
+        with randomized_in_place(model, 2, seed=3):
+            raise RuntimeError("inside")
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), learned))
+    with pytest.raises(ValueError, match="at least 1"):
+        with randomized_in_place(model, 0):
+            pass
+
+
+def test_sanity_check_in_place_equals_the_clones_and_compiles_once(toy):
+    model, x = toy
+    traces = []
+    steps = {}
+
+    def compute_maps(m):
+        # a caller that compiles once per model object, as the build's engine does per adapter
+        if id(m) not in steps:
+            @tf.function
+            def step(ids):
+                traces.append(1)
+                emb, conv, dense = (m.get_layer(name) for name in ("emb", "conv", "logit"))
+                with tf.GradientTape() as tape:
+                    a = conv(emb(ids))
+                    tape.watch(a)
+                    z = dense(tf.reduce_max(a, axis=1))[:, 0]
+                g = tape.gradient(z, a)
+                return tf.einsum("btc,bc->bt", a, tf.reduce_mean(g, axis=1))
+            steps[id(m)] = (m, step)  # the model is kept so its id is not reused
+        return list(steps[id(m)][1](tf.constant(x)).numpy())
+
+    shared = sanity_check(model, compute_maps, top_layers=(1, 2, 3))
+    assert len(traces) == 1
+    cloned = sanity_check(model, compute_maps, top_layers=(1, 2, 3), in_place=False)
+    assert len(traces) == 1 + 3  # one compile per clone
+    [a], [b] = shared["layers"], cloned["layers"]
+    assert a["passed"] == b["passed"] and a["top_layers"] == b["top_layers"]
+    assert a["mean_abs"] == pytest.approx(b["mean_abs"], abs=1e-6)
+    for run_a, run_b in zip(a["runs"], b["runs"], strict=True):
+        assert run_a["randomized_layers"] == run_b["randomized_layers"]
+        assert run_a["rho"] == pytest.approx(run_b["rho"], abs=1e-6)
+    # the reference computation on fresh clones agrees too: in place means the same weights
+    for run in a["runs"]:
+        clone = randomize_top_layers(model, run["top_layers"], seed=0)
+        rho = [stats_rho(p, q) for p, q in zip(gradcam(model, x), gradcam(clone, x))]
+        assert run["rho"] == pytest.approx(rho, abs=1e-6)
+
+
+def stats_rho(a, b):
+    from scipy import stats
+
+    return float(stats.spearmanr(a, b).statistic)
 
 
 def test_compute_metrics_runs_the_sanity_check_when_given_a_model(toy):
