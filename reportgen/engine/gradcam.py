@@ -1,5 +1,5 @@
-"""Batched Grad-CAM: one forward pass records every requested layer; one backward pass per target slot
-reaches all of them.
+"""Batched Grad-CAM: one forward pass records every requested layer for K copies of the batch (one per
+target slot); one backward pass reaches all of them.
 
 For document x, layer output A (time x channels) and target score y:
     w_c = mean_t dy/dA[t, c]      (over the document's own time steps, [start, end) per document)
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reportgen.engine.batching import TOKEN_BUDGET
 from reportgen.errors import ModelError, ReportgenError
 from reportgen.models.adapter import ModelAdapter
 from reportgen.models.layers import LayerEntry
@@ -37,15 +38,31 @@ class BatchMaps:
     probabilities: np.ndarray  # (batch, n_labels)
 
 
+# XLA (jit_compile=True) is off. Measured on CPU (benchmarks/engine.py part 6; 2 cores, load 6-7), 1 target,
+# batches of 32: the IMDB BiLSTM step runs 3.3x faster once compiled (101 vs 336 ms a batch, maps within
+# 2.4e-6 of the plain step's, relative to each map's largest value), but XLA compiles every new batch shape
+# (rows x positions) again, about 4.5 s each: the first call took 9.7 s against 5.0 s, the next three shapes
+# 13.5 s against 1.2 s. It pays off only after ~20 batches of one shape, never in a demo build (41 reviews,
+# one batch). The BBC Conv1D model cannot be compiled at all: its string input path (TextVectorization,
+# a string Fill) has no XLA kernel. The plain step needs one trace for every shape (see GradCAM).
 class GradCAM:
     """Grad-CAM over a fixed set of layers of one model; `attribute` is called once per batch.
 
     `score` is "logit" (pre-activation of the final layer, as in the Grad-CAM paper) or "probability"
-    (the tutorial's choice; saturates for confident predictions). The compiled step is traced once per
-    target-slot count and reused for every batch.
+    (the tutorial's choice; saturates for confident predictions).
+
+    One compiled step serves every batch size, length and target count (two in all: targets given, or
+    the top-K chosen inside). Tracing dominates a small build (a BiLSTM step: ~3 s to trace plus ~3 s of
+    graph optimisation on its first call, against ~15 ms a batch after), so the step never retraces:
+    its signature has no static dimension, and K targets are K copies of the batch (slot-major rows)
+    through one forward and one non-persistent backward pass. A persistent tape with K backward passes
+    would need one trace per K, each ~1.6x as long to trace (measured on the IMDB sample: 4.4 s for K=2
+    against 2.75 s for K=1). Rows are independent (inference mode), so each copy's gradient is exactly its
+    own target's. `jit_compile` (XLA) stays off: see the note above the class.
     """
 
-    def __init__(self, adapter: ModelAdapter, layers: list[LayerEntry], score: str = "logit"):
+    def __init__(self, adapter: ModelAdapter, layers: list[LayerEntry], score: str = "logit",
+                 jit_compile: bool = False):
         if score not in SCORE_KINDS:
             raise ReportgenError(f"score {score!r}: expected {' or '.join(repr(k) for k in SCORE_KINDS)}")
         for e in layers:
@@ -55,7 +72,12 @@ class GradCAM:
         self.adapter = adapter
         self.layers = list(layers)
         self.score = score
-        self._steps: dict[tuple, object] = {}
+        self.jit_compile = jit_compile
+        self._steps: dict[bool, object] = {}
+
+    def tracing_count(self) -> int:
+        """How many times this engine's steps were traced (one per kind of target request, at most two)."""
+        return sum(step.experimental_get_tracing_count() for step in self._steps.values())
 
     def attribute(self, ids: np.ndarray, lengths: np.ndarray, targets: np.ndarray | None = None,
                   top_k: int | None = None, starts: np.ndarray | None = None) -> BatchMaps:
@@ -66,85 +88,99 @@ class GradCAM:
 
         if (targets is None) == (top_k is None):
             raise ValueError("give exactly one of targets or top_k")
-        k = int(targets.shape[1]) if targets is not None else int(top_k)
-        step = self._step(k, targets is None)
+        choose_top = targets is None
+        k = int(top_k) if choose_top else int(targets.shape[1])
+        batch = len(ids)
+        starts = np.zeros(batch, dtype=np.int32) if starts is None else starts
+        # K copies of a batch hold K times its working memory: slots go through in groups that keep the
+        # rows to the token budget the batch itself was cut to (at least one slot a call)
+        positions = batch * ids.shape[1]
+        per_call = k if positions * k <= TOKEN_BUDGET else max(1, TOKEN_BUDGET // max(1, positions))
+        step = self._step(choose_top)
         ids_t = tf.constant(ids, dtype=self.adapter.input_dtype)
-        lengths_t = tf.constant(lengths, dtype=tf.int32)
-        starts_t = tf.constant(np.zeros(len(ids), dtype=np.int32) if starts is None else starts, dtype=tf.int32)
-        if targets is None:
-            targets = np.zeros((len(ids), k), dtype=np.int32)
-        maps, norms, scores, chosen, probs = run_traced(step, ids_t, starts_t, lengths_t,
-                                                        tf.constant(targets, dtype=tf.int32))
-        return BatchMaps(
-            maps={e.path: [m.numpy() for m in maps[i]] for i, e in enumerate(self.layers)},
-            grad_norms={e.path: np.stack([n.numpy() for n in norms[i]]) for i, e in enumerate(self.layers)},
-            scores=scores.numpy(), targets=chosen.numpy(), probabilities=probs.numpy())
+        starts_t = tf.constant(starts, dtype=tf.int32)
+        ends_t = tf.constant(lengths, dtype=tf.int32)
+        parts = []
+        for first in range(0, k, per_call):
+            slots = np.arange(first, min(k, first + per_call), dtype=np.int32)
+            # top-K: the ranks to explain; else the label per document and slot
+            chosen = np.tile(slots, (batch, 1)) if choose_top else np.asarray(targets)[:, slots]
+            parts.append(run_traced(step, ids_t, starts_t, ends_t, tf.constant(chosen, dtype=tf.int32)))
+        maps = {e.path: [m for part in parts for m in part[0][i].numpy()] for i, e in enumerate(self.layers)}
+        norms = {e.path: np.concatenate([part[1][i].numpy() for part in parts]) for i, e in enumerate(self.layers)}
+        return BatchMaps(maps=maps, grad_norms=norms,
+                         scores=np.concatenate([part[2].numpy() for part in parts], axis=1),
+                         targets=np.concatenate([part[3].numpy() for part in parts], axis=1),
+                         probabilities=parts[0][4].numpy())
 
-    def _step(self, k: int, choose_top: bool):
-        key = (k, choose_top)
-        if key not in self._steps:
-            self._steps[key] = self._build_step(k, choose_top)
-        return self._steps[key]
+    def _step(self, choose_top: bool):
+        if choose_top not in self._steps:
+            self._steps[choose_top] = self._build_step(choose_top)
+        return self._steps[choose_top]
 
-    def _build_step(self, k: int, choose_top: bool):
+    def _build_step(self, choose_top: bool):
         import tensorflow as tf
 
         adapter, layers, score = self.adapter, self.layers, self.score
         follows = [adapter.shapes[e.path].follows_input for e in layers]
 
-        # a fixed signature: one trace per target-slot count, whatever the batch size and length
         signature = [tf.TensorSpec([None, None], adapter.input_dtype), tf.TensorSpec([None], tf.int32),
-                     tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, k], tf.int32)]
+                     tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, None], tf.int32)]
 
-        @tf.function(input_signature=signature)
-        def step(ids, starts, ends, given_targets):
+        # autograph off: the step has no tensor-dependent Python control flow, and converting it (and the
+        # Keras code it calls) only adds tracing time
+        @tf.function(input_signature=signature, autograph=False, jit_compile=self.jit_compile)
+        def step(ids, starts, ends, chosen):
+            batch, k = tf.shape(chosen)[0], tf.shape(chosen)[1]
+            # row s * batch + b is document b for slot s
+            rows = tf.tile(ids, [k, 1])
+            row_starts, row_ends = tf.tile(starts, [k]), tf.tile(ends, [k])
             record: dict = {}
-            # persistent only when several backward passes share it (it doubles the tracing time)
-            with tf.GradientTape(persistent=k > 1) as tape:
-                with adapter.capture([e.layer for e in layers], record, ids=ids, watch=tape.watch):
-                    outputs = adapter.model(adapter.model_input(ids), training=False)
+            with tf.GradientTape() as tape:
+                with adapter.capture([e.layer for e in layers], record, ids=rows, watch=tape.watch):
+                    outputs = adapter.model(adapter.model_input(rows), training=False)
                     logits = adapter.logits_from(record, outputs)
                 all_scores = adapter.class_scores(logits, score)
-                probs = adapter.class_scores(logits, "probability")
+                probs = adapter.class_scores(logits, "probability")[:batch]
                 if choose_top:
-                    targets = tf.math.top_k(probs, k=k, sorted=True).indices
+                    ranked = tf.math.top_k(probs, k=tf.reduce_max(chosen) + 1, sorted=True).indices
+                    targets = tf.gather(ranked, chosen, batch_dims=1)
                 else:
-                    targets = given_targets
-                target_scores = tf.gather(all_scores, targets, batch_dims=1)
-                totals = [tf.reduce_sum(target_scores[:, slot]) for slot in range(k)]
+                    targets = chosen
+                row_targets = tf.reshape(tf.transpose(targets), [-1])
+                row_scores = tf.gather(all_scores, row_targets[:, None], batch_dims=1)[:, 0]
+                total = tf.reduce_sum(row_scores)
             activations = [record[id(e.layer)] for e in layers]
-            maps = [[] for _ in layers]
-            norms = [[] for _ in layers]
-            for slot in range(k):
-                grads = tape.gradient(totals[slot], activations,
-                                      unconnected_gradients=tf.UnconnectedGradients.NONE)
-                for i, (a, g) in enumerate(zip(activations, grads)):
-                    if g is None:
-                        raise ModelError(f"layer {layers[i].path!r}: the target score has no gradient "
-                                             "with respect to this layer's output")
-                    a = tf.cast(a, tf.float32)
-                    g = tf.cast(g, tf.float32)
-                    if len(a.shape) == 3:
-                        steps = tf.shape(a)[1]
-                        if follows[i]:
-                            # only the document's own steps: neither the padding the batch adds nor the
-                            # padding a masked model ignores may dilute the mean
-                            mask = (tf.sequence_mask(ends, steps, dtype=tf.float32)
-                                    - tf.sequence_mask(starts, steps, dtype=tf.float32))[:, :, None]
-                            denom = tf.cast(tf.maximum(ends - starts, 1), tf.float32)[:, None]
-                            weights = tf.reduce_sum(g * mask, axis=1) / denom
-                            g = g * mask
-                        else:
-                            weights = tf.reduce_mean(g, axis=1)
-                        maps[i].append(tf.einsum("btc,bc->bt", a, weights))
-                        norms[i].append(tf.sqrt(tf.reduce_sum(tf.square(g), axis=[1, 2])))
-                    elif len(a.shape) == 2:
-                        maps[i].append(tf.reduce_sum(g * a, axis=1, keepdims=True))
-                        norms[i].append(tf.sqrt(tf.reduce_sum(tf.square(g), axis=1)))
+            grads = tape.gradient(total, activations, unconnected_gradients=tf.UnconnectedGradients.NONE)
+            maps, norms = [], []
+            for i, (a, g) in enumerate(zip(activations, grads)):
+                if g is None:
+                    raise ModelError(f"layer {layers[i].path!r}: the target score has no gradient "
+                                     "with respect to this layer's output")
+                a = tf.cast(a, tf.float32)
+                g = tf.cast(g, tf.float32)
+                if len(a.shape) == 3:
+                    steps = tf.shape(a)[1]
+                    if follows[i]:
+                        # only the document's own steps: neither the padding the batch adds nor the
+                        # padding a masked model ignores may dilute the mean
+                        mask = (tf.sequence_mask(row_ends, steps, dtype=tf.float32)
+                                - tf.sequence_mask(row_starts, steps, dtype=tf.float32))[:, :, None]
+                        denom = tf.cast(tf.maximum(row_ends - row_starts, 1), tf.float32)[:, None]
+                        weights = tf.reduce_sum(g * mask, axis=1) / denom
+                        g = g * mask
                     else:
-                        raise ModelError(f"layer {layers[i].path!r}: output rank {len(a.shape)}; Grad-CAM "
-                                             "for text needs (batch, time, channels) or (batch, channels)")
-            del tape
-            return maps, norms, target_scores, targets, probs
+                        weights = tf.reduce_mean(g, axis=1)
+                    layer_map = tf.einsum("btc,bc->bt", a, weights)
+                    norm = tf.sqrt(tf.reduce_sum(tf.square(g), axis=[1, 2]))
+                elif len(a.shape) == 2:
+                    layer_map = tf.reduce_sum(g * a, axis=1, keepdims=True)
+                    norm = tf.sqrt(tf.reduce_sum(tf.square(g), axis=1))
+                else:
+                    raise ModelError(f"layer {layers[i].path!r}: output rank {len(a.shape)}; Grad-CAM "
+                                     "for text needs (batch, time, channels) or (batch, channels)")
+                maps.append(tf.reshape(layer_map, [k, batch, -1]))
+                norms.append(tf.reshape(norm, [k, batch]))
+            return maps, norms, tf.transpose(tf.reshape(row_scores, [k, batch])), targets, probs
 
         return step
