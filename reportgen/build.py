@@ -166,8 +166,8 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
         output.check()  # before any work: a folder that would lose someone's files is refused at once
         samples = load_samples(spec, paths.base_dir)
         outcome["detail"] = f"{len(samples)} samples"
-    with clock.stage("model loading", f"loading model {shown_path(paths.model)}"):
-        adapter = _load_adapter(spec)
+    with clock.stage("model loading", f"loading model {shown_path(paths.model)}") as outcome:
+        adapter = _load_adapter(spec, outcome)
     with clock.stage("vectorising", f"vectorising {len(samples)} samples") as outcome:
         docs, pipeline = _make_documents(spec, adapter, samples)
         outcome["detail"] = f"{len(docs)} docs"
@@ -188,18 +188,28 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
     return summary
 
 
-def _load_adapter(spec):
-    """The model and what the engine needs to know about it, with the spec's labels and input length."""
+def _load_adapter(spec, outcome: dict | None = None):
+    """The model and what the engine needs to know about it, with the spec's labels and input length.
+
+    `outcome["detail"]` says where the time went: start-up is most of a small build, and TensorFlow's
+    import alone can be most of that."""
     from reportgen.api import adapter_for
-    from reportgen.models.load import load_keras_model
+    from reportgen.models.load import import_tensorflow_quietly, load_keras_model
 
     paths = spec.paths
     labels = spec.model.labels
     if labels is None and paths.labels_file is not None:
         labels = read_labels(paths.labels_file)
+    start = time.perf_counter()
+    import_tensorflow_quietly()
+    imported = time.perf_counter()
     with _blame(spec, "model.path"):
-        adapter = adapter_for(load_keras_model(paths.model), labels, spec.model.task, spec.model.threshold,
-                              path=spec.model.path)
+        loaded = load_keras_model(paths.model)
+        read = time.perf_counter()
+        adapter = adapter_for(loaded, labels, spec.model.task, spec.model.threshold, path=spec.model.path)
+    if outcome is not None:
+        outcome["detail"] = (f"(tensorflow import {imported - start:.1f}s, model file {read - imported:.1f}s, "
+                             f"layer shapes {time.perf_counter() - read:.1f}s)")
     if spec.input.length is not None and adapter.input_length is None:
         adapter.input_length = spec.input.length
         adapter.notes.append(f"inputs padded/truncated to input.length = {spec.input.length} as the spec asks")
