@@ -443,17 +443,23 @@ def write_report(results, spec, output, pdf: bool | None, progress: Progress | N
     pdf_pages = None
     out_dir = output.given
     want_pdf = spec.output.pdf.enabled if pdf is None else (pdf and spec.output.pdf.enabled)
-    plan = None
-    if want_pdf:  # planned before the JSON is written, so its pdf_samples are the samples the PDF shows
-        from reportgen.render.pdf_plan import PdfOptions, plan_pdf
-
-        plan = plan_pdf(results, PdfOptions.from_mapping(spec.output.pdf))
-        results.pdf_samples = plan.record(results)
-    alerts = report_alerts(results)  # the ones the index shows; worked out before the folder is touched
     with output as tmp:
         tmp = Path(tmp)
-        json_path = tmp / "explanations.json"
+        if want_pdf:
+            # first: the page budget may leave samples out, and explanations.json, the PDF's attached copy of
+            # it and the site's alerts must all name the samples the PDF really shows
+            from reportgen.render.pdf import render_pdf
+
+            with clock.stage("pdf", "writing report.pdf") as outcome:
+                summary = render_pdf(results, tmp / "report.pdf", spec.output.pdf, spec_text=spec_text,
+                                     progress=(lambda d, t: progress("pdf", d, t)) if progress else None)
+                outcome["detail"] = f"{summary.pages} pages"
+            results.pdf_samples = summary.record
+            pdf_pages = summary.pages
+            files.append(tmp / "report.pdf")
+        alerts = report_alerts(results)
         if spec.output.json:
+            json_path = tmp / "explanations.json"
             with clock.stage("json", "writing explanations.json"):
                 dump_json(results.to_dict(), json_path)
             files.append(json_path)
@@ -465,17 +471,6 @@ def write_report(results, spec, output, pdf: bool | None, progress: Progress | N
                                     if progress else None)
                 outcome["detail"] = f"{sum(1 for p in pages if p.suffix == '.html')} pages"
             files.extend(pages)
-        if want_pdf:
-            from reportgen.render.pdf import render_pdf
-
-            with clock.stage("pdf", "writing report.pdf") as outcome:
-                summary = render_pdf(results, tmp / "report.pdf", spec.output.pdf, spec_text=spec_text,
-                                     json_path=json_path if json_path.exists() else None,
-                                     progress=(lambda d, t: progress("pdf", d, t)) if progress else None,
-                                     plan=plan)
-                outcome["detail"] = f"{summary.pages} pages"
-            pdf_pages = summary.pages
-            files.append(tmp / "report.pdf")
     return BuildSummary(out_dir=out_dir, documents=len(results.documents),
                         files=[out_dir / f.relative_to(tmp) for f in files], pdf_pages=pdf_pages,
                         alerts=alerts)

@@ -19,7 +19,8 @@ from typing import Any
 
 # 2: per-layer sanity check and recommendation (reportgen/metrics/__init__.py)
 # 3: pdf_samples, which samples report.pdf shows and by what rule (output.pdf.samples)
-# 4: settings.samples_chosen_by, the samples keys that hand-picked the samples (the curated-accuracy alert)
+# 4: settings.samples_chosen_by, the samples keys that hand-picked the samples (the curated-accuracy alert);
+#    pdf_samples.ids are the samples the PDF shows once laid out, pdf_samples.left_out those max_pages cut
 SCHEMA_VERSION = 4
 FLOAT_DIGITS = 7
 
@@ -209,14 +210,15 @@ class ReportSettings:
 class PdfSamples:
     """Which samples report.pdf shows, in its order, and the rule that chose them (output.pdf.samples).
 
-    Chosen before explanations.json is written, by the plan the PDF is then rendered from. A PDF over
-    output.pdf.max_pages leaves out trailing ones of these and names them on its summary page.
+    Recorded once the PDF is laid out: samples the rule chose that did not fit output.pdf.max_pages are in
+    `left_out`, not in `ids`, and the PDF names them on its summary page.
     """
 
     rule: str  # all | errors-first | stratified | ids (reportgen/report/sample_choice.py)
     count: int | None  # the N asked for; None: every sample the rule orders, or the listed ids
     ids: list[str]
-    description: str  # the summary page's sentence: "12 of 41 samples: the 10 wrong predictions first, ..."
+    description: str  # the rule's choice in words: "12 of 41 samples: the 10 wrong predictions first, ..."
+    left_out: list[str] = field(default_factory=list)  # chosen, but past output.pdf.max_pages
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "PdfSamples":

@@ -61,7 +61,7 @@ from reportgen.render.pdf_assemble import stamp_bodies
 from reportgen.render.pdf_plan import MAX_PROBABILITY_ROWS, PdfOptions, PdfPlan, plan_pdf
 
 if TYPE_CHECKING:
-    from reportgen.results import ReportResults
+    from reportgen.results import PdfSamples, ReportResults
 
 # Tagged PDF (a structure tree with headings, lists, tables, figures' alt text, the <html lang>): screen
 # readers and reflow need it, and it is part of PDF/UA. WeasyPrint 70's `pdf_tags` alone, not
@@ -303,6 +303,7 @@ class PdfSummary:
     over_budget: list[str]  # ids left out for max_pages
     chunks: int  # 0: one in-process document
     bytes: int
+    record: "PdfSamples | None" = None  # the samples the PDF shows and the rule that chose them, after the budget
 
 
 class _Renderer:
@@ -404,6 +405,7 @@ def _render_single_pass(r: _Renderer, plan: PdfPlan) -> tuple[bytes, PdfPlan, in
             document = _document(html, r.templates, palette=r.palette)
             total = len(document.pages)
             if total <= plan.max_pages or not samples:
+                r.attach_plan(plan)  # the attached JSON names the samples that fitted
                 pdf = r.write(document, html.encode("utf-8"))
                 return pdf, plan, total
             starts = _anchor_pages(document, [s.anchor for s in samples])
@@ -521,6 +523,7 @@ def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
             front = starts[0] if starts else len(frame.pages)
             if front + sum(v.pages for v in kept) <= plan.max_pages or not kept:
                 identity.update(html.encode("utf-8"))
+                r.attach_plan(plan)  # the attached JSON names the samples that fitted
                 frame_pdf = r.write(frame, identity.digest())
                 break
             del frame
@@ -577,4 +580,4 @@ def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_o
     if progress:
         progress(pages, pages)
     return PdfSummary(out, pages, [results.documents[s.doc_index].id for s in plan.samples], list(plan.over_budget),
-                      chunks, len(pdf))
+                      chunks, len(pdf), plan.record(results))

@@ -109,10 +109,12 @@ class PdfPlan:
     choice: SampleChoice | None = None  # the samples `samples` chose, before the page budget
 
     def record(self, results: "ReportResults") -> PdfSamples | None:
-        """explanations.json's `pdf_samples`: the chosen ids and why (the budget's cuts are the PDF's to say)."""
+        """explanations.json's `pdf_samples`: the ids this plan shows, the rule that chose them, and the chosen
+        ones the page budget left out."""
         if self.choice is None:
             return None
-        return PdfSamples(self.choice.rule, self.choice.count, self.choice.ids(results), self.choice.describe())
+        shown = [results.documents[s.doc_index].id for s in self.samples]
+        return PdfSamples(self.choice.rule, self.choice.count, shown, self.choice.describe(), list(self.over_budget))
 
     @property
     def sample_pages(self) -> int:

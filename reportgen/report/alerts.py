@@ -133,9 +133,11 @@ def _pdf_subset(results: "ReportResults") -> list[Alert]:
     total = len(results.documents)
     if record is None or len(record.ids) >= total:
         return []
+    cut = (f" ({len(record.left_out)} more that output.pdf.samples chose did not fit output.pdf.max_pages)"
+           if record.left_out else "")
     return [Alert("pdf-subset", NOTE,
-                  f"report.pdf shows {record.description or f'{len(record.ids)} of the {total} samples'}; the site "
-                  f"and explanations.json hold all {total}.", "report.pdf", "report.pdf", "summary")]
+                  f"report.pdf shows {len(record.ids)} of the {total} samples{cut}; the site and explanations.json "
+                  "hold them all.", "report.pdf", "report.pdf", "summary")]
 
 
 def _truncated(results: "ReportResults", sample_paths: list[str]) -> list[Alert]:

@@ -15,7 +15,7 @@ import pytest
 from tests.pipeline.test_build import VOCAB, write_spec
 
 REPO = Path(__file__).resolve().parents[2]
-STAGES = ["spec and samples", "model loading", "vectorising", "engine", "metrics", "json", "html", "pdf"]
+STAGES = ["spec and samples", "model loading", "vectorising", "engine", "metrics", "pdf", "json", "html"]
 END_LINE = re.compile(r"^(%s)( .*)? \d+\.\d+s$" % "|".join(map(re.escape, STAGES)))
 
 # Runs the CLI with stderr wrapped (not a terminal, as in CI) to record whether TensorFlow was imported when

@@ -168,3 +168,23 @@ def test_the_pdf_shows_the_recorded_samples_in_the_recorded_order(tmp_path):
     attached = json.loads(pypdf.PdfReader(tmp_path / "s.pdf").attachments["explanations.json"][0])
     assert other.samples == attached["pdf_samples"]["ids"] == ["7", "2"]
     assert attached["pdf_samples"]["rule"] == "ids"
+
+
+@pytest.mark.parametrize("chunk_pages", [None, 1])
+def test_samples_the_page_budget_drops_are_not_in_the_record_the_pdf_carries(tmp_path, chunk_pages):
+    """max_pages leaves samples out only once the pages are laid out: the record (what explanations.json and
+    the site's alerts are then written from, and the PDF's attached copy) names the samples really shown."""
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("weasyprint")
+    from reportgen.render.pdf import render_pdf
+
+    results = make_results(n_docs=6, task="binary", seed=4, words=(30, 60), nasty=False)
+    everything = render_pdf(results, tmp_path / "all.pdf", {"samples": "all", "max_pages": 10_000}, None, None,
+                            chunk_pages=chunk_pages)
+    options = {"samples": "all", "max_pages": everything.pages - 2}  # two sample pages too many
+    summary = render_pdf(results, tmp_path / "r.pdf", options, None, None, chunk_pages=chunk_pages)
+    assert summary.over_budget and len(summary.samples) < len(results.documents)
+    assert summary.record.ids == summary.samples
+    assert summary.record.left_out == summary.over_budget
+    attached = json.loads(pypdf.PdfReader(tmp_path / "r.pdf").attachments["explanations.json"][0])
+    assert attached["pdf_samples"]["ids"] == summary.samples

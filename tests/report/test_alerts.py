@@ -111,8 +111,11 @@ def test_a_pdf_with_fewer_samples_is_a_note(results):
     results.pdf_samples = PdfSamples("errors-first", 2, [results.documents[0].id, results.documents[1].id],
                                      "2 of 6 samples: wrong first")
     (alert,) = [a for a in report_alerts(results) if a.kind == "pdf-subset"]
-    assert alert.text.startswith("report.pdf shows 2 of 6 samples: wrong first;") and not alert.warning
-    assert "hold all 6" in alert.text
+    assert alert.text.startswith("report.pdf shows 2 of the 6 samples;") and not alert.warning
+    results.pdf_samples.left_out = [results.documents[2].id]
+    (alert,) = [a for a in report_alerts(results) if a.kind == "pdf-subset"]
+    assert alert.text.startswith("report.pdf shows 2 of the 6 samples (1 more that output.pdf.samples chose did "
+                                 "not fit output.pdf.max_pages);")
     results.pdf_samples = PdfSamples("all", None, [d.id for d in results.documents], "all")
     assert "pdf-subset" not in kinds(report_alerts(results))
 
