@@ -110,12 +110,12 @@ def segments_html(hl: Highlight, heatmap: "Heatmap | None" = None, titles: bool 
 
     Built here rather than in a template loop: it is most of a report's rendering time. `titles=False` leaves
     out the hover titles and the accessibility attributes (paper shows neither, and they are a third of the
-    HTML WeasyPrint would parse). Every highlighted run carries the hooks users script against, on paper too
-    (attributes cost WeasyPrint little; spans cost it a lot): `data-level`, its signed level, and `data-w`,
-    its token's weight. The site gives every token its own span; on paper a run of neighbouring tokens of one
-    level is one span, whose `data-w` is the smallest and largest weight, space-separated, and `data-tokens`
-    how many tokens it holds. On the site each highlighted token is also reachable without a mouse and says
-    what it means (`token_attributes`); `heatmap`, the map the highlight reads, names the label it explains.
+    HTML WeasyPrint would parse). A run of neighbouring tokens of one level is one element on every medium
+    (`report.spans`); level-0 text is plain text. Each run carries the hooks users script against, on paper too:
+    `data-level`, its signed level; `data-w`, its weight, or its smallest and largest weight space-separated
+    when they differ; `data-tokens`, how many tokens it holds, when more than one. On the site a run is also one
+    stop for Tab and says what it means (`token_attributes`: '+0.12 to +0.3 toward positive, 4 tokens');
+    `heatmap`, the map the highlight reads, names the label it explains.
     """
     label, counterfactual = (heatmap.target_label, heatmap.counterfactual) if heatmap is not None else (None, False)
     out = []
@@ -123,11 +123,12 @@ def segments_html(hl: Highlight, heatmap: "Heatmap | None" = None, titles: bool 
         text = _text_html(segment.text)
         css_class = segment.css_class
         if css_class:
-            if segment.tokens <= 1 or segment.low == segment.high:
-                hooks = f'data-level="{segment.level}" data-w="{format_weight(segment.low)}"'
-            else:
-                hooks = (f'data-level="{segment.level}" data-w="{format_weight(segment.low)} '
-                         f'{format_weight(segment.high)}" data-tokens="{segment.tokens}"')
+            weights = format_weight(segment.low)
+            if segment.high != segment.low:
+                weights += " " + format_weight(segment.high)
+            hooks = f'data-level="{segment.level}" data-w="{weights}"'
+            if segment.tokens > 1:
+                hooks += f' data-tokens="{segment.tokens}"'
             extra = ""
             if titles:
                 extra = f' title="{escape(segment.title)}"{token_attributes(segment.description(label, counterfactual))}'
@@ -138,9 +139,9 @@ def segments_html(hl: Highlight, heatmap: "Heatmap | None" = None, titles: bool 
 
 
 def token_attributes(description: str) -> Markup:
-    """A highlighted token's keyboard and screen-reader attributes (site only).
+    """A highlighted run's (or chip's) keyboard and screen-reader attributes (site only).
 
-    `tabindex="0"`: Tab walks the highlighted words, and a tap focuses one, so touch screens (no hover) get the
+    `tabindex="0"`: Tab walks the highlighted runs, and a tap focuses one, so touch screens (no hover) get the
     description too: site.css shows `aria-description` in a bubble on `:focus`, beside a focus ring.
     `role="mark"` (HTML's <mark>: text highlighted for reference) and `aria-description`, rather than:
     aria-label, which ARIA prohibits on a span without a role and on a mark, and which, where a screen reader
@@ -231,7 +232,7 @@ def render_site(results: "ReportResults", out_dir: Path,
     out_dir = Path(out_dir)
     env = make_environment()
     plan = plan_site(results, with_metrics=results.metrics is not None)
-    views = Views(results, plan.orders, merge_runs=False)
+    views = Views(results, plan.orders)
     total = len(plan.pages) + 1
     alerts = report_alerts(results)
     written = [write_text(out_dir / CSS_PATH, site_css(results.settings.palette))]
@@ -256,7 +257,7 @@ def _fragment(doc: "DocumentExplanation", heatmap: "Heatmap", scale_max: float |
         scale = colors.heatmap_scale(heatmap)
     else:
         scale = Scale(float(scale_max), "given", "scale: max |weight| as given")
-    return {"panel": make_panel(doc, heatmap, scale, heatmap_caption(heatmap), merge=False),
+    return {"panel": make_panel(doc, heatmap, scale, heatmap_caption(heatmap)),
             "predicted": predicted_text(doc, labels or heatmap_labels(doc, heatmap))}
 
 

@@ -2,9 +2,11 @@
 
 The segments of a document, concatenated, are exactly its original text: text between tokens is kept as
 written (it joins a highlighted run only when the tokens on both sides have the same level), neighbouring
-tokens of one level become one span, and every token keeps its own weight (a word that occurs twice is
-not split between its occurrences). Where token spans overlap (aggregated or n-gram tokens) a character's
-weight is the sum of the tokens covering it. Tokens that are not in the text (a start token) become chips.
+tokens of one level become one run (one element on every medium: each element costs a browser and, far more,
+WeasyPrint; a character-level map is run-length merged this way), text at level 0 is plain text, and a run
+knows the smallest and largest weight of its tokens (a word that occurs twice is not split between its
+occurrences). Where token spans overlap (aggregated or n-gram tokens) a character's weight is the sum of the
+tokens covering it. Tokens that are not in the text (a start token) become chips.
 """
 
 from __future__ import annotations
@@ -32,18 +34,29 @@ class Segment:
         return level_class(self.level)
 
     @property
-    def title(self) -> str:
+    def weights_text(self) -> str:
+        """'+0.32' for one token or a run of equal weights, '+0.12 to +0.3' for a run's range; '' for plain text."""
         if self.low is None or self.high is None:
             return ""
-        if self.tokens <= 1 or self.low == self.high:
-            value = format_weight(self.low)
-            return value if self.tokens <= 1 else f"{value} ({self.tokens} tokens)"
-        return f"{format_weight(self.low)} to {format_weight(self.high)} ({self.tokens} tokens)"
+        if self.low == self.high:
+            return format_weight(self.low)
+        return f"{format_weight(self.low)} to {format_weight(self.high)}"
 
+    @property
+    def count_text(self) -> str:
+        return f", {self.tokens} tokens" if self.tokens > 1 else ""
+
+    @property
+    def title(self) -> str:
+        """The hover title: the run's weight or range, and how many tokens it holds when more than one."""
+        return self.weights_text + self.count_text if self.weights_text else ""
 
     def description(self, target_label: str | None, counterfactual: bool = False) -> str:
-        """What a screen reader announces for the run: its weight and which way it pushes the explained label."""
-        return describe(self.title, self.level, target_label, counterfactual) if self.title else ""
+        """What a screen reader announces for the run: its weight or range, which way it pushes the explained
+        label, and its token count ('+0.12 to +0.3 toward positive, 4 tokens')."""
+        if not self.weights_text:
+            return ""
+        return describe(self.weights_text, self.level, target_label, counterfactual) + self.count_text
 
 
 @dataclass(frozen=True)
@@ -161,13 +174,9 @@ def _pieces(text: str, tokens: Sequence[Token], weights: Sequence[float | None],
     return pieces, chips
 
 
-def highlight(text: str, tokens: Sequence[Token], weights: Sequence[float | None], scale: Scale,
-              merge: bool = True) -> Highlight:
-    """Segments of `text` coloured by `weights` (one per token) on `scale`, plus chips for unplaced tokens.
-
-    `merge`: neighbouring tokens of one level share a segment (paper, where every element costs WeasyPrint
-    time); without it each weighted token is its own segment, so a page can give each token its own weight
-    (the site's `data-w` hook and hover title)."""
+def highlight(text: str, tokens: Sequence[Token], weights: Sequence[float | None], scale: Scale) -> Highlight:
+    """Segments of `text` coloured by `weights` (one per token) on `scale`, plus chips for unplaced tokens:
+    neighbouring tokens of one level (and the unweighted text between them) share a segment."""
     pieces, chips = _pieces(text, tokens, weights, scale)
     # Text no weighted token covers joins a run when the pieces on both sides have the same level.
     for j in range(1, len(pieces) - 1):
@@ -189,7 +198,7 @@ def highlight(text: str, tokens: Sequence[Token], weights: Sequence[float | None
         run.clear()
 
     for piece in pieces:
-        if run and (run[-1][4] != piece[4] or (not merge and (piece[2] is not None or run[-1][2] is not None))):
+        if run and run[-1][4] != piece[4]:
             flush()
         run.append(piece)
     if run:

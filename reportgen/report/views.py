@@ -306,9 +306,9 @@ def sample_anchor(doc_index: int) -> str:
 
 # ---- panels -----------------------------------------------------------------------------------------
 
-def make_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, caption: str, merge: bool = True) -> Panel:
+def make_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, caption: str) -> Panel:
     weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
-    return Panel(h, highlight(doc.text, doc.tokens, weights, scale, merge), scale, caption)
+    return Panel(h, highlight(doc.text, doc.tokens, weights, scale), scale, caption)
 
 
 def word_weights(doc: "DocumentExplanation", h: "Heatmap") -> list[float | None]:
@@ -317,11 +317,10 @@ def word_weights(doc: "DocumentExplanation", h: "Heatmap") -> list[float | None]
     return aggregate_words(doc.text, doc.tokens, weights)[1]
 
 
-def make_word_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, caption: str,
-                    merge: bool = True) -> Panel:
+def make_word_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, caption: str) -> Panel:
     weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
     tokens, sums = aggregate_words(doc.text, doc.tokens, weights)
-    return Panel(h, highlight(doc.text, tokens, sums, scale, merge), scale, caption + " \u00b7 word sums",
+    return Panel(h, highlight(doc.text, tokens, sums, scale), scale, caption + " \u00b7 word sums",
                  view="word")
 
 
@@ -377,12 +376,10 @@ class Views:
     (same colours at the same weights, fewer spans for WeasyPrint).
     """
 
-    def __init__(self, results: "ReportResults", orders: Orders, levels: int = LEVELS, merge_runs: bool = True):
+    def __init__(self, results: "ReportResults", orders: Orders, levels: int = LEVELS):
         self.results = results
         self.orders = orders
         self.levels = levels
-        # the site gives every token its own element (data-w is its weight); paper merges same-level runs
-        self.merge_runs = merge_runs
         self.scales = ScaleBook(results, levels=levels)
         self.labels = results.model.labels
         self.word_view = results.settings.aggregate == "word"
@@ -395,15 +392,14 @@ class Views:
         return self._word_scales
 
     def panel(self, doc_index: int, h: "Heatmap", caption: str) -> Panel:
-        return make_panel(self.results.documents[doc_index], h, self.scales.scale(doc_index, h.layer), caption,
-                          self.merge_runs)
+        return make_panel(self.results.documents[doc_index], h, self.scales.scale(doc_index, h.layer), caption)
 
     def word_panel(self, doc_index: int, h: "Heatmap", caption: str) -> Panel | None:
         """The word sums of a character model's map (when the spec asks for them); None otherwise."""
         doc = self.results.documents[doc_index]
         if not (self.word_view and is_char_level(doc.tokens)):
             return None
-        return make_word_panel(doc, h, self.word_scales().scale(doc_index, h.layer), caption, self.merge_runs)
+        return make_word_panel(doc, h, self.word_scales().scale(doc_index, h.layer), caption)
 
     def _stretched_layer(self, doc: "DocumentExplanation", main: "Heatmap | None") -> str | None:
         """The first explained layer whose time axis is shorter or longer than the input, where the
@@ -438,7 +434,7 @@ class Views:
         names = colors.palette(self.results.settings.palette)
         leads = []
         for (h, role, heading), weights in zip(maps, aligned):
-            panel = Panel(h, highlight(doc.text, doc.tokens, weights, scale, self.merge_runs), scale,
+            panel = Panel(h, highlight(doc.text, doc.tokens, weights, scale), scale,
                           heatmap_caption(h))
             toward, away = names.positive_name, (None if h.relu else names.negative_name)
             if h.counterfactual:  # a counterfactual map's positive weights push the score down

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -78,9 +80,29 @@ def test_repeated_tokens_keep_their_own_weight(multiclass):
     weight = E.targets[0].heatmap[15]
     assert E.targets[0].heatmap[22] == weight == pytest.approx(HEATMAP_131[15], abs=1e-8)  # not halved
     html = reportgen.format_as_html(E)
-    shown = f"{float(weight):+.7g}"
-    assert html.count(f'title="{shown}"') == 2  # each 'r' shows its own full weight on hover
-    assert html.count(f'data-w="{shown}"') == 2  # and carries it for scripts
+    # neighbouring characters of one level share an element, whose data-w is their smallest and largest
+    # weight: each 'r' lies in a run whose range holds its full weight, at the level of its full weight
+    block = html[html.index('<div class="text">') + len('<div class="text">'):]
+    block = block[:block.index("</div>")]
+    runs, position = [], 0
+    for m in re.finditer(r'<span ([^>]*)>([^<]*)</span>|([^<]+)', block):
+        piece = m.group(2) if m.group(1) else m.group(3)
+        if m.group(1):
+            runs.append((position, position + len(piece), dict(re.findall(r'([\w-]+)="([^"]*)"', m.group(1)))))
+        position += len(piece)
+    assert position == len(text)
+    top = float(np.max(np.abs(E.targets[0].heatmap)))  # the fragment's scale: this map's max |weight|
+
+    def hand_level(w):
+        return min(8, math.floor(abs(w) / top * 8 + 0.5))
+
+    assert hand_level(weight) != hand_level(weight / 2)  # a halved weight would show at another level
+    for at in (15, 22):
+        [(start, end, attrs)] = [r for r in runs if r[0] <= at < r[1]]
+        low, *high = [float(x) for x in attrs["data-w"].split()]
+        assert low - 1e-9 <= weight <= (high[0] if high else low) + 1e-9
+        assert int(attrs["data-level"]) == hand_level(weight)
+        assert int(attrs.get("data-tokens", "1")) == end - start  # one token per character
 
 
 def build_spec(tmp_path: Path) -> Path:

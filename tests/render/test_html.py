@@ -512,19 +512,75 @@ def test_interpolation_comparison_uses_a_layer_that_was_stretched(tmp_path):
     assert "conv" in section and "emb" not in section
 
 
-def test_every_highlighted_token_on_the_site_carries_its_own_weight(tmp_path):
-    # the hooks users script against: data-level (signed level) and data-w (the token's weight), one per token
-    results = make_results(n_docs=3, seed=4)
+class _Runs(HTMLParser):
+    """The text of the first `.text` block after `start`, and each highlighted run's character range and hooks."""
+
+    def __init__(self, source: str):
+        super().__init__(convert_charrefs=True)
+        self.text = ""
+        self.runs: list[tuple[int, int, dict]] = []
+        self._depth = 0  # open elements inside the block; -1: the block is over
+        self._open: list[tuple[int, dict] | None] = []
+        self.feed(source)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self._depth > 0:
+            self._depth += 1
+            self._open.append((len(self.text), attrs) if "data-level" in attrs else None)
+        elif self._depth == 0 and tag == "div" and attrs.get("class") == "text":
+            self._depth = 1
+
+    def handle_endtag(self, tag):
+        if self._depth > 0:
+            self._depth -= 1
+            if self._depth == 0:
+                self._depth = -1
+            elif (top := self._open.pop()) is not None:
+                self.runs.append((top[0], len(self.text), top[1]))
+
+    def handle_data(self, data):
+        if self._depth > 0:
+            self.text += data
+
+
+def test_every_highlighted_run_on_the_site_holds_its_tokens_weights(tmp_path):
+    # the hooks users script against, now that neighbouring tokens of one level share an element: data-level
+    # (the level of every token in it), data-w (the smallest and largest of their weights, one number when
+    # they are equal) and data-tokens (how many weighted tokens, when more than one); level-0 text is plain
+    from reportgen.report.spans import align_weights
+    from reportgen.report.views import Views
+
+    results = make_results(n_docs=3, seed=4, nasty=False)
     site.render_site(results, tmp_path)
-    doc = results.documents[0]
-    page = (tmp_path / plan_site(results).sample_paths[0]).read_text(encoding="utf-8")
-    hooks = re.findall(r'<span class="w[pn]\d" data-level="(-?\d+)" data-w="([^"]*)"', page)
-    assert hooks and "data-tokens" not in page
-    for level, weight in hooks:
-        value = float(weight)  # a single number, never a range
-        assert (value > 0) == (int(level) > 0) and int(level) != 0
-    # each weight on the page is one of the document's own weights, as the JSON rounds them
-    known = {f"{w:+.7g}" for h in doc.heatmaps for w in h.weights if w is not None}
-    lead = page[page.index('data-role="lead-map"'):]
-    lead = lead[:lead.index("</div>")]
-    assert {w for _, w in re.findall(r'data-level="(-?\d+)" data-w="([^"]*)"', lead)} <= known
+    plan = plan_site(results)
+    views = Views(results, plan.orders)
+    merged = 0
+    for i, doc in enumerate(results.documents):
+        page = (tmp_path / plan.sample_paths[i]).read_text(encoding="utf-8")
+        parsed = _Runs(page[page.index('data-role="lead-map"'):])
+        assert parsed.text == doc.text and parsed.runs
+        panel = views.lead(i).maps[0].panel  # the map and scale the lead reads (which map: not under test)
+        weights = align_weights(doc.tokens, panel.heatmap.weights, doc.input.truncating_side)
+        placed = [(t.span, w) for t, w in zip(doc.tokens, weights) if t.span is not None and t.span[1] > t.span[0]]
+        for start, end, attrs in parsed.runs:
+            level = int(attrs["data-level"])
+            low, *high = [float(x) for x in attrs["data-w"].split()]
+            high = high[0] if high else low
+            inside = [w for (a, b), w in placed if start <= a and b <= end and w is not None]
+            assert len(inside) == int(attrs.get("data-tokens", "1")) and low <= high
+            assert min(inside) == pytest.approx(low, rel=1e-6) and max(inside) == pytest.approx(high, rel=1e-6)
+            assert all(panel.scale.level(w) == level != 0 for w in inside), (attrs, inside)
+            merged += len(inside) > 1
+        # every weighted token outside the runs is plain: level 0
+        covered = [(a, b) for a, b, _ in parsed.runs]
+        for (a, b), w in placed:
+            if not any(s <= a and b <= e for s, e in covered):
+                assert panel.scale.level(w) == 0, (doc.text[a:b], w)
+        # neighbouring runs, with nothing or only unweighted text between them, differ in level
+        for (_, e1, a1), (s2, _, a2) in zip(parsed.runs, parsed.runs[1:]):
+            if not any(w is not None for (a, b), w in placed if e1 <= a and b <= s2):
+                assert a1["data-level"] != a2["data-level"]
+    assert merged  # runs of several tokens were checked, not only single ones
+
+

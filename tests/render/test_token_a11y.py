@@ -1,8 +1,9 @@
 """Highlighted words on the site are reachable without a mouse and say what they mean (issue 11, item 5).
 
-Every highlighted token (an element with a non-zero `data-level`) is focusable and carries an accessible
-description: its weight and which way it pushes the label its map explains ("+0.32 toward positive"). The
-expectations come from the results themselves: each highlighted block's map is found among the document's
+Every highlighted run (an element with a non-zero `data-level`: one token, or neighbouring tokens of one level)
+is focusable and carries an accessible description: its weight or weight range, which way it pushes the label
+its map explains, and its token count ("+0.32 toward positive", "+0.12 to +0.3 toward positive, 4 tokens").
+The expectations come from the results themselves: each highlighted block's map is found among the document's
 heatmaps by the weights the page shows, and the direction follows from the weight's sign and whether that map
 is counterfactual. Paper gets none of it.
 """
@@ -23,7 +24,7 @@ from reportgen.report.structure import plan_site
 from reportgen.results import Token
 from tests.fakes import make_results
 
-DESCRIPTION = re.compile(r"^(\S+) (toward|away from) (.+)$")
+DESCRIPTION = re.compile(r"^(\S+)(?: to (\S+))? (toward|away from) (.+?)(?:, (\d+) tokens)?$")
 
 
 def number(text: str) -> float:
@@ -31,18 +32,25 @@ def number(text: str) -> float:
 
 
 def test_description_by_hand():
-    text = 'superb & dull <film>'
-    tokens = [Token("superb", (0, 6)), Token("dull", (9, 13)), Token("<film>", (14, 20))]
-    hl = highlight(text, tokens, [0.32, -0.1, 0.0], Scale(0.32, "document", ""), merge=False)
+    text = 'superb & dull <film>, fine and good'
+    tokens = [Token("superb", (0, 6)), Token("dull", (9, 13)), Token("<film>", (14, 20)),
+              Token("fine", (22, 26)), Token("and", (27, 30)), Token("good", (31, 35))]
+    # on a 0.32 scale with 8 levels a level is 0.04 wide: 0.32 → 8, -0.1 → -3 (rounded), 0.1 and 0.11 → 3
+    hl = highlight(text, tokens, [0.32, -0.1, 0.0, 0.1, 0.11, 0.1], Scale(0.32, "document", ""))
     label = 'pos "x" <b>'
     plain = str(segments_html(hl, SimpleNamespace(target_label=label, counterfactual=False)))
     assert 'tabindex="0" role="mark" aria-description="+0.32 toward pos &#34;x&#34; &lt;b&gt;"' in plain
     assert 'aria-description="-0.1 away from pos &#34;x&#34; &lt;b&gt;"' in plain  # as data-w and the title
-    assert plain.count('tabindex="0"') == 2  # the unweighted "<film>" is plain text, not a stop for Tab
+    # three neighbouring words of one level are one run, one stop for Tab, described by their range
+    assert ('<span class="wp3" data-level="3" data-w="+0.1 +0.11" data-tokens="3" title="+0.1 to +0.11, 3 tokens" '
+            'tabindex="0" role="mark" aria-description="+0.1 to +0.11 toward pos &#34;x&#34; &lt;b&gt;, 3 tokens">'
+            'fine and good</span>') in plain
+    assert plain.count('tabindex="0"') == 3  # the unweighted "<film>" is plain text, not a stop for Tab
     # a counterfactual map's positive weights push the label's score down: the sides swap
     flipped = str(segments_html(hl, SimpleNamespace(target_label="pos", counterfactual=True)))
     assert 'aria-description="+0.32 away from pos"' in flipped
     assert 'aria-description="-0.1 toward pos"' in flipped
+    assert 'aria-description="+0.1 to +0.11 away from pos, 3 tokens"' in flipped
     # what a sighted reader sees and copies is the text as written
     assert re.sub(r"<[^>]+>", "", plain).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") == text
     # paper: no focus stops, no ARIA
@@ -87,6 +95,7 @@ def test_every_highlighted_token_is_focusable_and_described_by_its_map(site):
     results, out = site
     plan = plan_site(results)
     checked = {False: 0, True: 0}
+    runs = 0
     for doc, path in zip(results.documents, plan.sample_paths):
         page = (out / path).read_text(encoding="utf-8")
         for block in Blocks(page).blocks:
@@ -94,23 +103,28 @@ def test_every_highlighted_token_is_focusable_and_described_by_its_map(site):
                 assert attrs.get("tabindex") == "0" and attrs.get("role") == "mark", attrs
                 match = DESCRIPTION.match(attrs.get("aria-description", ""))
                 assert match, attrs
-                assert number(match.group(1)) == number(attrs["data-w"])
-                assert (number(match.group(1)) > 0) == (int(attrs["data-level"]) > 0)
+                low, high, _, _, count = match.groups()
+                # the description names the run's weights and token count as its data- hooks do
+                assert [number(x) for x in attrs["data-w"].split()] == [number(low)] + ([number(high)] if high else [])
+                assert int(count or 1) == int(attrs.get("data-tokens", "1"))
+                assert (number(low) > 0) == (int(attrs["data-level"]) > 0)
+                runs += bool(high or count)
             if not block:
                 continue
             # the maps whose weights hold every weight the block shows; their label and variant must agree
-            shown = {a["data-w"] for a in block}
+            shown = {w for a in block for w in a["data-w"].split()}
             maps = {(h.target_label, bool(h.counterfactual)) for h in doc.heatmaps
                     if shown <= {format_weight(w) for w in h.weights if w is not None}}
             if len(maps) != 1:
                 continue
             (label, counterfactual), = maps
             for attrs in block:
-                weight_text, side, named = DESCRIPTION.match(attrs["aria-description"]).groups()
+                weight_text, _, side, named, _ = DESCRIPTION.match(attrs["aria-description"]).groups()
                 toward = (number(weight_text) > 0) != counterfactual
                 assert (side, named) == ("toward" if toward else "away from", label), (attrs, counterfactual)
             checked[counterfactual] += 1
     assert checked[False] and checked[True], checked  # both kinds of map were checked, not skipped
+    assert runs  # merged runs (a range or a count) were among them
 
 
 def test_paper_carries_no_focus_stops(tmp_path):

@@ -26,7 +26,7 @@ def test_hand_example_merges_runs_and_keeps_repeated_tokens_apart():
     hl = highlight(text, words(text), [0.5, 0.5, 0.02, -0.9, 0.1, 0.5], UNIT)
     assert plain(hl) == [("the cat", 4), (" sat ", 0), ("on", -7), (" ", 0), ("the", 1), (" ", 0), ("mat", 4)]
     assert hl.text == text
-    assert hl.segments[0].title == "+0.5 (2 tokens)"
+    assert hl.segments[0].title == "+0.5, 2 tokens"
     assert hl.segments[2].title == "-0.9"
     assert hl.segments[4].title == "+0.1"  # the second "the" keeps its own weight, not 0.6 / 2
     assert hl.spans == 4
@@ -36,7 +36,10 @@ def test_text_between_tokens_joins_a_run_only_between_equal_levels():
     text = "a, b; c"
     hl = highlight(text, words(text), [0.45, 0.55, -0.5], UNIT)
     assert plain(hl) == [("a, b", 4), ("; ", 0), ("c", -4)]
-    assert hl.segments[0].title == "+0.45 to +0.55 (2 tokens)"
+    assert hl.segments[0].title == "+0.45 to +0.55, 2 tokens"
+    assert hl.segments[0].description("pos") == "+0.45 to +0.55 toward pos, 2 tokens"
+    assert hl.segments[2].description("pos") == "-0.5 away from pos"
+    assert hl.segments[0].description("pos", counterfactual=True) == "+0.45 to +0.55 away from pos, 2 tokens"
 
 
 def test_whitespace_newlines_and_untokenised_text_survive():
@@ -44,6 +47,19 @@ def test_whitespace_newlines_and_untokenised_text_survive():
     hl = highlight(text, words(text), [0.9, 0.9, 0.9], UNIT)
     assert hl.text == text
     assert plain(hl) == [("  ", 0), ("Hello,\n\n  world!\t(x", 7), (") ", 0)]
+
+
+def test_a_character_map_is_run_length_merged():
+    text = "ab cd, e"
+    chars = [Token(ch, (i, i + 1)) for i, ch in enumerate(text)]
+    # levels on a unit scale: 0.5, 0.45, 0.55 → 4; 0.9 → 7; 0.02 → 0; -0.5 → -4
+    weights = [0.5, 0.45, 0.55, 0.9, 0.9, 0.02, 0.02, -0.5]
+    hl = highlight(text, chars, weights, UNIT)
+    assert plain(hl) == [("ab ", 4), ("cd", 7), (", ", 0), ("e", -4)]
+    assert [(s.low, s.high, s.tokens) for s in hl.segments if s.level] == [(0.45, 0.55, 3), (0.9, 0.9, 2),
+                                                                          (-0.5, -0.5, 1)]
+    assert hl.spans == 3
+    assert hl.segments[1].title == "+0.9, 2 tokens"
 
 
 def test_tokens_without_a_span_become_chips():
@@ -60,7 +76,7 @@ def test_overlapping_spans_add_up_per_character():
     hl = highlight(text, tokens, [0.25, 0.25, 0.0], UNIT)
     # a: 0.25 → 2, b: 0.25 + 0.25 → 4, c: 0.25 → 2, d: 0 → plain
     assert plain(hl) == [("a", 2), ("b", 4), ("c", 2), ("d", 0)]
-    assert hl.segments[1].title == "+0.5 (2 tokens)"
+    assert hl.segments[1].title == "+0.5, 2 tokens"
 
 
 def test_spans_outside_the_text_and_missing_weights():
