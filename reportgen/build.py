@@ -59,6 +59,24 @@ def read_labels(path: Path) -> list[str]:
     return labels
 
 
+def spec_labels(spec) -> list[str] | None:
+    """The labels a spec gives: `model.labels`, else its labels file's; None when it gives neither. A labels
+    file that cannot be read is a problem at `model.labels_file` and its YAML line."""
+    if spec.model.labels is not None:
+        return list(spec.model.labels)
+    if spec.paths.labels_file is None:
+        return None
+    from reportgen.spec.load import spec_problem
+
+    try:
+        return read_labels(spec.paths.labels_file)
+    except ReportgenError as exc:
+        raise spec_problem(spec, "model.labels_file", str(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise spec_problem(spec, "model.labels_file", f"cannot read '{spec.model.labels_file}' ({reason})") from None
+
+
 def label_indices(sample, labels: list[str]) -> list[int] | None:
     """A sample's labels (names or indices, as the source gave them) -> label indices."""
     if sample.label is None:
@@ -197,9 +215,7 @@ def _load_adapter(spec, outcome: dict | None = None):
     from reportgen.models.load import import_tensorflow_quietly, load_keras_model
 
     paths = spec.paths
-    labels = spec.model.labels
-    if labels is None and paths.labels_file is not None:
-        labels = read_labels(paths.labels_file)
+    labels = spec_labels(spec)
     start = time.perf_counter()
     import_tensorflow_quietly()
     imported = time.perf_counter()

@@ -117,6 +117,7 @@ class _Request:
 
     @classmethod
     def from_spec(cls, spec_path: str) -> "_Request":
+        from reportgen.build import spec_labels
         from reportgen.spec.load import load_spec
 
         spec = load_spec(spec_path)
@@ -124,7 +125,7 @@ class _Request:
         request = cls(model_path=paths.model, model_shown=spec.model.path, input=spec.input, spec=spec,
                       vocabulary=paths.vocabulary, task=spec.model.task, threshold=spec.model.threshold,
                       layers=chosen.layers, targets=chosen.targets, relu=tuple(chosen.relu), score=chosen.score)
-        request.labels = request._spec_labels()
+        request.labels = spec_labels(spec)
         if chosen.layers == "best":
             request.layers = "auto"
             request.notes.append("explain.layers: best is chosen by a build's metrics; explaining layers: auto")
@@ -133,20 +134,6 @@ class _Request:
             request.notes.append("explain.targets: true needs a sample's label, which a typed text has not; "
                                  "explaining the predicted label")
         return request
-
-    def _spec_labels(self) -> list[str] | None:
-        spec = self.spec
-        if spec.model.labels is not None:
-            return list(spec.model.labels)
-        if spec.paths.labels_file is None:
-            return None
-        from reportgen.build import read_labels
-        from reportgen.spec.load import spec_problem
-
-        try:
-            return read_labels(spec.paths.labels_file)
-        except (ReportgenError, OSError, UnicodeDecodeError) as exc:
-            raise spec_problem(spec, "model.labels_file", str(exc)) from None
 
     def override(self, *, vocabulary, level, layers, targets, labels, relu, oov_token, start_token) -> None:
         """The flags given, over what the spec says (or the defaults)."""

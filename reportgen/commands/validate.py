@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 
+from reportgen.build import spec_labels
 from reportgen.errors import InputError, ReportgenError, SpecError
 from reportgen.models.archive import ModelConfig, class_count, read_model_config
 from reportgen.samples import Sample, load_samples, source_name
@@ -40,7 +41,7 @@ def check_inputs(spec: Spec, samples: list[Sample]) -> None:
     """Raise what a build would raise about the model's input, vocabulary, labels and texts."""
     paths = spec.paths
     model = read_model_config(paths.model)
-    labels = _labels(spec)
+    labels = spec_labels(spec)
     problems = _model_problems(spec, model, labels) if model is not None else []
     if problems:
         raise SpecError(problems)
@@ -151,17 +152,3 @@ def _pipeline(spec: Spec):
                                                      f" ({exc.strerror or exc})") from None
 
 
-def _labels(spec: Spec) -> list[str] | None:
-    if spec.model.labels is not None:
-        return list(spec.model.labels)
-    if spec.paths.labels_file is None:
-        return None
-    from reportgen.build import read_labels
-
-    try:
-        return read_labels(spec.paths.labels_file)
-    except ReportgenError as exc:
-        raise spec_problem(spec, "model.labels_file", str(exc)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
-        raise spec_problem(spec, "model.labels_file", f"cannot read '{spec.model.labels_file}' ({reason})") from None

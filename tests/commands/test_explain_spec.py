@@ -13,23 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.cli import main
+from tests.commands.cli_helpers import cli, line_of
 
 VOCAB = ["<PAD>", "<START>", "<OOV>", "good", "bad", "movie", "plot", "boring"]
 TEXT = "Good movie, boring plot!"
 
 
-def cli(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def line_of(spec_file: Path, pattern: str) -> int:
-    lines = [n for n, text in enumerate(spec_file.read_text(encoding="utf-8").splitlines(), 1)
-             if re.search(pattern, text)]
-    assert len(lines) == 1, (pattern, lines)
-    return lines[0]
 
 
 def maps(out: str) -> dict[str, str]:

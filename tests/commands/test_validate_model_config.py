@@ -19,25 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.cli import main
 from tests import paths
+from tests.commands.cli_helpers import cli, line_of
 
 REPO = paths.REPO
 IMDB = REPO / "samples" / "imdb"
 
 
-def cli(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def line_of(spec_file: Path, pattern: str) -> int:
-    """The 1-based line of the spec matching `pattern` (a regular expression), which must be unique."""
-    lines = [n for n, text in enumerate(spec_file.read_text(encoding="utf-8").splitlines(), 1)
-             if re.search(pattern, text)]
-    assert len(lines) == 1, (pattern, lines)
-    return lines[0]
 
 
 def layer(class_name: str, name: str, **config) -> dict:
