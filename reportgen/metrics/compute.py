@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence
 
 from reportgen.metrics.faithfulness import (
+    Chunker,
     PerturbationBatch,
     PredictFn,
     Progress,
@@ -57,6 +58,7 @@ def compute_metrics(
     compute_maps: ComputeMaps | None = None,
     map_labels: Sequence[str] | None = None,
     reuse: bool = True,
+    chunks: Chunker | None = None,
 ) -> tuple[dict[str, dict[str, Any] | None], MetricsReport]:
     """Score the heatmaps of the first `settings.max_samples` documents; returns (per_doc, report).
 
@@ -70,7 +72,9 @@ def compute_metrics(
     mapping layer -> maps (a plain list of maps judges the only layer in `layers`); the recommendation then
     prefers the layers that pass it. `reuse` (the default) randomises `model` in place for the check, so
     `compute_maps` gets the same model object each time and what it compiled for it serves every run;
-    False hands it clones, as before (same numbers, one compile per randomised model).
+    False hands it clones, as before (same numbers, one compile per randomised model). `chunks` cuts the
+    perturbed inputs, sorted by length, into `predict_fn` calls (see `PerturbationBatch.run`); by default
+    `settings.batch_size` inputs a call.
     """
     s = MetricsSettings.from_mapping(settings)
     if s.removal == "oov" and oov_id is None:
@@ -89,7 +93,7 @@ def compute_metrics(
                                        removable=_mask_for(doc, removable), batch=batch))
         except SkipDocument as why:
             skipped.append({"id": doc.id, "reason": str(why)})
-    probs = batch.run(predict_fn, s.batch_size, progress)
+    probs = batch.run(predict_fn, s.batch_size, progress, chunks)
 
     per_doc: dict[str, dict[str, Any] | None] = {doc.id: None for doc in documents}
     notes: list[str] = []
@@ -124,7 +128,7 @@ def compute_metrics(
         "samples": [p.doc.id for p in plans],
         "skipped": skipped,
         "not_evaluated": len(documents) - len(chosen),
-        "predict_calls": -(-len(batch) // s.batch_size),
+        "predict_calls": batch.calls,
         "predicted_inputs": len(batch),
         "layers": rows,
         **recommend_layer(rows, auto),

@@ -19,7 +19,8 @@ target's probability (from `predict_fn`) after step k of a deletion curve, p_0 t
   removable stay). Higher comprehensiveness and lower sufficiency mean a more faithful map.
 
 Every perturbed input is registered with a `PerturbationBatch`, which drops duplicates and later sends them
-through `predict_fn` in chunks of at most `batch_size`, for all documents together.
+through `predict_fn` in chunks of at most `batch_size` (or as the caller's `chunks` cuts them), for all
+documents together.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -36,6 +37,8 @@ from reportgen.results import DocumentExplanation, Heatmap
 
 PredictFn = Callable[[list[list[int]]], Any]  # batch of id lists (no padding) -> [B, n_labels] probabilities
 Progress = Callable[[int, int], None]  # (inputs predicted so far, inputs in all)
+# (input positions sorted by length, their lengths, batch_size) -> consecutive groups of those positions
+Chunker = Callable[[list[int], list[int], int], Iterable[Sequence[int]]]
 
 # Salts keep the tie-breaking stream apart from the random-reference streams of the same document.
 _RANDOM_SALT = 0
@@ -100,11 +103,17 @@ def aopc(curve: Sequence[float]) -> float:
 
 
 class PerturbationBatch:
-    """Unique inputs of every document, predicted together in chunks of at most `batch_size`."""
+    """Unique inputs of every document, predicted together in chunks of at most `batch_size`.
+
+    Curves and bins of one document often ask for the same input (step 0 of every curve is the document
+    itself, a MoRF step can be a comprehensiveness bin, a LeRF step a sufficiency bin, two layers' maps
+    can rank alike): `add` returns the index of the one copy, so each input is predicted once.
+    """
 
     def __init__(self) -> None:
         self._index: dict[tuple[int, ...], int] = {}
         self.inputs: list[tuple[int, ...]] = []
+        self.calls = 0  # predict_fn calls made by `run`
 
     def add(self, ids: Sequence[int]) -> int:
         key = tuple(int(t) for t in ids)
@@ -117,26 +126,35 @@ class PerturbationBatch:
     def __len__(self) -> int:
         return len(self.inputs)
 
-    def run(self, predict_fn: PredictFn, batch_size: int, progress: Progress | None = None) -> np.ndarray:
+    def run(self, predict_fn: PredictFn, batch_size: int, progress: Progress | None = None,
+            chunks: Chunker | None = None) -> np.ndarray:
         """Probabilities [len(self), n_labels], one `predict_fn` call per chunk.
 
         Chunks hold inputs of similar length (sorted by length, stable), so "delete" perturbations pad little
-        and an adapter that can only batch equal lengths splits them rarely.
+        and an adapter that can only batch equal lengths splits them rarely. `chunks(order, lengths,
+        batch_size)` cuts that order (e.g. to a token budget, so each call is one full model batch); by
+        default every chunk holds `batch_size` inputs but the last.
         """
         total = len(self.inputs)
         order = sorted(range(total), key=lambda i: len(self.inputs[i]))
+        if chunks is None:
+            groups = [order[start:start + batch_size] for start in range(0, total, batch_size)]
+        else:
+            groups = [list(group) for group in chunks(order, [len(self.inputs[i]) for i in order], batch_size)]
         out: np.ndarray | None = None
-        for start in range(0, total, batch_size):
-            rows = order[start:start + batch_size]
+        done = 0
+        for rows in groups:
             probs = np.asarray(predict_fn([list(self.inputs[i]) for i in rows]), dtype=np.float64)
+            self.calls += 1
             if probs.ndim != 2 or probs.shape[0] != len(rows):
                 raise ValueError(f"predict_fn returned shape {probs.shape} for {len(rows)} documents; "
                                  "expected [batch, n_labels]")
             if out is None:
                 out = np.zeros((total, probs.shape[1]))
             out[rows] = probs
+            done += len(rows)
             if progress is not None:
-                progress(start + len(rows), total)
+                progress(done, total)
         return out if out is not None else np.zeros((0, 0))
 
 

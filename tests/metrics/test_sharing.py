@@ -6,6 +6,7 @@ The reference is the brute force: every perturbation each curve and bin asks for
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -134,3 +135,42 @@ def test_coinciding_perturbations_by_hand():
     assert len(expected) <= 9 < 14
     assert sorted(calls.inputs) == sorted(expected)
     assert report.predicted_inputs == len(expected) and report.predict_calls == 1
+
+
+def test_a_chunker_fills_each_call_to_its_budget(fake, monkeypatch):
+    """The build cuts the length-sorted inputs to the engine's token budget; here a budget of 200 positions
+    (an input counts as its length, a call as inputs x its longest), at most 16 inputs."""
+    docs, layers = fake
+    budget = 200
+
+    def to_budget(order, lengths, batch_size):
+        group: list[int] = []
+        widest = 0
+        for pos, length in zip(order, lengths):
+            if group and (len(group) == batch_size or max(widest, length) * (len(group) + 1) > budget):
+                yield group
+                group, widest = [], 0
+            group.append(pos)
+            widest = max(widest, length)
+        if group:
+            yield group
+
+    shared = Counting(toy_predict)
+    progress = []
+    per_doc, report = compute_metrics(docs, shared, layers=layers, removable=removable, settings=SETTINGS,
+                                      progress=lambda done, total: progress.append((done, total)),
+                                      chunks=to_budget)
+    calls = shared.calls
+    assert report.predict_calls == len(calls) and len(shared.inputs) == len(set(shared.inputs))
+    lengths = [len(x) for x in shared.inputs]
+    assert lengths == sorted(lengths)
+    for call, after in zip(calls, calls[1:]):
+        width = max(map(len, call))
+        assert len(call) * width <= budget or len(call) == 1
+        # full: the next input would not have fitted
+        assert len(call) == 16 or (len(call) + 1) * max(width, len(after[0])) > budget
+    assert len(calls) > math.ceil(report.predicted_inputs / 16)  # the budget, not the count, cut them
+    assert [d for d, _ in progress] == list(itertools.accumulate(len(c) for c in calls))
+    monkeypatch.setattr(compute, "PerturbationBatch", KeepsDuplicates)
+    per_doc_brute, _ = run(docs, layers, toy_predict)
+    assert_close(per_doc, per_doc_brute)
