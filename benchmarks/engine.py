@@ -9,7 +9,10 @@ process, on the same padded batches, in interleaved rounds (warm-up rounds exclu
 2. all targets of a multi-class model against one target;
 3. the tutorial's way (a fresh gradient model per document and layer, an eager GradientTape per document)
    on a few of the same documents, extrapolated per document;
-4. peak memory growth while streaming 2,000 and 10,000 documents through the engine (fresh processes).
+4. peak memory growth while streaming 2,000 and 10,000 documents through the engine (fresh processes);
+5. a fresh engine's first call per target count (tracing included) and its traces over many batch shapes;
+6. the step compiled with XLA (jit_compile=True) against the plain one, on both models: first call, per
+   batch, and how far the maps differ.
 
 Run from the repository root: `python benchmarks/engine.py [--quick] [--docs N]` (about 7 minutes on two
 loaded cores). `--quick` is a smoke run for the tests: a small stand-in model, tiny sizes, one process.
@@ -168,10 +171,7 @@ def interleaved(contenders: dict[str, Callable[[], object]], warmups: int, repea
 
 def tracing_counts(adapter) -> int:
     """How many times the engine's compiled steps have been traced so far (all engines of this adapter)."""
-    total = 0
-    for engine in adapter._engines.values():
-        total += sum(step.experimental_get_tracing_count() for step in engine._steps.values())
-    return total
+    return sum(engine.tracing_count() for engine in adapter._engines.values())
 
 
 # ----- 1. engine vs forward passes ---------------------------------------------------------------------
@@ -225,17 +225,26 @@ def bench_engine(cfg: Config, model, adapter, docs, layers) -> dict:
     # The floor: one forward recording the same layers and one backward to them, written by hand.
     grad_model = keras.Model(model.inputs, [e.layer.output for e in layers] + [model.output])
 
-    @tf.function(reduce_retracing=True)
-    def forward_backward(x):
+    def forward_backward_maps(x):
         with tf.GradientTape() as tape:
             *activations, y = grad_model(x, training=False)
             total = tf.reduce_sum(y)
         grads = tape.gradient(total, activations)
         return [tf.einsum("btc,bc->bt", a, tf.reduce_mean(g, axis=1)) for a, g in zip(activations, grads)]
 
+    # reduce_retracing keeps what all batches share static: here the batch size (every batch but the
+    # last is full), worth ~30% on the IMDB BiLSTM. The engine's step keeps no dimension static (one
+    # trace for every batch size, length and target count), so the floor is also timed that way.
+    forward_backward = tf.function(forward_backward_maps, reduce_retracing=True)
+    shape_free = tf.function(forward_backward_maps, input_signature=[tf.TensorSpec([None, None], tf.int32)])
+
     def run_floor():
         for ids in batches:
             [m.numpy() for m in forward_backward(tf.constant(ids, dtype=tf.int32))]
+
+    def run_floor_shape_free():
+        for ids in batches:
+            [m.numpy() for m in shape_free(tf.constant(ids, dtype=tf.int32))]
 
     traces_before = tracing_counts(adapter)
     start = time.perf_counter()
@@ -243,7 +252,7 @@ def bench_engine(cfg: Config, model, adapter, docs, layers) -> dict:
     cold = time.perf_counter() - start
     traces_cold = tracing_counts(adapter) - traces_before
     contenders = {"engine": run_engine, "forward": run_forward,
-                  "predict": run_predict, "floor": run_floor}
+                  "predict": run_predict, "floor": run_floor, "floor_shape_free": run_floor_shape_free}
     times = interleaved(contenders, cfg.warmups, cfg.repeats)
     traces_timed = tracing_counts(adapter) - traces_before - traces_cold
     medians = {name: statistics.median(t) for name, t in times.items()}
@@ -355,6 +364,85 @@ def bench_tutorial(cfg: Config, model, docs, layers, results) -> dict:
         if time.perf_counter() - spent_since > cfg.tutorial_seconds:
             break
     return {"seconds": seconds, "tokens": tokens, "picks": picks[:len(seconds)], "relative_difference": worst}
+
+
+# ----- 5. first calls and shapes -----------------------------------------------------------------------
+def step_batches(adapter, docs, layers, batch_size: int):
+    """(ids, ends) of the padded batches the runner would send, for calling an engine's step directly."""
+    from reportgen.engine.batching import pad_batch
+    from reportgen.engine.runner import own_positions, plan_batches
+
+    out = []
+    for group in plan_batches(adapter, docs, layers, batch_size, 0):
+        ends = np.array([own_positions(adapter, docs[i]).stop for i in group], dtype=np.int32)
+        out.append((pad_batch(adapter, [docs[i].ids for i in group]), ends))
+    return out
+
+
+def given_targets(batch, k: int) -> np.ndarray:
+    return np.tile(np.arange(k, dtype=np.int32), (len(batch), 1))
+
+
+def bench_first_calls(adapter, docs, layers, batch_size: int) -> dict:
+    """Seconds of the first call of a fresh engine (tracing and graph optimisation included) per target
+    count, in the order a build meets them, and the traces over a corpus of many lengths and sizes."""
+    from reportgen.engine.gradcam import GradCAM
+
+    batches = step_batches(adapter, docs, layers, batch_size)
+    engine = GradCAM(adapter, layers)
+    first: list[tuple[int, float, int]] = []  # (target count, seconds, traces so far)
+    for k in range(1, min(3, len(adapter.labels)) + 1):
+        start = time.perf_counter()
+        engine.attribute(*batches[0], targets=given_targets(batches[0][0], k))
+        first.append((k, time.perf_counter() - start, engine.tracing_count()))
+    start = time.perf_counter()
+    engine.attribute(*batches[0], targets=given_targets(batches[0][0], 1))
+    warm = time.perf_counter() - start
+    # a mixed-length corpus: every batch a new (documents, positions) shape, one document a batch too
+    for size in (batch_size, 1):
+        for ids, ends in step_batches(adapter, docs[:64], layers, size):
+            engine.attribute(ids, ends, targets=given_targets(ids, 1))
+    shapes = {b[0].shape for size in (batch_size, 1) for b in step_batches(adapter, docs[:64], layers, size)}
+    return {"first": first, "warm": warm, "shapes": len(shapes), "traces": engine.tracing_count()}
+
+
+# ----- 6. XLA ------------------------------------------------------------------------------------------
+def bench_xla(adapter, docs, layers, batch_size: int, k: int, repeats: int) -> dict:
+    """The plain compiled step against the same step with jit_compile=True (XLA, CPU): first call, the
+    first pass over every batch shape (XLA compiles each shape), per-batch median after warm-up, and the
+    largest difference of maps relative to each map's largest magnitude."""
+    from reportgen.engine.gradcam import GradCAM
+
+    batches = step_batches(adapter, docs, layers, batch_size)
+    figures: dict = {"shapes": len({b[0].shape for b in batches}), "batches": len(batches)}
+    maps: dict[str, list] = {}
+    for name, jit in (("plain", False), ("xla", True)):
+        engine = GradCAM(adapter, layers, jit_compile=jit)
+        try:
+            start = time.perf_counter()
+            engine.attribute(*batches[0], targets=given_targets(batches[0][0], k))
+            cold = time.perf_counter() - start
+            start = time.perf_counter()
+            maps[name] = [engine.attribute(ids, ends, targets=given_targets(ids, k)).maps for ids, ends in batches]
+            first_pass = time.perf_counter() - start
+            per_batch = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                for ids, ends in batches:
+                    engine.attribute(ids, ends, targets=given_targets(ids, k))
+                per_batch.append((time.perf_counter() - start) / len(batches))
+        except Exception as exc:  # XLA refuses some graphs (string inputs through TextVectorization)
+            figures[name] = {"error": str(exc).strip().splitlines()[0][:160]}
+            continue
+        figures[name] = {"cold": cold, "first_pass": first_pass, "per_batch": statistics.median(per_batch)}
+    if "plain" in maps and "xla" in maps:
+        worst = 0.0
+        for a, b in zip(maps["plain"], maps["xla"]):
+            for path in a:
+                for x, y in zip(a[path], b[path]):
+                    worst = max(worst, float(np.max(np.abs(x - y)) / max(float(np.max(np.abs(x))), 1e-30)))
+        figures["relative_difference"] = worst
+    return figures
 
 
 # ----- 4. memory ---------------------------------------------------------------------------------------
@@ -511,14 +599,18 @@ def main() -> None:
                        ("engine_step", "  of which in its compiled step (GradCAM.attribute)"),
                        ("forward", "compiled forward: tf.function(model(x, training=False))"),
                        ("predict", "model.predict, one call, all padded to the longest"),
-                       ("floor", "hand-written compiled forward+backward to the same layers")):
+                       ("floor", "hand-written compiled forward+backward to the same layers"),
+                       ("floor_shape_free", "  the same with the engine's shape-free signature")):
         line(label, f"{m[key]:8.3f} s  {m[key] / n * 1000:7.2f} ms/doc")
     line("engine first call (tracing included)", f"{one['cold']:8.3f} s  ({one['traces_cold']} traces)")
     line("engine traces during timed rounds", f"{one['traces_timed']}")
     line("batch shapes", ", ".join(f"{a}x{b}" for a, b in one["batch_shapes"]))
     print(f"ratio engine / compiled forward: {m['engine'] / m['forward']:.2f}x (goal <= 4.5x; floor ~3-4x)")
     print(f"ratio engine / model.predict: {m['engine'] / m['predict']:.2f}x")
-    print(f"ratio engine / hand-written forward+backward: {m['engine'] / m['floor']:.2f}x")
+    print(f"ratio engine / hand-written forward+backward: {m['engine'] / m['floor']:.2f}x (goal <= 1.2x); its "
+          f"compiled step alone / the same: {m['engine_step'] / m['floor']:.2f}x")
+    print(f"ratio engine / the shape-free forward+backward: {m['engine'] / m['floor_shape_free']:.2f}x; its "
+          f"compiled step alone / the same: {m['engine_step'] / m['floor_shape_free']:.2f}x")
     print(f"ratio hand-written forward+backward / compiled forward: {m['floor'] / m['forward']:.2f}x")
     print(f"ratio engine step / compiled forward: {m['engine_step'] / m['forward']:.2f}x; batching and "
           f"post-processing in Python {one['python_share'] * 100:.0f}% of the engine's time")
@@ -531,7 +623,33 @@ def main() -> None:
     line("engine, 1 target (predicted)", f"{two['medians']['one']:8.3f} s")
     line(f"engine, all {two['classes']} targets", f"{two['medians']['all']:8.3f} s")
     print(f"ratio all targets / one target: {two['medians']['all'] / two['medians']['one']:.2f}x "
-          f"({two['classes']} backward passes instead of 1, one forward)")
+          f"({two['classes']} copies of each batch through one forward and one backward pass)")
+
+    # 5 and 6 run here, before the tutorial's eager calls and the memory runs, on the models already loaded
+    five = bench_first_calls(adapter, docs, layers, cfg.batch_size)
+    print(f"\n-- 5. first calls of a fresh engine (tracing and graph optimisation included); load now "
+          f"{load_average()} --")
+    for k, seconds, traces in five["first"]:
+        line(f"first call with {k} target{'s' * (k > 1)}, one batch", f"{seconds:8.3f} s  ({traces} traces so far)")
+    line("the same batch, warm", f"{five['warm']:8.3f} s")
+    line(f"traces over {five['shapes']} distinct batch shapes (mixed lengths, batch {cfg.batch_size} and 1)",
+         f"{five['traces']} (shape-free signature: no bucketing needed, none done)")
+    print("first call goal: <= 3 s of tracing per target count (one trace serves every count)")
+    print(f"\n-- 6. XLA (jit_compile=True) vs the plain compiled step, 1 target; load now {load_average()} --")
+    xla_runs = [(model_what, bench_xla(adapter, docs, layers, cfg.batch_size, 1, cfg.repeats)),
+                (what, bench_xla(mc_adapter, mc_docs, mc_adapter.resolve_layers("all"), cfg.batch_size, 1,
+                                 cfg.repeats))]
+    for name, run in xla_runs:
+        print(f"  {name}: {run['batches']} batches, {run['shapes']} shapes")
+        for variant in ("plain", "xla"):
+            got = run[variant]
+            if "error" in got:
+                line(f"  {variant}", f"fails: {got['error']}")
+                continue
+            line(f"  {variant}: first call / first pass over all shapes / per batch",
+                 f"{got['cold']:.2f} s / {got['first_pass']:.2f} s / {got['per_batch'] * 1000:.1f} ms")
+        if "relative_difference" in run:
+            line("  maps, max difference relative to each map's largest", f"{run['relative_difference']:.1e}")
 
     # 3
     three = bench_tutorial(cfg, model, docs, layers, one["results"])
@@ -598,10 +716,15 @@ def main() -> None:
     rows = [
         ("engine / compiled forward", f"{m['engine'] / m['forward']:.2f}x", "<= 4.5x"),
         ("engine / model.predict", f"{m['engine'] / m['predict']:.2f}x", ""),
-        ("engine / hand-written forward+backward", f"{m['engine'] / m['floor']:.2f}x", ""),
+        ("engine / hand-written forward+backward", f"{m['engine'] / m['floor']:.2f}x", "<= 1.2x"),
+        ("engine step / hand-written forward+backward", f"{m['engine_step'] / m['floor']:.2f}x", ""),
+        ("engine / the same, shape-free", f"{m['engine'] / m['floor_shape_free']:.2f}x", ""),
         ("engine ms per document", f"{engine_per_doc * 1000:.2f}", ""),
         ("engine time outside its compiled step", f"{one['python_share'] * 100:.0f}%", ""),
         ("engine first call, tracing included", f"{one['cold']:.1f} s", ""),
+        *((f"fresh engine, first call with {k} targets", f"{seconds:.1f} s ({traces} traces)", "<= 3 s")
+          for k, seconds, traces in five["first"]),
+        ("traces over the mixed-length corpus", f"{five['traces']} for {five['shapes']} shapes", "1"),
         (f"all {two['classes']} targets / one target", f"{two['medians']['all'] / two['medians']['one']:.2f}x", ""),
         ("speed-up vs tutorial per document", f"{tut_per_doc / engine_per_doc:.0f}x", ">= 100x"),
         (f"memory peak growth {small} -> {large} docs",
