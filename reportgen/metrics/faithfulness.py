@@ -61,17 +61,19 @@ def removal_count(fraction: float, n: int) -> int:
 def perturb(ids: Sequence[int], positions: Sequence[int], removal: str, *, pad_id: int,
             oov_id: int | None) -> list[int]:
     """`ids` with `positions` replaced by the pad id ("pad") or the OOV id ("oov"), or left out ("delete")."""
-    gone = {int(p) for p in positions}
-    if removal == "pad":
-        return [pad_id if i in gone else int(t) for i, t in enumerate(ids)]
-    if removal == "oov":
-        if oov_id is None:
+    row = np.asarray(ids, dtype=np.int64)
+    gone = np.asarray(positions, dtype=np.intp)
+    if removal in ("pad", "oov"):
+        if removal == "oov" and oov_id is None:
             raise ValueError("removal 'oov' needs an oov_id")
-        return [oov_id if i in gone else int(t) for i, t in enumerate(ids)]
+        row = row.copy()
+        row[gone] = pad_id if removal == "pad" else oov_id
+        return row.tolist()
     if removal == "delete":
-        kept = [int(t) for i, t in enumerate(ids) if i not in gone]
+        keep = np.ones(len(row), dtype=bool)
+        keep[gone] = False
         # A model may not take an empty sequence: the empty document is one pad token.
-        return kept or [pad_id]
+        return row[keep].tolist() or [pad_id]
     raise ValueError(f"unknown removal {removal!r}")
 
 
@@ -116,7 +118,7 @@ class PerturbationBatch:
         self.calls = 0  # predict_fn calls made by `run`
 
     def add(self, ids: Sequence[int]) -> int:
-        key = tuple(int(t) for t in ids)
+        key = tuple(map(int, ids))
         index = self._index.get(key)
         if index is None:
             index = self._index[key] = len(self.inputs)
@@ -268,8 +270,10 @@ def plan_document(doc: DocumentExplanation, layers: Sequence[str], settings: Met
         raise SkipDocument(f"{n} removable token(s); at least 2 are needed")
     removal, s = settings.removal, settings
 
+    row = np.asarray(ids, dtype=np.int64)  # converted once: a document has hundreds of perturbations
+
     def add(positions: Sequence[int]) -> int:
-        return batch.add(perturb(ids, positions, removal, pad_id=pad_id, oov_id=oov_id))
+        return batch.add(perturb(row, positions, removal, pad_id=pad_id, oov_id=oov_id))
 
     counts = [removal_count(k * s.max_fraction / s.steps, n) for k in range(s.steps + 1)]
     bin_counts = [removal_count(b, n) for b in s.bins]
