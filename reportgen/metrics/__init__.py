@@ -4,7 +4,9 @@ Imports: errors, results, Keras (the sanity check re-initialises layers); never 
 commands, build, cli or api.
 
 The build calls `compute_metrics(documents, predict_fn, layers=..., settings=..., pad_id=..., oov_id=...,
-removable=..., progress=..., model=..., compute_maps=...)` and stores `per_doc[doc.id]` in
+removable=..., progress=..., model=..., compute_maps=..., chunks=...)` (chunks: the engine's token budget,
+so each predict_fn call is one full model batch; the sanity check randomises `model` in place, so the
+engine's compiled step serves every run) and stores `per_doc[doc.id]` in
 `DocumentExplanation.metrics` and `report` in `ReportResults.metrics`. Formulas: `faithfulness` (curves,
 AOPC, comprehensiveness, sufficiency), `recommend` (intervals, best layer), `sanity` (randomisation).
 `report` is a typed `reportgen.results.MetricsReport` whose records (`LayerScore`, `SanityVerdict`,
