@@ -38,13 +38,13 @@ class BatchMaps:
     probabilities: np.ndarray  # (batch, n_labels)
 
 
-# XLA (jit_compile=True) is off. Measured on CPU (benchmarks/engine.py part 6; 2 cores, load 6-7), 1 target,
-# batches of 32: the IMDB BiLSTM step runs 3.3x faster once compiled (101 vs 336 ms a batch, maps within
-# 2.4e-6 of the plain step's, relative to each map's largest value), but XLA compiles every new batch shape
-# (rows x positions) again, about 4.5 s each: the first call took 9.7 s against 5.0 s, the next three shapes
-# 13.5 s against 1.2 s. It pays off only after ~20 batches of one shape, never in a demo build (41 reviews,
-# one batch). The BBC Conv1D model cannot be compiled at all: its string input path (TextVectorization,
-# a string Fill) has no XLA kernel. The plain step needs one trace for every shape (see GradCAM).
+# XLA (jit_compile=True) is off. Measured on CPU (benchmarks/engine.py part 6, 2 cores), 1 target: the IMDB
+# BiLSTM step runs 3.3x faster once compiled (36 vs 119 ms a 64-review batch at load 5; 101 vs 336 ms a
+# 32-review batch at load 7), its maps within 2.6e-6 of the plain step's (relative to each map's largest
+# value), but XLA compiles every new batch shape (rows x positions) again, 1.7-4.5 s each: first call 3.5 s
+# against 1.6 s, and 5.2 s against 0.7 s for the next three shapes. It pays off only after ~20 batches of
+# one shape, never in a demo build (41 reviews, one batch). The BBC Conv1D model cannot be compiled at all:
+# its string input path (TextVectorization, a string Fill) has no XLA kernel.
 class GradCAM:
     """Grad-CAM over a fixed set of layers of one model; `attribute` is called once per batch.
 
@@ -52,13 +52,17 @@ class GradCAM:
     (the tutorial's choice; saturates for confident predictions).
 
     One compiled step serves every batch size, length and target count (two in all: targets given, or
-    the top-K chosen inside). Tracing dominates a small build (a BiLSTM step: ~3 s to trace plus ~3 s of
-    graph optimisation on its first call, against ~15 ms a batch after), so the step never retraces:
-    its signature has no static dimension, and K targets are K copies of the batch (slot-major rows)
+    the top-K chosen inside). Tracing dominates a small build (the IMDB BiLSTM step: ~3 s to trace plus
+    ~3 s of graph optimisation on its first call, against ~0.3 s for the demo's 41 reviews after), so the
+    step never retraces: its signature has no static dimension (a static batch size runs ~30% faster on
+    the BiLSTM, but would trace once per size), and K targets are K copies of the batch (slot-major rows)
     through one forward and one non-persistent backward pass. A persistent tape with K backward passes
     would need one trace per K, each ~1.6x as long to trace (measured on the IMDB sample: 4.4 s for K=2
     against 2.75 s for K=1). Rows are independent (inference mode), so each copy's gradient is exactly its
-    own target's. `jit_compile` (XLA) stays off: see the note above the class.
+    own target's. The price is K forwards where one would do: on the BBC Conv1D model (cheap forward) all 5
+    targets cost 192 against 114 ms a 32-article batch, for a first call of 0.6 against 2.8 s; on the IMDB
+    BiLSTM K=2 costs less than before (0.3 vs 0.84 s for the demo's 41 reviews). `jit_compile` (XLA) stays
+    off: see the note above the class.
     """
 
     def __init__(self, adapter: ModelAdapter, layers: list[LayerEntry], score: str = "logit",
