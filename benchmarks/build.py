@@ -2,12 +2,21 @@
 
 Default: 1,000 samples × 3 layers × 2 targets × 2 variants (relu, signed), word level, ~120 words each.
 Run from the repository root: `python benchmarks/build.py [--samples N]`.
+
+`--built SPEC DIR` (repeatable) renders real reports again from what a build wrote into DIR (`reportgen build
+SPEC --out DIR --no-pdf` is enough: explanations.json): sample pages per second and sample page size on the site,
+then report.pdf as the spec asks for it (pages per second, size, peak memory of the chunk workers), beside a
+plain WeasyPrint render of the same texts in the same process (the highlight's cost per page), e.g.
+`--built samples/bbc/spec.yaml /tmp/bbc --built samples/bbc-char/spec.yaml /tmp/bbc-char`.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -21,12 +30,73 @@ from reportgen.render.html import render_site  # noqa: E402
 from tests.fakes import make_results  # noqa: E402  (one generator for tests and benchmarks)
 
 
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def built_report(spec_path: str, folder: str) -> None:
+    """Site and PDF of a built report, rendered again from its explanations.json."""
+    from benchmarks.pdf import _render_option, option_cases
+    from reportgen.render import pdf as pdf_module
+    from reportgen.report.spans import is_char_level
+    from reportgen.results import ReportResults
+    from reportgen.spec import load_spec
+
+    results = ReportResults.from_dict(json.loads((Path(folder) / "explanations.json").read_text(encoding="utf-8")))
+    pdf_options = load_spec(spec_path).output.pdf
+    name = Path(spec_path).parent.name
+    level = "char" if is_char_level(results.documents[0].tokens) else "word"
+    with tempfile.TemporaryDirectory() as tmp:
+        gc.collect()
+        t0, c0 = time.perf_counter(), time.process_time()
+        files = render_site(results, Path(tmp) / "site")
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+        samples = [f.stat().st_size for f in files if f.suffix == ".html" and f.parent.name == "samples"]
+        pages = sum(1 for f in files if f.suffix == ".html")
+        print(f"\n[{name}, {level}-level] HTML: {len(samples)} sample pages of {pages}, all in {elapsed:.1f} s = "
+              f"{pages / elapsed:.1f} pages/s wall, {pages / cpu:.1f} pages/CPU-s; sample page mean "
+              f"{statistics.mean(samples) / 1024:.0f} KiB, max {max(samples) / 1024:.0f} KiB  ({_load()})")
+        for tags in (True, False):
+            pdf_module.PDF_TAGS = tags
+            for chunk_pages in (None, 4):
+                gc.collect()
+                t0, c0 = time.perf_counter(), time.process_time()
+                summary = pdf_module.render_pdf(results, Path(tmp) / "report.pdf", pdf_options, "version: 1\n",
+                                                None, chunk_pages=chunk_pages)
+                elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+                workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+                main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+                how = f"{summary.chunks} chunks" if summary.chunks else "one document"
+                print(f"  PDF {'tagged' if tags else 'untagged'}, {how}: {summary.pages} pages in {elapsed:.1f} s = "
+                      f"{summary.pages / elapsed:.2f} pages/s; {summary.bytes / 2**20:.2f} MiB; peak RSS main "
+                      f"{main_peak / 2**20:.0f} MiB, largest worker so far {workers_peak / 2**20:.0f} MiB  ({_load()})")
+        pdf_module.PDF_TAGS = True
+    # the highlight's cost: report.pdf's sample pages against the same pages with the highlights taken out
+    cases = option_cases(results, pdf_options, results.settings.palette)
+    timed = {}
+    for _ in range(2):  # interleaved, best of two: other load falls on both alike
+        for case in ("as report.pdf draws them", "plain text, no highlight"):
+            wall, cpu, pages, _ = _render_option(*cases[case])
+            timed[case] = min(timed.get(case, (wall, cpu, pages)), (wall, cpu, pages))
+    (hw, hc, hp), (pw, pc, pp) = timed["as report.pdf draws them"], timed["plain text, no highlight"]
+    print(f"  sample pages in one process: highlighted {hp / hw:.2f} pages/s, plain {pp / pw:.2f} pages/s; "
+          f"a highlighted page costs {hw / hp / (pw / pp):.1f}x a plain one (wall), {hc / hp / (pc / pp):.1f}x "
+          f"(CPU)  ({_load()})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--words", type=int, nargs=2, default=(60, 180), metavar=("MIN", "MAX"))
     parser.add_argument("--level", choices=("word", "char"), default="word")
+    parser.add_argument("--built", nargs=2, action="append", default=[], metavar=("SPEC", "DIR"),
+                        help="a report built from SPEC into DIR, rendered again (repeatable; skips the synthetic one)")
     args = parser.parse_args()
+    if args.built:
+        print(f"cpus: {os.cpu_count()}, {_load()}")
+        for spec_path, folder in args.built:
+            built_report(spec_path, folder)
+        return
 
     t0 = time.perf_counter()
     results = make_results(n_docs=args.samples, task="binary", level=args.level, seed=1,

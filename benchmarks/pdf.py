@@ -7,6 +7,12 @@ Peak memory is sampled from /proc every 50 ms over the case's process and all it
 
 Run from the repository root: `python benchmarks/pdf.py` (both cases; about 3-5 minutes on 2 cores),
 `python benchmarks/pdf.py --case small` (~30 samples) or `--case large` (~300 pages).
+
+`python benchmarks/pdf.py --options [--built SPEC DIR ...]` compares ways of drawing the highlights on
+the same sample pages (synthetic word- and character-level samples, or the samples of built reports), in one
+process, rounds interleaved so that other load falls on every option alike: the highlights as report.pdf
+draws them, fewer CSS rules per span, translucent colours (opacity), no data- hooks, untagged, and the same
+text with no highlight at all (the floor every option is a ratio of).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import html as html_lib
 import io
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -158,6 +165,139 @@ def run_case(name: str, workers: int | None) -> dict:
             "ratio": elapsed / plain["seconds"] * plain["pages"] / summary.pages}
 
 
+# ---- drawing options, compared on the same pages -----------------------------------------------------
+
+HIGHLIGHT = re.compile(r'<span class="(w[pn]\d)"([^>]*)>((?:[^<]|<code[^>]*>[^<]*</code>)*)</span>')
+
+
+def _plain(html: str) -> str:
+    return HIGHLIGHT.sub(r"\3", html)
+
+
+def _no_hooks(html: str) -> str:
+    return HIGHLIGHT.sub(r'<span class="\1">\3</span>', html)
+
+
+def _level_css(palette: str | None, ink: bool = True, cue: str | None = None, translucent: bool = False) -> str:
+    """The level classes with their colours written out (no custom properties): `ink`, the ink colour rule
+    (inherited anyway on paper); `cue`, the negative levels' cue (None: none); `translucent`: 60 % opacity."""
+    from reportgen.report import colors
+
+    rules = [f":root{{--ink:{colors.INK}}}"]
+    for k in [*range(1, colors.LEVELS + 1), *range(-1, -colors.LEVELS - 1, -1)]:
+        body = f"background-color:{colors.level_color(k, palette)}"
+        if translucent:
+            body += ";opacity:0.6"
+        if ink:
+            body += f";color:{colors.INK}"
+        if cue and k < 0:
+            body += f";{cue}"
+        rules.append(f".{colors.level_class(k)}{{{body}}}")
+    return "\n".join(rules) + "\n"
+
+
+UNDERLINE_CUE = "text-decoration:underline dotted var(--ink)"
+
+
+def option_cases(results, pdf_options, palette: str | None) -> dict:
+    """name → (html, css, pdf_tags): report.pdf's sample bodies (a chunk of every planned sample) drawn each way."""
+    from reportgen.render import pdf as pdf_module
+    from reportgen.render.html import stylesheet
+    from reportgen.report import colors
+
+    r = pdf_module._Renderer(results, pdf_module.PdfOptions.from_mapping(pdf_options), None, None,
+                             pdf_module.PRINT_LEVELS)
+    plan = r.plan()
+    html = r.html("chunk", plan, r.sample_views(plan))
+    current = pdf_module.print_css(palette) + pdf_module.CHUNK_CSS
+    base = stylesheet("print.css", palette).split("/* colour levels: generated")[0] + pdf_module.CHUNK_CSS
+    tags = pdf_module.PDF_TAGS
+    return {
+        "as report.pdf draws them": (html, current, tags),
+        "same, untagged": (html, current, False),
+        "colours written out (no var())": (html, base + _level_css(palette, cue=colors.NEGATIVE_CUE), tags),
+        "no ink rule (inherited), dotted border cue": (html, base + _level_css(palette, False, colors.NEGATIVE_CUE), tags),
+        "ink rule, cue as dotted underline": (html, base + _level_css(palette, True, UNDERLINE_CUE), tags),
+        "no ink rule, cue as dotted underline": (html, base + _level_css(palette, False, UNDERLINE_CUE), tags),
+        "background only (no ink rule, no cue)": (html, base + _level_css(palette, False, None), tags),
+        "no data- hooks": (_no_hooks(html), current, tags),
+        "translucent (opacity 0.6)": (html, base + _level_css(palette, cue=colors.NEGATIVE_CUE, translucent=True),
+                                      tags),
+        "plain text, no highlight": (_plain(html), current, tags),
+    }
+
+
+def _render_option(html: str, css: str, tags: bool) -> tuple[float, float, int, int]:
+    import weasyprint
+
+    from reportgen.render.html import template_dir
+    from reportgen.render.pdf import AssetFetcher, _gc_paused
+
+    root = template_dir().resolve()
+    fetcher = AssetFetcher([root])
+    base_url = root.as_uri() + "/"
+    gc.collect()
+    t0, c0 = time.perf_counter(), time.process_time()
+    with _gc_paused():
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            stylesheets=[weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher)])
+        pdf = document.write_pdf(pdf_tags=tags)
+    return time.perf_counter() - t0, time.process_time() - c0, len(document.pages), len(pdf)
+
+
+def compare_options(sources: dict, rounds: int, render_dir: Path | None) -> None:
+    for source, (results, pdf_options) in sources.items():
+        cases = option_cases(results, pdf_options, results.settings.palette)
+        spans = len(HIGHLIGHT.findall(next(iter(cases.values()))[0]))
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+        facts: dict[str, tuple[int, int]] = {}
+        for _ in range(rounds):
+            for name, (html, css, tags) in cases.items():
+                wall, cpu, pages, size = _render_option(html, css, tags)
+                times[name].append((wall, cpu))
+                facts[name] = (pages, size)
+        floor_cpu = min(c for _, c in times["plain text, no highlight"]) / facts["plain text, no highlight"][0]
+        print(f"\n[{source}] {spans} highlighted spans; best of {rounds} interleaved rounds; "
+              f"load average {os.getloadavg()[0]:.1f}")
+        for name in cases:
+            wall = min(w for w, _ in times[name])
+            cpu = min(c for _, c in times[name])
+            pages, size = facts[name]
+            print(f"  {name:46s} {pages:3d} pages  {pages / wall:6.2f} pages/s wall  {pages / cpu:6.2f} pages/CPU-s  "
+                  f"{cpu / pages / floor_cpu:5.2f}x plain (CPU)  {size / 1024:7.0f} KiB")
+            if render_dir is not None:
+                html, css, tags = cases[name]
+                slug = re.sub(r"[^a-z0-9]+", "-", f"{source} {name}".lower()).strip("-")
+                import weasyprint
+
+                from reportgen.render.html import template_dir
+                from reportgen.render.pdf import AssetFetcher
+
+                root = template_dir().resolve()
+                fetcher = AssetFetcher([root])
+                weasyprint.HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
+                    render_dir / f"{slug}.pdf", stylesheets=[weasyprint.CSS(string=css)], pdf_tags=tags)
+
+
+def _option_sources(built: list[tuple[str, str]], n_docs: int) -> dict:
+    """name → (results, output.pdf options): built reports (their spec's choice of samples), else synthetic."""
+    from reportgen.results import ReportResults
+    from reportgen.spec import load_spec
+    from tests.fakes import make_results
+
+    out = {}
+    for spec, folder in built:
+        data = json.loads((Path(folder) / "explanations.json").read_text(encoding="utf-8"))
+        out[Path(spec).parent.name] = (ReportResults.from_dict(data), load_spec(spec).output.pdf)
+    if built:
+        return out
+    for level in ("word", "char"):
+        results = make_results(n_docs=n_docs, level=level, words=(150, 350), max_length=None, nasty=False, seed=7,
+                               layers=("conv1d", "encoder/lstm"), relu=(True, False), targets="predicted")
+        out[f"synthetic {level}-level"] = (results, PDF_OPTIONS)
+    return out
+
+
 def _has(tool: str) -> bool:
     from shutil import which
 
@@ -173,7 +313,21 @@ def main() -> None:
     parser.add_argument("--case", choices=[*CASES, "all"], default="all")
     parser.add_argument("--workers", type=int, default=None, help="chunk workers (default: usable CPUs)")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--options", action="store_true", help="compare ways of drawing the highlights")
+    parser.add_argument("--built", nargs=2, action="append", default=[], metavar=("SPEC", "DIR"),
+                        help="--options: a report built from SPEC into DIR (its explanations.json and output.pdf "
+                        "choice of samples) instead of synthetic samples; repeatable")
+    parser.add_argument("--docs", type=int, default=6, help="--options: synthetic samples per level")
+    parser.add_argument("--rounds", type=int, default=3, help="--options: interleaved rounds")
+    parser.add_argument("--save", type=Path, default=None, help="--options: write each option's PDF here")
     args = parser.parse_args()
+    if args.options:
+        print(f"cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}")
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+        compare_options(_option_sources(args.built, args.docs), args.rounds, args.save)
+        print(f"\nload average after: {os.getloadavg()[0]:.1f}")
+        return
     if args.inner:
         print(json.dumps(run_case(args.case, args.workers)))
         return

@@ -53,6 +53,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 import reportgen
 from reportgen.output import json_text
+from reportgen.report import colors
 from reportgen.report.spans import Highlight
 from reportgen.report.structure import Orders
 from reportgen.report.views import SampleView, Views
@@ -72,7 +73,9 @@ PRINT_LEVELS = 4  # levels per sign on paper: half the site's 8 halves the spans
 SINGLE_RENDER_PAGES = 20  # estimated sample pages up to which one in-process document is cheapest
 CHUNK_PAGES = 24  # at most this many estimated sample pages per chunk: bounds a worker's memory
 MIN_CHUNK_PAGES = 8  # each chunk costs a little (its own fonts, a document start); no smaller ones
-MAX_WORKERS = 4  # each worker holds one chunk's layout (~150-250 MB): bounds memory on many-core machines
+# A worker's peak: Python, WeasyPrint and its fonts (~120 MB) and one chunk's layout (~150-250 MB). Workers are
+# one per usable CPU, as many as the memory the kernel says is available holds at this much each.
+WORKER_MEMORY = 400 * 2**20
 # Sample bodies rendered in chunks carry no header or footer: the frame draws them.
 CHUNK_CSS = "@page { @top-left { content: none } @top-right { content: none } @bottom-right { content: none } }\n"
 
@@ -189,7 +192,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def print_css(palette: str | None = None) -> str:
-    return stylesheet("print.css", palette)
+    return stylesheet("print.css", palette, negative_cue=colors.PRINT_NEGATIVE_CUE)
 
 
 def _document(html: str, templates: str, extra_css: str = "", palette: str | None = None) -> "weasyprint.Document":
@@ -538,13 +541,28 @@ def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
     return pdf, plan, len(chunks), front + len(placements)
 
 
+def available_memory() -> int | None:
+    """Bytes the kernel says can be used without swapping (Linux MemAvailable); None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def default_workers() -> int:
-    """The usable CPUs, at most MAX_WORKERS."""
+    """One worker per usable CPU, no more than the available memory holds at WORKER_MEMORY each (at least one)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS, cpus))
+    memory = available_memory()
+    if memory is not None:
+        cpus = min(cpus, memory // WORKER_MEMORY)
+    return max(1, cpus)
 
 
 def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_options: Mapping[str, Any] | bool | None,
@@ -556,7 +574,7 @@ def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_o
 
     `spec_text` and the file at `json_path` (else `results` serialised) are attached to the PDF. The page
     budget (`max_pages`) counts every page; the front matter is always there, samples fill what is left.
-    Tuning, not spec keys: `workers` (default: the usable CPUs, at most MAX_WORKERS); `chunk_pages`
+    Tuning, not spec keys: `workers` (default: `default_workers()`); `chunk_pages`
     (estimated pages per chunk; a report whose samples are estimated at no more than SINGLE_RENDER_PAGES
     is rendered as one document unless it is given); `levels`, the colour levels per sign on paper.
     `plan`: `plan_pdf(results, PdfOptions.from_mapping(pdf_options))` made earlier (the build makes it before

@@ -67,6 +67,10 @@ DEFAULT_PALETTE = "safe"
 # The sign's non-colour cue. A border, not text-decoration: it shows on the legend's empty swatch cells too,
 # and WeasyPrint and Chromium draw it alike.
 NEGATIVE_CUE = "border-bottom:0.14em dotted var(--ink)"
+# The same cue on paper: WeasyPrint draws a one-side dotted border as one clipped path per dot (a 23-page
+# character-level PDF was 11 MB, and drawing it was a quarter of a word page's time); a dotted underline is one
+# dashed line per run.
+PRINT_NEGATIVE_CUE = "text-decoration:underline dotted var(--ink)"
 NEGATIVE_CUE_WORDS = "dotted underline"
 
 
@@ -110,7 +114,7 @@ def level_rgb(level: int, palette_name: str | None = None) -> tuple[int, int, in
     return (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
 
 
-def level_css(scope: str = "", palette_name: str | None = None) -> str:
+def level_css(scope: str = "", palette_name: str | None = None, negative_cue: str = NEGATIVE_CUE) -> str:
     """The level colours as custom properties, the level classes that use them, and the negative cue.
 
     `scope` (a selector, for notebook fragments) takes the place of `:root` and prefixes every class.
@@ -123,7 +127,7 @@ def level_css(scope: str = "", palette_name: str | None = None) -> str:
     for k in levels:
         rules.append(f"{prefix}.{level_class(k)}{{background-color:var({level_property(k)})}}")
     rules.append(",".join(f"{prefix}.{level_class(k)}" for k in levels) + "{color:var(--ink)}")
-    rules.append(",".join(f"{prefix}.{level_class(k)}" for k in levels if k < 0) + f"{{{NEGATIVE_CUE}}}")
+    rules.append(",".join(f"{prefix}.{level_class(k)}" for k in levels if k < 0) + f"{{{negative_cue}}}")
     return "\n".join(rules) + "\n"
 
 

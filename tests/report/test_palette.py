@@ -183,6 +183,17 @@ def test_the_pdf_draws_the_cue_on_its_legend():
     assert re.search(r'\.legend tr\.swatches td\[class\^="wn"\]\s*\{[^}]*dotted', print_css())
 
 
+def test_the_pdf_draws_the_negative_cue_as_a_dotted_underline():
+    # on paper the cue is a dotted underline, not a dotted border (WeasyPrint draws that dot by dot)
+    from reportgen.render.pdf import print_css
+
+    css = print_css()
+    for k in range(1, colors.LEVELS + 1):
+        negative, positive = declarations(css, f".wn{k}"), declarations(css, f".wp{k}")
+        assert re.search(r"text-decoration\s*:[^;]*\bunderline\b[^;]*\bdotted\b[^;]*var\(--ink\)", negative), k
+        assert "border" not in negative and "border" not in positive and "text-decoration" not in positive
+
+
 # ---- legends ---------------------------------------------------------------------------------------
 
 def _legends(page: str) -> list[str]:
