@@ -177,6 +177,7 @@ class LeadView:
     why: str  # why this layer, in words ("" when no metrics chose it)
     warning: bool  # the recommended layer does not pass the sanity check
     uniform_note: str | None = None  # set (and `maps` empty) for a layer without a time axis
+    mirror_note: str | None = None  # the true label's map is the predicted one's mirror (one output)
 
 
 @dataclass
@@ -362,6 +363,18 @@ def lead_why(metrics: Any, layer: str) -> tuple[str, bool]:
     return f"best of {n} by the deletion test and the sanity check", False
 
 
+def mirrors(a: "Heatmap", b: "Heatmap", tolerance: float = 1e-6) -> bool:
+    """Whether map `b` is map `a` with every sign swapped (two labels of a one-output model, where one label's
+    score is minus the other's), to `tolerance` of the larger weight."""
+    if len(a.weights) != len(b.weights) or a.relu or b.relu or a.counterfactual != b.counterfactual:
+        return False
+    pairs = [(x, y) for x, y in zip(a.weights, b.weights) if x is not None or y is not None]
+    if any(x is None or y is None for x, y in pairs):
+        return False
+    largest = max((abs(x) for x, _ in pairs), default=0.0)
+    return largest > 0 and all(abs(x + y) <= tolerance * largest for x, y in pairs)
+
+
 def blank_note(panel: Panel) -> str | None:
     """Words for a map with no token at level 1 or above; None when some token is highlighted."""
     if any(s.level for s in panel.highlight.segments) or any(c.level for c in panel.highlight.chips):
@@ -424,11 +437,17 @@ class Views:
                     "cannot show which words mattered.")
             return LeadView(first.layer, [], None, why, warning, note)
         maps = [(first, "lead-map", "Predicted label")]
+        mirror_note = None
         truth = [k for k in (doc.true_labels or []) if k != first.target and k not in doc.prediction.predicted]
         if doc.correct is False and truth:
             other = self.orders.lead(doc, truth[0])
             if other is not None and other.layer == first.layer and not other.uniform:
-                maps.append((other, "lead-map-true", "True label"))
+                if mirrors(first, other):
+                    mirror_note = (f"The true label's map ({other.target_label}) is this map with every sign "
+                                   f"swapped: the model has one output, so what pushes toward {first.target_label} "
+                                   f"pushes away from {other.target_label} by as much. It is not drawn twice.")
+                else:
+                    maps.append((other, "lead-map-true", "True label"))
         aligned = [align_weights(doc.tokens, h.weights, doc.input.truncating_side) for h, _, _ in maps]
         scale = colors.lead_scale([w for weights in aligned for w in weights], self.results.settings.palette)
         names = colors.palette(self.results.settings.palette)
@@ -441,7 +460,7 @@ class Views:
                 toward, away = (names.negative_name if away else None), names.positive_name
             leads.append(LeadMap(panel, role, heading, toward, away, blank_note(panel)))
         legend = panels_legend(scale, [lm.panel for lm in leads])
-        return LeadView(first.layer, leads, legend, why, warning)
+        return LeadView(first.layer, leads, legend, why, warning, mirror_note=mirror_note)
 
     def evidence(self, doc_index: int, lead: "Heatmap | None", which: str = "predicted") -> Evidence | None:
         """The ranked words of the lead map's layer and target, from its signed map (relu off, not
