@@ -7,7 +7,8 @@ Run from the repository root: `python benchmarks/build.py [--samples N]`.
 SPEC --out DIR --no-pdf` is enough: explanations.json): sample pages per second and sample page size on the site,
 then report.pdf as the spec asks for it (pages per second, size, peak memory of the chunk workers), beside a
 plain WeasyPrint render of the same texts in the same process (the highlight's cost per page), e.g.
-`--built samples/bbc/spec.yaml /tmp/bbc --built samples/bbc-char/spec.yaml /tmp/bbc-char`.
+`--built samples/bbc/spec.yaml /tmp/bbc --built samples/bbc-char/spec.yaml /tmp/bbc-char`; `--html-only` skips
+the PDF. The site's line gives pages/s and page sizes by kind (sample pages, their all-maps pages, layer pages).
 """
 
 from __future__ import annotations
@@ -34,7 +35,43 @@ def _load() -> str:
     return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def built_report(spec_path: str, folder: str) -> None:
+def site_line(results, out: Path, heading: str) -> None:
+    """Render the site once and print pages/s, overall and by page kind (the time from one page's end to the
+    next, so a kind's share of the views and scales built on first use falls on the first page that needs them),
+    and each kind's page size."""
+    from reportgen.report.structure import plan_site
+
+    kinds = [p.kind for p in plan_site(results, with_metrics=results.metrics is not None).pages]
+    spent: dict[str, float] = {}
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done >= 2:  # 1 is the stylesheet; page k is plan.pages[k - 2]
+            spent[kinds[done - 2]] = spent.get(kinds[done - 2], 0.0) + now - last[0]
+        last[0] = now
+
+    gc.collect()
+    t0, c0 = time.perf_counter(), time.process_time()
+    last[0] = t0
+    files = render_site(results, out, progress=progress)
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    pages = [f for f in files if f.suffix == ".html"]
+    print(f"\n{heading}: {len(pages)} pages in {elapsed:.1f} s = {len(pages) / elapsed:.1f} pages/s wall, "
+          f"{len(pages) / cpu:.1f} pages/CPU-s  ({_load()})")
+    by_kind = {"sample": [f for f in pages if f.parent.name == "samples"],
+               "maps": [f for f in pages if f.parent.name == "maps"],
+               "layer": [f for f in pages if f.parent.name == "layers"]}
+    for kind, kind_pages in by_kind.items():
+        if not kind_pages:
+            continue
+        sizes = [f.stat().st_size for f in kind_pages]
+        seconds = spent.get(kind, 0.0)
+        print(f"  {kind} pages: {len(sizes)} in {seconds:.1f} s = {len(sizes) / seconds:.1f} pages/s; size mean "
+              f"{statistics.mean(sizes) / 1024:.0f} KiB, max {max(sizes) / 1024:.0f} KiB")
+
+
+def built_report(spec_path: str, folder: str, html_only: bool = False) -> None:
     """Site and PDF of a built report, rendered again from its explanations.json."""
     from benchmarks.pdf import _render_option, option_cases
     from reportgen.render import pdf as pdf_module
@@ -47,15 +84,9 @@ def built_report(spec_path: str, folder: str) -> None:
     name = Path(spec_path).parent.name
     level = "char" if is_char_level(results.documents[0].tokens) else "word"
     with tempfile.TemporaryDirectory() as tmp:
-        gc.collect()
-        t0, c0 = time.perf_counter(), time.process_time()
-        files = render_site(results, Path(tmp) / "site")
-        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-        samples = [f.stat().st_size for f in files if f.suffix == ".html" and f.parent.name == "samples"]
-        pages = sum(1 for f in files if f.suffix == ".html")
-        print(f"\n[{name}, {level}-level] HTML: {len(samples)} sample pages of {pages}, all in {elapsed:.1f} s = "
-              f"{pages / elapsed:.1f} pages/s wall, {pages / cpu:.1f} pages/CPU-s; sample page mean "
-              f"{statistics.mean(samples) / 1024:.0f} KiB, max {max(samples) / 1024:.0f} KiB  ({_load()})")
+        site_line(results, Path(tmp) / "site", f"[{name}, {level}-level] HTML")
+        if html_only:
+            return
         for tags in (True, False):
             pdf_module.PDF_TAGS = tags
             for chunk_pages in (None, 4):
@@ -91,11 +122,12 @@ def main() -> None:
     parser.add_argument("--level", choices=("word", "char"), default="word")
     parser.add_argument("--built", nargs=2, action="append", default=[], metavar=("SPEC", "DIR"),
                         help="a report built from SPEC into DIR, rendered again (repeatable; skips the synthetic one)")
+    parser.add_argument("--html-only", action="store_true", help="with --built: the site only, no PDF")
     args = parser.parse_args()
     if args.built:
         print(f"cpus: {os.cpu_count()}, {_load()}")
         for spec_path, folder in args.built:
-            built_report(spec_path, folder)
+            built_report(spec_path, folder, args.html_only)
         return
 
     t0 = time.perf_counter()

@@ -109,41 +109,42 @@ def segments_html(hl: Highlight, heatmap: "Heatmap | None" = None, titles: bool 
     """The highlighted runs of a text as escaped HTML, on one line (the `highlighted` macro's inner loop).
 
     Built here rather than in a template loop: it is most of a report's rendering time. `titles=False` leaves
-    out the hover titles and the accessibility attributes (paper shows neither, and they are a third of the
-    HTML WeasyPrint would parse). A run of neighbouring tokens of one level is one element on every medium
-    (`report.spans`); level-0 text is plain text. Each run carries the hooks users script against, on paper too:
-    `data-level`, its signed level; `data-w`, its weight, or its smallest and largest weight space-separated
-    when they differ; `data-tokens`, how many tokens it holds, when more than one. On the site a run is also one
-    stop for Tab and says what it means (`token_attributes`: '+0.12 to +0.3 toward positive, 4 tokens');
-    `heatmap`, the map the highlight reads, names the label it explains.
+    out the accessibility attributes (paper shows none, and they are a third of the HTML WeasyPrint would
+    parse). A run of neighbouring tokens of one level is one element on every medium (`report.spans`); level-0
+    text is plain text. Each run carries the hooks users script against, on paper too: `data-level`, its signed
+    level; `data-w`, its weight, or its smallest and largest weight space-separated when they differ;
+    `data-tokens`, how many tokens it holds, when more than one. On the site a run is also one stop for Tab and
+    says what it means (`token_attributes`: '+0.12 to +0.3 toward positive, 4 tokens'); `heatmap`, the map the
+    highlight reads, names the label it explains. No `title`: it said the same as the description (a quarter
+    of a character map's bytes), and site.css shows the description in a bubble on hover as on focus.
     """
     label, counterfactual = (heatmap.target_label, heatmap.counterfactual) if heatmap is not None else (None, False)
     out = []
+    append = out.append
     for segment in hl.segments:
-        text = _text_html(segment.text)
-        css_class = segment.css_class
-        if css_class:
-            weights = format_weight(segment.low)
-            if segment.high != segment.low:
-                weights += " " + format_weight(segment.high)
-            hooks = f'data-level="{segment.level}" data-w="{weights}"'
-            if segment.tokens > 1:
-                hooks += f' data-tokens="{segment.tokens}"'
-            extra = ""
-            if titles:
-                extra = f' title="{escape(segment.title)}"{token_attributes(segment.description(label, counterfactual))}'
-            out.append(f'<span class="{css_class}" {hooks}{extra}>{text}</span>')
-        else:
-            out.append(text)
+        level = segment.level
+        if not level:
+            append(_text_html(segment.text))
+            continue
+        low, high = segment.low, segment.high
+        weights = format_weight(low) if high == low else f"{format_weight(low)} {format_weight(high)}"
+        tokens = f' data-tokens="{segment.tokens}"' if segment.tokens > 1 else ""
+        extra = _site_attributes(segment.description(label, counterfactual)) if titles else ""
+        append(f'<span class="{segment.css_class}" data-level="{level}" data-w="{weights}"{tokens}{extra}>'
+               f'{_text_html(segment.text)}</span>')
     return Markup("".join(out))
+
+
+def _site_attributes(description: str) -> str:
+    return f' tabindex="0" role="mark" aria-description="{escape(description)}"'
 
 
 def token_attributes(description: str) -> Markup:
     """A highlighted run's (or chip's) keyboard and screen-reader attributes (site only).
 
     `tabindex="0"`: Tab walks the highlighted runs, and a tap focuses one, so touch screens (no hover) get the
-    description too: site.css shows `aria-description` in a bubble on `:focus`, beside a focus ring.
-    `role="mark"` (HTML's <mark>: text highlighted for reference) and `aria-description`, rather than:
+    description too: site.css shows `aria-description` in a bubble on `:focus` (and on `:hover`), beside a focus
+    ring. `role="mark"` (HTML's <mark>: text highlighted for reference) and `aria-description`, rather than:
     aria-label, which ARIA prohibits on a span without a role and on a mark, and which, where a screen reader
     honours it, replaces the word (it would read "+0.32 toward positive" instead of "superb"); aria-describedby,
     which needs an element with an id per token (thousands on a long page); visually hidden text, which a
@@ -151,7 +152,7 @@ def token_attributes(description: str) -> Markup:
     the accessible description) is announced after the word when it gets focus, and a screen reader reading
     the text aloud reads the words as written, as a sighted reader sees and copies them.
     """
-    return Markup(' tabindex="0" role="mark" aria-description="{}"').format(description)
+    return Markup(_site_attributes(description))
 
 
 def render_markdown(text: str) -> Markup:
@@ -213,7 +214,16 @@ def _page_data(results: "ReportResults", plan: SitePlan, page: Page, views: View
         data["prev_url"] = page.url(page.prev) if page.prev else None
         data["next_url"] = page.url(page.next) if page.next else None
         data["doc_index"] = page.doc_index
+        maps_path = plan.maps_paths[page.doc_index]
+        data["maps_url"] = page.url(maps_path) if maps_path else None
         return "sample.html", data
+    if page.kind == "maps":
+        assert page.doc_index is not None
+        data = views.sample_maps(page.doc_index)
+        data["prev_url"] = page.url(page.prev) if page.prev else None
+        data["next_url"] = page.url(page.next) if page.next else None
+        data["sample_url"] = page.url(plan.sample_paths[page.doc_index])
+        return "maps.html", data
     if page.kind == "layer":
         assert page.layer is not None
         rows = [views.sample_row(i, page.url(plan.sample_paths[i]), page.layer) for i in page.doc_indices]

@@ -186,7 +186,7 @@ class Orders:
 
 @dataclass
 class Page:
-    kind: str  # index / model / method / metrics / sample / layer
+    kind: str  # index / model / method / metrics / sample / maps (a sample's every map) / layer
     path: str  # relative to the site root, with "/"
     title: str
     doc_index: int | None = None
@@ -219,6 +219,9 @@ class SitePlan:
     sample_paths: list[str]  # by document index
     layer_paths: dict[str, list[str]]  # layer → its page paths (parts)
     nav: list[NavItem]
+    # by document index: the page of every map of that sample (`samples/maps/<its sample page's stem>.html`),
+    # None for a document without maps
+    maps_paths: list[str | None] = field(default_factory=list)
 
     def pages_of(self, kind: str) -> list[Page]:
         return [p for p in self.pages if p.kind == kind]
@@ -231,7 +234,7 @@ def _link_sequence(pages: list[Page]) -> None:
 
 
 def plan_site(results: "ReportResults", with_metrics: bool = False) -> SitePlan:
-    """Every page of the site, in writing order: overview pages, samples, layers."""
+    """Every page of the site, in writing order: overview pages, samples, the samples' every-map pages, layers."""
     orders = Orders.of(results)
     pages = [Page("index", "index.html", results.title),
              Page("model", "model.html", f"Model {results.model.name}"),
@@ -241,10 +244,20 @@ def plan_site(results: "ReportResults", with_metrics: bool = False) -> SitePlan:
 
     taken: set[str] = set()
     sample_pages = []
+    maps_pages = []
+    maps_paths: list[str | None] = []
     for i, doc in enumerate(results.documents):
         stem = safe_name(doc.id, taken)
         sample_pages.append(Page("sample", f"samples/{stem}.html", f"Sample {doc.id}", doc_index=i))
+        # every layer x target x variant map has its own page: inlined on the sample page, a character model's
+        # 30 copies of an article made it megabytes. Named after the sample page's stem, in a folder of its
+        # own, so its name is as safe and as unique as the sample's, and `samples/*.html` are the samples
+        if doc.heatmaps:
+            maps_pages.append(Page("maps", f"samples/maps/{stem}.html", f"All maps of sample {doc.id}",
+                                   doc_index=i))
+        maps_paths.append(maps_pages[-1].path if doc.heatmaps else None)
     _link_sequence(sample_pages)
+    _link_sequence(maps_pages)
 
     taken = set()
     layer_pages: list[Page] = []
@@ -268,4 +281,5 @@ def plan_site(results: "ReportResults", with_metrics: bool = False) -> SitePlan:
     if with_metrics:
         nav.append(NavItem("Metrics", "metrics.html", "metrics"))
     nav += [NavItem(f"Layer {layer}", layer_paths[layer][0], "layer") for layer in orders.layers]
-    return SitePlan(pages + sample_pages + layer_pages, orders, [p.path for p in sample_pages], layer_paths, nav)
+    return SitePlan(pages + sample_pages + maps_pages + layer_pages, orders, [p.path for p in sample_pages],
+                    layer_paths, nav, maps_paths)

@@ -81,6 +81,26 @@ class LayerSection:
 
 
 @dataclass
+class EveryMap:
+    """What a sample's all-maps page holds, for the sample page's link to it."""
+
+    maps: int
+    layers: int
+    targets: int
+    variants: list[str]
+    interpolations: list[str]  # the kinds compared, [] when the page compares none
+
+    @property
+    def summary(self) -> str:
+        """ "30 maps: 3 layers × 5 targets × relu, signed; interpolation linear, nearest compared" """
+        text = (f"{self.maps} map{'' if self.maps == 1 else 's'}: {self.layers} layer{'' if self.layers == 1 else 's'}"
+                f" \u00d7 {self.targets} target{'' if self.targets == 1 else 's'} \u00d7 {', '.join(self.variants)}")
+        if self.interpolations:
+            text += f"; interpolation {', '.join(self.interpolations)} compared"
+        return text
+
+
+@dataclass
 class SampleRow:
     doc: "DocumentExplanation"
     url: str
@@ -393,10 +413,18 @@ class Views:
         self.results = results
         self.orders = orders
         self.levels = levels
-        self.scales = ScaleBook(results, levels=levels)
         self.labels = results.model.labels
         self.word_view = results.settings.aggregate == "word"
         self._word_scales: ScaleBook | None = None
+        # (id of a heatmap, scale) -> its highlight: a map shown twice on one scale (the all-maps page's grid and
+        # its interpolation comparison, a layer page) is cut into runs once; the heatmaps live as long as results
+        self._highlights: dict[tuple[int, Scale], Highlight] = {}
+
+    @functools.cached_property
+    def scales(self) -> ScaleBook:
+        """Built on first use: pooling every map's weights is seconds on a character model, and a Views that
+        shows only lead maps (their own per-document scale) never needs it."""
+        return ScaleBook(self.results, levels=self.levels)
 
     def word_scales(self) -> ScaleBook:
         if self._word_scales is None:
@@ -405,7 +433,11 @@ class Views:
         return self._word_scales
 
     def panel(self, doc_index: int, h: "Heatmap", caption: str) -> Panel:
-        return make_panel(self.results.documents[doc_index], h, self.scales.scale(doc_index, h.layer), caption)
+        scale = self.scales.scale(doc_index, h.layer)
+        key = (id(h), scale)
+        if key not in self._highlights:
+            self._highlights[key] = make_panel(self.results.documents[doc_index], h, scale, caption).highlight
+        return Panel(h, self._highlights[key], scale, caption)
 
     def word_panel(self, doc_index: int, h: "Heatmap", caption: str) -> Panel | None:
         """The word sums of a character model's map (when the spec asks for them); None otherwise."""
@@ -514,33 +546,40 @@ class Views:
     def _row_labels(self, indices: Sequence[int]) -> tuple[RowLabel, ...]:
         return tuple(RowLabel(k, self.labels[k] if 0 <= k < len(self.labels) else str(k)) for k in indices)
 
-    def sample(self, doc_index: int) -> dict:
-        """A sample's page on the site."""
-        doc = self.results.documents[doc_index]
-        lead = self.lead(doc_index)
-        main = lead.maps[0].panel.heatmap if lead is not None and lead.maps else self.orders.lead(doc)
-        main_panel = lead.maps[0].panel if lead is not None and lead.maps else None
-        evidences = self.evidences(doc_index, lead)
-        sections = []
+    def _every_map(self, doc: "DocumentExplanation") -> list[tuple[str, list[tuple[int, list["Heatmap"]]]]]:
+        """The maps of a sample's all-maps page: (layer, [(target, maps by variant)]) in the settings' orders,
+        the first interpolation of each."""
+        layers = []
         for layer in self.orders.layers:
             rows = []
             for target in targets_of(doc):
-                panels = []
-                for variant in self.orders.variants:
-                    h = self.orders.pick(doc, layer, target, variant)
-                    if h is not None:
-                        panels.append(self.panel(doc_index, h, heatmap_caption(h, ("variant",))))
-                if panels:
-                    rows.append((panels[0].heatmap.target_label, panels))
+                maps = [h for variant in self.orders.variants
+                        if (h := self.orders.pick(doc, layer, target, variant)) is not None]
+                if maps:
+                    rows.append((target, maps))
             if rows:
-                sections.append(LayerSection(layer, shared_legend([p for _, panels in rows for p in panels]), rows))
-        interpolations = []
+                layers.append((layer, rows))
+        return layers
+
+    def _interpolation_maps(self, doc: "DocumentExplanation", main: "Heatmap | None") -> list["Heatmap"]:
+        """The lead map's variant at a stretched layer under each interpolation kind; [] when fewer than two."""
         stretched = self._stretched_layer(doc, main)
-        if stretched is not None and len(self.orders.interpolations) > 1:
-            for kind in self.orders.interpolations:
-                h = self.orders.pick(doc, stretched, main.target, (main.relu, main.counterfactual), kind)
-                if h is not None:
-                    interpolations.append(self.panel(doc_index, h, heatmap_caption(h, ("layer", "interpolation"))))
+        if main is None or stretched is None or len(self.orders.interpolations) < 2:
+            return []
+        maps = [h for kind in self.orders.interpolations
+                if (h := self.orders.pick(doc, stretched, main.target, (main.relu, main.counterfactual), kind))
+                is not None]
+        return maps if len(maps) > 1 else []
+
+    def sample(self, doc_index: int) -> dict:
+        """A sample's page on the site: verdict, evidence, the lead map(s) and their word sums, notes; every
+        other map is on its all-maps page (`sample_maps`), which `every_map` counts."""
+        doc = self.results.documents[doc_index]
+        lead = self.lead(doc_index)
+        main = self.orders.lead(doc)  # the lead's first map, or the uniform map a lead without maps names
+        main_panel = lead.maps[0].panel if lead is not None and lead.maps else None
+        evidences = self.evidences(doc_index, lead)
+        layers = self._every_map(doc)
         return {
             "doc": doc,
             "bars": probability_bars(doc, self.labels),
@@ -549,13 +588,35 @@ class Views:
             "main": main_panel,
             "lead": lead,
             "word": self.word_panel(doc_index, main, heatmap_caption(main)) if main else None,
-            "sections": sections,
-            "interpolations": interpolations if len(interpolations) > 1 else [],
+            "every_map": EveryMap(
+                maps=sum(len(maps) for _, rows in layers for _, maps in rows), layers=len(layers),
+                targets=len({target for _, rows in layers for target, _ in rows}),
+                variants=list(dict.fromkeys(h.variant for _, rows in layers for _, maps in rows for h in maps)),
+                interpolations=[h.interpolation for h in self._interpolation_maps(doc, main)]),
             "notes": sample_notes(doc),
             "threshold": doc.prediction.threshold,
             "evidence": evidences[0] if evidences else None,
             "evidences": evidences,
         }
+
+    def sample_maps(self, doc_index: int) -> dict:
+        """A sample's all-maps page: each layer's maps for every explained target and variant (one legend per
+        layer when they share a scale), and the interpolation kinds compared where a layer was stretched."""
+        doc = self.results.documents[doc_index]
+        main = self.orders.lead(doc)
+        sections = []
+        for layer, rows in self._every_map(doc):
+            panel_rows = [(maps[0].target_label, [self.panel(doc_index, h, heatmap_caption(h, ("variant",)))
+                                                  for h in maps]) for _, maps in rows]
+            sections.append(LayerSection(layer, shared_legend([p for _, panels in panel_rows for p in panels]),
+                                         panel_rows))
+        interpolations = [self.panel(doc_index, h, heatmap_caption(h, ("layer", "interpolation")))
+                          for h in self._interpolation_maps(doc, main)]
+        return {"doc": doc, "sections": sections, "interpolations": interpolations,
+                "interpolation_legend": shared_legend(interpolations),
+                "predicted_text": predicted_text(doc, self.labels),
+                "true_text": label_names(self.labels, doc.true_labels),
+                "notes": heatmap_notes(doc.heatmaps)}
 
     # ---- paper ----
 

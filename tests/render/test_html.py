@@ -30,6 +30,8 @@ class Page(HTMLParser):
         self.links: list[str] = []
         self.classes: list[str] = []
         self.titles: list[str] = []
+        self.descriptions: list[str] = []
+        self.ids: set[str] = set()
         self.texts: list[str] = []
         self.h1 = ""
         self._depth = 0  # inside a div.text: nesting depth
@@ -44,6 +46,10 @@ class Page(HTMLParser):
         self.classes += (attrs.get("class") or "").split()
         if attrs.get("title") is not None:
             self.titles.append(attrs["title"])
+        if attrs.get("aria-description") is not None:
+            self.descriptions.append(attrs["aria-description"])
+        if attrs.get("id") is not None:
+            self.ids.add(attrs["id"])
         if self._depth:
             self._depth += 1
         elif tag == "div" and attrs.get("class") == "text":
@@ -87,7 +93,11 @@ def test_files_produced(built, results):
     names = sorted(p.relative_to(out).as_posix() for p in paths)
     assert names == sorted(str(p.relative_to(out).as_posix()) for p in out.rglob("*") if p.is_file())
     assert {"index.html", "model.html", "method.html", "assets/site.css", "layers/conv1d.html"} <= set(names)
-    assert len([n for n in names if n.startswith("samples/")]) == len(results.documents)
+    assert len([n for n in names if re.fullmatch(r"samples/[^/]+\.html", n)]) == len(results.documents)
+    # a page of every map per sample that has maps, named after its sample page
+    assert sorted(n for n in names if n.startswith("samples/maps/")) == sorted(
+        f"samples/maps/{PurePosixPath(path).name}" for doc, path in zip(results.documents, plan_site(results).sample_paths)
+        if doc.heatmaps)
     assert len([n for n in names if n.startswith("layers/")]) == 3  # conv1d, encoder/lstm, pool
     assert "metrics.html" not in names  # results.metrics is None
     assert calls[-1] == (len(paths), len(paths)) and [c[0] for c in calls] == list(range(1, len(paths) + 1))
@@ -129,6 +139,9 @@ def test_every_link_is_relative_and_resolves(built):
                 assert name == "index.html"
                 continue
             assert not re.match(r"^[a-z]+:|^/", link), (name, link)
+            if link.startswith("#"):  # a part of the same page (the all-maps page's contents)
+                assert link[1:] in Page(source).ids, (name, link)
+                continue
             target = (out / PurePosixPath(name).parent / link.split("#")[0]).resolve()
             assert target.is_file(), (name, link)
             assert out.resolve() in target.parents
@@ -192,15 +205,18 @@ def test_highlighted_text_is_the_original_text(built, results):
         assert all(text == doc.text for text in page.texts)
 
 
-def test_hover_titles_carry_exact_weights(built, results):
+def test_hover_bubbles_carry_exact_weights(built, results):
+    """What hover and focus show (the description, site.css's bubble) starts with a weight of the document's maps."""
     out, _, _ = built
     doc = results.documents[1]
     weights = [w for h in doc.heatmaps for w in h.weights]
-    page = Page((out / plan_site(results).sample_paths[1]).read_text(encoding="utf-8"))
-    singles = [t for t in page.titles if re.fullmatch(r"[+-]\d[\d.e+-]*", t)]
-    assert singles
-    for title in singles:
-        assert any(math.isclose(float(title), w, rel_tol=1e-6) for w in weights), title
+    plan = plan_site(results)
+    for path in (plan.sample_paths[1], plan.maps_paths[1]):
+        page = Page((out / path).read_text(encoding="utf-8"))
+        singles = [d.split()[0] for d in page.descriptions if re.match(r"[+-]\d[\d.e+-]* (toward|away)", d)]
+        assert singles, path
+        for weight in singles:
+            assert any(math.isclose(float(weight), w, rel_tol=1e-6) for w in weights), weight
 
 
 def test_sample_page_shows_prediction_truth_and_all_probabilities(built, results):
@@ -216,10 +232,13 @@ def test_sample_page_shows_prediction_truth_and_all_probabilities(built, results
     assert f"{labels[k]} ({doc.prediction.probabilities[k]:.3f})" in html.unescape(source)
     if doc.true_labels:
         assert f"badge-true\">{html.escape(labels[doc.true_labels[0]])}<" in source.replace("&#34;", "&quot;")
-    assert "Interpolation kinds compared" in source
-    assert source.count('class="layer-section"') == 3
-    assert "uniform map" in source  # the pool layer has no time axis
     assert "Padded:" in source or "Truncated:" in source
+    # every map and the interpolation comparison are on the sample's all-maps page
+    assert "Interpolation kinds compared" not in source and 'class="layer-section"' not in source
+    maps = (out / plan.maps_paths[3]).read_text(encoding="utf-8")
+    assert "Interpolation kinds compared" in maps
+    assert maps.count('class="layer-section"') == 3
+    assert "uniform map" in maps  # the pool layer has no time axis
 
 
 def test_prev_next_links_follow_document_order(built, results):
@@ -506,8 +525,8 @@ def test_interpolation_comparison_uses_a_layer_that_was_stretched(tmp_path):
                             settings=ReportSettings(layers=["emb", "conv"], interpolation=["linear", "nearest"],
                                                     scale="document"))
     site.render_site(results, tmp_path)
-    page = (tmp_path / "samples" / "d.html").read_text(encoding="utf-8")
-    section = page[page.index("Interpolation kinds compared"):]
+    page = (tmp_path / "samples" / "maps" / "d.html").read_text(encoding="utf-8")
+    section = page[page.index('<section class="interpolations"'):]
     section = section[:section.index("</section>")]
     assert "conv" in section and "emb" not in section
 

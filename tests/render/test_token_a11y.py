@@ -40,12 +40,13 @@ def test_description_by_hand():
     label = 'pos "x" <b>'
     plain = str(segments_html(hl, SimpleNamespace(target_label=label, counterfactual=False)))
     assert 'tabindex="0" role="mark" aria-description="+0.32 toward pos &#34;x&#34; &lt;b&gt;"' in plain
-    assert 'aria-description="-0.1 away from pos &#34;x&#34; &lt;b&gt;"' in plain  # as data-w and the title
+    assert 'aria-description="-0.1 away from pos &#34;x&#34; &lt;b&gt;"' in plain  # as data-w
     # three neighbouring words of one level are one run, one stop for Tab, described by their range
-    assert ('<span class="wp3" data-level="3" data-w="+0.1 +0.11" data-tokens="3" title="+0.1 to +0.11, 3 tokens" '
+    assert ('<span class="wp3" data-level="3" data-w="+0.1 +0.11" data-tokens="3" '
             'tabindex="0" role="mark" aria-description="+0.1 to +0.11 toward pos &#34;x&#34; &lt;b&gt;, 3 tokens">'
             'fine and good</span>') in plain
     assert plain.count('tabindex="0"') == 3  # the unweighted "<film>" is plain text, not a stop for Tab
+    assert "title=" not in plain  # hover shows the description (site.css), which says what a title did
     # a counterfactual map's positive weights push the label's score down: the sides swap
     flipped = str(segments_html(hl, SimpleNamespace(target_label="pos", counterfactual=True)))
     assert 'aria-description="+0.32 away from pos"' in flipped
@@ -96,7 +97,9 @@ def test_every_highlighted_token_is_focusable_and_described_by_its_map(site):
     plan = plan_site(results)
     checked = {False: 0, True: 0}
     runs = 0
-    for doc, path in zip(results.documents, plan.sample_paths):
+    pages = [(doc, path) for paths in (plan.sample_paths, plan.maps_paths) for doc, path in zip(results.documents, paths)
+             if path is not None]
+    for doc, path in pages:
         page = (out / path).read_text(encoding="utf-8")
         for block in Blocks(page).blocks:
             for attrs in block:
