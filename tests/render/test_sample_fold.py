@@ -133,3 +133,14 @@ def test_maps_paths_are_safe_and_distinct_for_any_id():
     for path in paths + plan.sample_paths:
         assert re.fullmatch(r"samples/(maps/)?[a-z0-9][a-z0-9._-]*\.html", path), path
     assert not set(paths) & set(plan.sample_paths)
+
+
+@pytest.mark.slow
+def test_the_maps_page_fits_a_phone(built, tmp_path):
+    from tests.render import test_browser
+
+    if test_browser.CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    results, out, plan = built
+    probe, _ = test_browser.look_at(out / plan.maps_paths[0], 390, tmp_path, height=1200)
+    assert probe["scrollWidth"] <= probe["clientWidth"], probe["wide"]  # no sideways scrolling at 390 px

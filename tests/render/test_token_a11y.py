@@ -180,3 +180,15 @@ def test_a_highlighted_word_takes_focus_and_shows_its_description(site, tmp_path
     assert probe["bubble"] == json.dumps(probe["description"], ensure_ascii=False) + ' / ""' and probe["bubbleShown"], probe
     assert probe["ring"] not in ("none", ""), probe
     assert probe["description"] not in probe["text"]  # the word itself is unchanged
+
+
+def test_hover_shows_the_description_that_replaced_the_title():
+    """Runs carry no title (it said what aria-description says): the stylesheet's bubble must show the
+    description on hover as on focus, so mouse users keep the exact weight."""
+    from reportgen.render.html import site_css
+
+    css = re.sub(r"/\*.*?\*/", "", site_css(), flags=re.S)
+    bubbles = [selectors for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+               if re.search(r"content:\s*attr\(aria-description\)", body)]
+    selectors = {s.strip() for group in bubbles for s in group.split(",")}
+    assert '[role="mark"][tabindex]:hover::after' in selectors and '[role="mark"][tabindex]:focus::after' in selectors
