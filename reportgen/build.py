@@ -458,7 +458,7 @@ def output_for(out_dir: Path, paths):
 def write_report(results, spec, output, pdf: bool | None, progress: Progress | None,
                  spec_text: str | None = None, clock: _Clock | None = None) -> BuildSummary:
     """Render every requested output into a temporary folder, then swap it in (`output`: an AtomicOutput)."""
-    from reportgen.output import dump_json
+    from reportgen.output import dump_json, write_text
     from reportgen.report.alerts import report_alerts
 
     clock = clock or _Clock(progress)
@@ -484,7 +484,10 @@ def write_report(results, spec, output, pdf: bool | None, progress: Progress | N
         if spec.output.json:
             json_path = tmp / "explanations.json"
             with clock.stage("json", "writing explanations.json"):
-                dump_json(results.to_dict(), json_path)
+                if want_pdf and summary.json_bytes is not None:  # the PDF's attached copy, made once
+                    write_text(json_path, summary.json_bytes.decode("utf-8"))
+                else:
+                    dump_json(results.to_dict(), json_path)
             files.append(json_path)
         if spec.output.html:
             from reportgen.render.html import render_site

@@ -162,7 +162,9 @@ def _meta(results: "ReportResults", plan: PdfPlan) -> dict:
             "generator": f"reportgen {reportgen.__version__} (WeasyPrint {weasyprint.__version__})"}
 
 
-def _attachments(results: "ReportResults", spec_text: str | None, json_path: Path | None) -> list:
+def _attachments(results: "ReportResults", spec_text: str | None, json_path: Path | None) -> tuple[list, bytes]:
+    """The PDF's attachments, and the explanations.json bytes among them (a build writes the same bytes beside
+    the PDF rather than serialising the results twice)."""
     when = report_datetime(results)
     items = []
     if spec_text is not None:
@@ -173,7 +175,7 @@ def _attachments(results: "ReportResults", spec_text: str | None, json_path: Pat
         data = json_text(results.to_dict()).encode("utf-8")
     items.append(("explanations.json", data, "every prediction, heatmap and setting of the report"))
     return [weasyprint.Attachment(string=data, name=name, description=description, created=when, modified=when)
-            for name, data, description in items]
+            for name, data, description in items], data
 
 
 # ---- rendering ---------------------------------------------------------------------------------------
@@ -307,6 +309,7 @@ class PdfSummary:
     chunks: int  # 0: one in-process document
     bytes: int
     record: "PdfSamples | None" = None  # the samples the PDF shows and the rule that chose them, after the budget
+    json_bytes: bytes | None = None  # the attached explanations.json: the results with `record` as pdf_samples
 
 
 class _Renderer:
@@ -321,6 +324,7 @@ class _Renderer:
         self.spec_text = spec_text
         self.json_path = json_path
         self.attached = results  # what the attached explanations.json is made from, without json_path
+        self.json_bytes: bytes | None = None  # the explanations.json attached by the last write
 
     def plan(self) -> PdfPlan:
         return plan_pdf(self.results, self.options)
@@ -348,7 +352,8 @@ class _Renderer:
         return self.env.get_template("pdf/report.html").render(context)
 
     def write(self, document: "weasyprint.Document", identity: bytes) -> bytes:
-        return document.write_pdf(attachments=_attachments(self.attached, self.spec_text, self.json_path),
+        attachments, self.json_bytes = _attachments(self.attached, self.spec_text, self.json_path)
+        return document.write_pdf(attachments=attachments,
                                   pdf_identifier=hashlib.sha256(identity).hexdigest()[:32].encode("ascii"),
                                   pdf_tags=PDF_TAGS)
 
@@ -598,4 +603,4 @@ def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_o
     if progress:
         progress(pages, pages)
     return PdfSummary(out, pages, [results.documents[s.doc_index].id for s in plan.samples], list(plan.over_budget),
-                      chunks, len(pdf), plan.record(results))
+                      chunks, len(pdf), plan.record(results), renderer.json_bytes)

@@ -103,7 +103,10 @@ def test_the_summary_names_each_file_the_alerts_and_the_preview(built, project):
 
     assert built.returncode == 0, built.stderr
     out = built.stdout.splitlines()
-    pages = len(PdfReader(project / "out" / "report.pdf").pages)
+    reader = PdfReader(project / "out" / "report.pdf")
+    pages = len(reader.pages)
+    # the explanations.json beside the PDF is, byte for byte, the one attached to it
+    assert reader.attachments["explanations.json"][0] == (project / "out" / "explanations.json").read_bytes()
     assert out[0].startswith("built 6 samples in ")
     assert set(out[1:4]) == {"  out/index.html", f"  out/report.pdf ({pages} pages)", "  out/explanations.json"}
     assert "warning: Maps <barely> change (see out/metrics.html#sanity)" in out
