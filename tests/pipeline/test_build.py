@@ -119,7 +119,7 @@ def test_user_text_is_escaped_everywhere(project):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Tiny &lt;report&gt; &amp; co" in index
     assert "&lt;b&gt;x&lt;/b&gt;" in index
-    sample_pages = [p.read_text(encoding="utf-8") for p in (out / "samples").glob("*.html")]
+    sample_pages = [p.read_text(encoding="utf-8") for p in (out / "samples").rglob("*.html")]  # and their all-maps pages
     assert any("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;quotes&#34;" in p
                or "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in p for p in sample_pages)
 
