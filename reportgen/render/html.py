@@ -244,7 +244,7 @@ def render_site(results: "ReportResults", out_dir: Path,
     plan = plan_site(results, with_metrics=results.metrics is not None)
     views = Views(results, plan.orders)
     total = len(plan.pages) + 1
-    alerts = report_alerts(results)
+    alerts = report_alerts(results, views)  # the sample pages read the same lead maps
     written = [write_text(out_dir / CSS_PATH, site_css(results.settings.palette))]
     if progress:
         progress(1, total)

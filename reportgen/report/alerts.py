@@ -18,6 +18,7 @@ from reportgen.report.colors import format_number
 from reportgen.report.structure import Orders, field_of, plan_site
 
 if TYPE_CHECKING:
+    from reportgen.report.views import Views
     from reportgen.results import ReportResults
 
 WARNING = "warning"
@@ -39,11 +40,12 @@ class Alert:
         return self.severity == WARNING
 
 
-def report_alerts(results: "ReportResults") -> list[Alert]:
-    """The findings of `results`: warnings first, each group in a fixed order."""
+def report_alerts(results: "ReportResults", views: "Views | None" = None) -> list[Alert]:
+    """The findings of `results`: warnings first, each group in a fixed order. `views`: the caller's Views of
+    the same results, whose lead maps it has highlighted (or will) anyway; without it, one of its own."""
     plan = plan_site(results, with_metrics=results.metrics is not None)
-    orders = Orders.of(results)
-    found = [*_sanity(results), *_lead_layer(results, orders), *_blank_maps(results, orders, plan.sample_paths),
+    orders = views.orders if views is not None else Orders.of(results)
+    found = [*_sanity(results), *_lead_layer(results, orders), *_blank_maps(results, orders, plan.sample_paths, views),
              *_curated_accuracy(results), *_pdf_subset(results), *_truncated(results, plan.sample_paths),
              *_model_notes(results)]
     return sorted(found, key=lambda a: a.severity != WARNING)
@@ -95,11 +97,13 @@ def _lead_layer(results: "ReportResults", orders: Orders) -> list[Alert]:
     return []
 
 
-def _blank_maps(results: "ReportResults", orders: Orders, sample_paths: list[str]) -> list[Alert]:
+def _blank_maps(results: "ReportResults", orders: Orders, sample_paths: list[str],
+                views: "Views | None" = None) -> list[Alert]:
     """Samples whose lead map shows no colour: every token under the first level of its own scale."""
-    from reportgen.report.views import Views
+    if views is None:
+        from reportgen.report.views import Views
 
-    views = Views(results, orders)
+        views = Views(results, orders)
     blank: dict[str, list[int]] = {}
     for i in range(len(results.documents)):
         lead = views.lead(i)

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+import numpy as np
 
 if TYPE_CHECKING:
     from reportgen.results import DocumentExplanation, Heatmap, ReportResults
@@ -180,6 +182,25 @@ class Scale:
             return 0  # the median itself stays plain too: then fewer than half the tokens are tinted
         q = weight_level(weight, self.max * self.stride)  # |w| / max · levels, rounded half up
         return max(-self.levels, min(self.levels, q)) * self.stride
+
+    def levels_of(self, weights: Sequence[float | None]) -> list[int]:
+        """`level` of every weight at once: a character map has tens of thousands, and one Python call each was
+        the largest cost of a character-level site. The same float operations in the same order as
+        `weight_level`, so every level is the one `level` gives."""
+        values = np.array(weights, dtype=float)  # None -> nan, which gets level 0 like None
+        if not values.size:
+            return []
+        magnitude = np.abs(values)
+        scale_max = self.max * self.stride
+        levels = np.zeros(values.shape, dtype=np.int64)
+        if scale_max > 0:
+            finite = np.isfinite(values)
+            steps = np.floor(magnitude[finite] / scale_max * LEVELS + 0.5)
+            q = np.minimum(np.minimum(LEVELS, steps), self.levels).astype(np.int64)
+            levels[finite] = np.where(values[finite] > 0, q, -q)
+        if self.floor:
+            levels[magnitude <= self.floor] = 0
+        return (levels * self.stride).tolist()
 
     @property
     def step(self) -> float:
@@ -350,31 +371,42 @@ ROBUST_PERCENTILE = 95  # the lead map's scale: this percentile of |weight|, so 
 def robust_max(weights: Iterable[float | None], percentile: float = ROBUST_PERCENTILE) -> float:
     """The `percentile`-th percentile of |weight| over the finite weights (numpy's linear interpolation); the
     plain maximum when that percentile is 0 (a map that is zero almost everywhere still shows its few
-    tokens), 0 for no weights. Weights above it get the top level. Pure Python: this package stays free of
-    numpy."""
-    values = sorted(abs(w) for w in weights if w is not None and math.isfinite(w))
-    if not values:
+    tokens), 0 for no weights. Weights above it get the top level."""
+    return _robust_max(_sorted_magnitudes(weights), percentile)
+
+
+def _robust_max(values: np.ndarray, percentile: float) -> float:
+    if not values.size:
         return 0.0
     value = _percentile(values, percentile)
-    return value if value > 0 else values[-1]
+    return value if value > 0 else float(values[-1])
 
 
-def _percentile(values: list[float], percentile: float) -> float:
-    """numpy's default (linear) percentile of sorted, non-empty `values`."""
+def _sorted_magnitudes(weights: Iterable[float | None]) -> np.ndarray:
+    """|weight| of the finite weights, ascending (numpy: a scale pools millions of character weights)."""
+    values = np.array(weights if isinstance(weights, (list, tuple)) else list(weights), dtype=float)
+    values = np.abs(values[np.isfinite(values)])  # None became nan and leaves with the non-finite weights
+    values.sort()
+    return values
+
+
+def _percentile(values: Sequence[float], percentile: float) -> float:
+    """numpy's default (linear) percentile of sorted, non-empty `values`, in this formula's own float order (not
+    np.percentile's, which rounds some interpolations differently in the last bit)."""
     position = percentile / 100 * (len(values) - 1)
     low = math.floor(position)
     high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (position - low)
+    low_value, high_value = float(values[low]), float(values[high])
+    return low_value + (high_value - low_value) * (position - low)
 
 
 def lead_scale(weights: Iterable[float | None], palette_name: str | None = None,
                percentile: float = ROBUST_PERCENTILE) -> Scale:
     """A per-document scale for the lead map: its maximum is the `percentile`-th percentile of |weight| over
     the document's tokens (`robust_max`), read with the site's LEVELS on screen and on paper alike."""
-    weights = list(weights)
-    value = robust_max(weights, percentile)
-    magnitudes = sorted(abs(w) for w in weights if w is not None and math.isfinite(w))
-    floor = min(_percentile(magnitudes, 50.0), value) if magnitudes else 0.0
+    magnitudes = _sorted_magnitudes(weights)
+    value = _robust_max(magnitudes, percentile)
+    floor = min(_percentile(magnitudes, 50.0), value) if magnitudes.size else 0.0
     label = (f"scale: {percentile:g}th percentile of |weight| in this document = {format_number(value)}; "
              "stronger weights get the top level; weights up to the document's median |weight| "
              f"({format_number(floor)}) stay plain")
@@ -401,13 +433,13 @@ class ScaleBook:
         self.palette = palette(results.settings.palette).name
         self.view = view
         self.levels = levels
-        pooled: dict[object, list[float]] = {}
+        pooled: dict[object, list[float | None]] = {}
         counts: dict[object, set[int]] = {}
         for index, doc in enumerate(results.documents):
             for heatmap in doc.heatmaps:
                 weights = weights_of(doc, heatmap) if weights_of else heatmap.weights
                 key = self._key(index, heatmap.layer)
-                pooled.setdefault(key, []).extend(w for w in weights if w is not None and math.isfinite(w))
+                pooled.setdefault(key, []).extend(weights)  # None and non-finite weights leave in robust_max
                 counts.setdefault(key, set()).add(index)
         # one robust maximum per group: the ROBUST_PERCENTILE-th percentile of |weight| over every token of
         # every map the group spans, so one outlying token (or one loud sample) cannot flatten the rest

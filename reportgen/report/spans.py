@@ -14,9 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
+
 from reportgen.report.colors import Scale, format_weight, level_class
 from reportgen.results import Token
-from reportgen.text.aggregate import aggregate_to_words
+from reportgen.text.aggregate import word_spans_of, word_sums
 
 
 @dataclass(frozen=True)
@@ -131,28 +133,29 @@ def _pieces(text: str, tokens: Sequence[Token], weights: Sequence[float | None],
             ) -> tuple[list[_Piece], list[Chip]]:
     """Cut the text at every token boundary; each elementary piece knows which tokens cover it."""
     n = len(text)
-    level = scale.level
+    weights = weights[:len(tokens)]
+    levels = scale.levels_of(weights)  # all at once (a Python call per token was a character site's top cost)
     chips: list[Chip] = []
-    placed: list[tuple[int, int, int, float | None]] = []
+    placed: list[tuple[int, int, int, float | None, int]] = []
     for i, (token, weight) in enumerate(zip(tokens, weights)):
         span = token.span
         if span is not None:
             start, end = min(max(span[0], 0), n), min(max(span[1], 0), n)
             if end > start:
-                placed.append((start, end, i, weight))
+                placed.append((start, end, i, weight, levels[i]))
                 continue
-        chips.append(Chip(token.text, weight, level(weight)))
-    placed.sort()
+        chips.append(Chip(token.text, weight, levels[i]))
+    placed.sort(key=lambda p: p[:3])
     pieces: list[_Piece] = []
     if all(a[1] <= b[0] for a, b in zip(placed, placed[1:])):  # the usual case: no overlaps
         position = 0
-        for start, end, i, weight in placed:
+        for start, end, i, weight, level in placed:
             if start > position:
                 pieces.append([position, start, None, (), 0])
             if weight is None:
                 pieces.append([start, end, None, (), 0])
             else:
-                pieces.append([start, end, weight, (i,), level(weight)])
+                pieces.append([start, end, weight, (i,), level])
             position = end
         if position < n:
             pieces.append([position, n, None, (), 0])
@@ -160,7 +163,7 @@ def _pieces(text: str, tokens: Sequence[Token], weights: Sequence[float | None],
     # Overlaps: sweep over every cut; tokens join at their start cut and leave at their end cut.
     cuts = sorted({0, n, *(p[0] for p in placed), *(p[1] for p in placed)})
     starts: dict[int, list[tuple[int, int, float | None]]] = {}
-    for start, end, i, weight in placed:
+    for start, end, i, weight, _ in placed:
         starts.setdefault(start, []).append((end, i, weight))
     active: dict[int, tuple[int, float | None]] = {}
     for a, b in zip(cuts, cuts[1:]):
@@ -170,13 +173,82 @@ def _pieces(text: str, tokens: Sequence[Token], weights: Sequence[float | None],
             del active[i]
         ids = tuple(sorted(i for i, (_, w) in active.items() if w is not None))
         value = sum(active[i][1] for i in ids) if ids else None  # type: ignore[misc]
-        pieces.append([a, b, value, ids, level(value)])
+        pieces.append([a, b, value, ids, 0])
+    for piece, level in zip(pieces, scale.levels_of([p[2] for p in pieces])):
+        piece[4] = level
     return pieces, chips
 
 
 def highlight(text: str, tokens: Sequence[Token], weights: Sequence[float | None], scale: Scale) -> Highlight:
     """Segments of `text` coloured by `weights` (one per token) on `scale`, plus chips for unplaced tokens:
-    neighbouring tokens of one level (and the unweighted text between them) share a segment."""
+    neighbouring tokens of one level (and the unweighted text between them) share a segment.
+
+    Tokens that do not overlap (every model's own tokens) are cut into runs with numpy: a character map has
+    tens of thousands of tokens, and a Python step per token was most of a character-level site's time."""
+    n = len(text)
+    tokens, weights = tokens[:len(weights)], weights[:len(tokens)]
+    spans = np.array([t.span if t.span is not None else (0, 0) for t in tokens], dtype=np.int64).reshape(-1, 2)
+    spans = np.clip(spans, 0, n)
+    placed = spans[:, 1] > spans[:, 0]
+    index = np.flatnonzero(placed)
+    order = index[np.lexsort((index, spans[index, 1], spans[index, 0]))]
+    starts, ends = spans[order, 0], spans[order, 1]
+    if np.any(ends[:-1] > starts[1:]):
+        return _highlight_overlapping(text, tokens, weights, scale)
+    levels = np.array(scale.levels_of(weights), dtype=np.int64).reshape(-1)
+    chips = tuple(Chip(tokens[i].text, weights[i], int(levels[i])) for i in np.flatnonzero(~placed).tolist())
+    if None in weights:
+        weighted = np.array([w is not None for w in weights], dtype=bool).reshape(-1)
+    else:
+        weighted = np.ones(len(weights), dtype=bool)
+    values = np.array(weights, dtype=float).reshape(-1)  # None -> nan, never read: `weighted` is False there
+    segments = _segments(text, starts, ends, weighted[order], values[order], levels[order])
+    return Highlight(tuple(segments), chips)
+
+
+def _segments(text: str, starts: np.ndarray, ends: np.ndarray, weighted: np.ndarray, values: np.ndarray,
+              levels: np.ndarray) -> list[Segment]:
+    """Segments of `text` from tokens in text order that do not overlap (their spans, whether each has a weight,
+    the weights and their levels): the same runs `_highlight_overlapping` cuts, array by array."""
+    n, m = len(text), len(starts)
+    previous_end = np.concatenate(([0], ends[:-1])).astype(np.int64)
+    gap_before = starts > previous_end
+    tail = bool(ends[-1] < n) if m else n > 0
+    token_at = np.arange(m) + np.cumsum(gap_before)  # each token's place among the pieces, gaps included
+    total = m + int(gap_before.sum()) + int(tail)
+    if not total:
+        return []
+    piece_start = np.empty(total, dtype=np.int64)
+    piece_end = np.empty(total, dtype=np.int64)
+    piece_weighted = np.zeros(total, dtype=bool)
+    piece_value = np.full(total, np.nan)
+    piece_level = np.zeros(total, dtype=np.int64)
+    piece_start[token_at], piece_end[token_at] = starts, ends
+    piece_weighted[token_at] = weighted
+    piece_value[token_at] = np.where(weighted, values, np.nan)
+    piece_level[token_at] = np.where(weighted, levels, 0)
+    gap_at = token_at[gap_before] - 1
+    piece_start[gap_at], piece_end[gap_at] = previous_end[gap_before], starts[gap_before]
+    if tail:
+        piece_start[-1], piece_end[-1] = (ends[-1] if m else 0), n
+    if total > 2:  # text no weighted token covers joins a run when the pieces on both sides have the same level
+        joins = (~piece_weighted[1:-1] & piece_weighted[:-2] & piece_weighted[2:]
+                 & (piece_level[:-2] == piece_level[2:]))
+        piece_level[1:-1][joins] = piece_level[:-2][joins]
+    first = np.flatnonzero(np.concatenate(([True], piece_level[1:] != piece_level[:-1])))
+    last = np.concatenate((first[1:], [total])) - 1
+    low = np.fmin.reduceat(piece_value, first)  # nan (no weight) is skipped
+    high = np.fmax.reduceat(piece_value, first)
+    count = np.add.reduceat(piece_weighted.astype(np.int64), first)
+    return [Segment(text[a:b], level, lo, hi, k) if level and k else Segment(text[a:b])
+            for a, b, level, lo, hi, k in zip(piece_start[first].tolist(), piece_end[last].tolist(),
+                                             piece_level[first].tolist(), low.tolist(), high.tolist(),
+                                             count.tolist())]
+
+
+def _highlight_overlapping(text: str, tokens: Sequence[Token], weights: Sequence[float | None], scale: Scale,
+                           ) -> Highlight:
+    """`highlight` piece by piece, for tokens whose spans overlap (aggregated or n-gram tokens)."""
     pieces, chips = _pieces(text, tokens, weights, scale)
     # Text no weighted token covers joins a run when the pieces on both sides have the same level.
     for j in range(1, len(pieces) - 1):
@@ -212,14 +284,19 @@ def aggregate_words(text: str, tokens: Sequence[Token], weights: Sequence[float 
 
     Tokens not in the text are kept as they are, first; words no weighted token falls in are left out.
     """
-    placed = [(t, w) for t, w in zip(tokens, weights) if t.span is not None and w is not None]
-    words = aggregate_to_words(text, [t for t, _ in placed], [w for _, w in placed])
+    if len(weights) == len(tokens) and None not in weights:
+        tokens_in_text, weights_in_text = tokens, weights  # the usual case; a token with no span is in no word
+    else:
+        placed = [(t, w) for t, w in zip(tokens, weights) if t.span is not None and w is not None]
+        tokens_in_text, weights_in_text = [t for t, _ in placed], [w for _, w in placed]
+    sums, counts = word_sums(text, tokens_in_text, weights_in_text)
     out_tokens = [t for t in tokens if t.span is None]
     out_weights = [w for t, w in zip(tokens, weights) if t.span is None]
-    for word in words:
-        if word.tokens:
-            out_tokens.append(Token(word.text, word.span))
-            out_weights.append(word.sum)
+    spans = word_spans_of(text)
+    for number in np.flatnonzero(counts).tolist():
+        start, end = spans[number]
+        out_tokens.append(Token(text[start:end], (start, end)))
+        out_weights.append(float(sums[number]))
     return out_tokens, out_weights
 
 

@@ -23,7 +23,7 @@ from reportgen.results import variant_name
 from reportgen.textsafe import describe_hidden
 
 if TYPE_CHECKING:
-    from reportgen.results import DocumentExplanation, Heatmap, MetricsReport, ReportResults, SanityVerdict
+    from reportgen.results import DocumentExplanation, Heatmap, MetricsReport, ReportResults, SanityVerdict, Token
 
 SNIPPET_CHARS = 90
 SEARCH_CHARS = 5000  # of each text the index's search box looks in (the page carries them)
@@ -332,15 +332,13 @@ def make_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, caption: 
     return Panel(h, highlight(doc.text, doc.tokens, weights, scale), scale, caption)
 
 
-def word_weights(doc: "DocumentExplanation", h: "Heatmap") -> list[float | None]:
-    """A character model's weights summed per word (what word panels and their scales read)."""
-    weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
-    return aggregate_words(doc.text, doc.tokens, weights)[1]
-
-
-def make_word_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, caption: str) -> Panel:
-    weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
-    tokens, sums = aggregate_words(doc.text, doc.tokens, weights)
+def make_word_panel(doc: "DocumentExplanation", h: "Heatmap", scale: Scale, caption: str,
+                    words: "tuple[list[Token], list[float | None]] | None" = None) -> Panel:
+    """`words`: the map's `aggregate_words`, when the caller has them already."""
+    if words is None:
+        weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
+        words = aggregate_words(doc.text, doc.tokens, weights)
+    tokens, sums = words
     return Panel(h, highlight(doc.text, tokens, sums, scale), scale, caption + " \u00b7 word sums",
                  view="word")
 
@@ -419,6 +417,16 @@ class Views:
         # (id of a heatmap, scale) -> its highlight: a map shown twice on one scale (the all-maps page's grid and
         # its interpolation comparison, a layer page) is cut into runs once; the heatmaps live as long as results
         self._highlights: dict[tuple[int, Scale], Highlight] = {}
+        # id of a heatmap -> its word sums: summed once for the word scales, read again by its word panel
+        self._words: dict[int, tuple[list[Token], list[float | None]]] = {}
+        self._leads: dict[int, LeadView | None] = {}  # the site's pages and its alerts read every lead
+
+    def _word_sums(self, doc: "DocumentExplanation", h: "Heatmap") -> tuple[list["Token"], list[float | None]]:
+        """A character model's map summed per word (`aggregate_words`: what word panels and their scales read)."""
+        if id(h) not in self._words:
+            weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
+            self._words[id(h)] = aggregate_words(doc.text, doc.tokens, weights)
+        return self._words[id(h)]
 
     @functools.cached_property
     def scales(self) -> ScaleBook:
@@ -428,7 +436,8 @@ class Views:
 
     def word_scales(self) -> ScaleBook:
         if self._word_scales is None:
-            self._word_scales = ScaleBook(results=self.results, weights_of=word_weights, view="word",
+            self._word_scales = ScaleBook(results=self.results, weights_of=lambda d, h: self._word_sums(d, h)[1],
+                                          view="word",
                                           levels=self.levels)
         return self._word_scales
 
@@ -444,7 +453,8 @@ class Views:
         doc = self.results.documents[doc_index]
         if not (self.word_view and is_char_level(doc.tokens)):
             return None
-        return make_word_panel(doc, h, self.word_scales().scale(doc_index, h.layer), caption)
+        return make_word_panel(doc, h, self.word_scales().scale(doc_index, h.layer), caption,
+                               self._word_sums(doc, h))
 
     def _stretched_layer(self, doc: "DocumentExplanation", main: "Heatmap | None") -> str | None:
         """The first explained layer whose time axis is shorter or longer than the input, where the
@@ -459,6 +469,11 @@ class Views:
 
     def lead(self, doc_index: int) -> LeadView | None:
         """The lead of a sample (see LeadView); None when the document has no map."""
+        if doc_index not in self._leads:
+            self._leads[doc_index] = self._make_lead(doc_index)
+        return self._leads[doc_index]
+
+    def _make_lead(self, doc_index: int) -> LeadView | None:
         doc = self.results.documents[doc_index]
         first = self.orders.lead(doc)
         if first is None:
@@ -658,7 +673,7 @@ class Views:
         summary = label_summary(results)
         metrics = metrics_view(results.metrics)
         return {
-            "alerts": report_alerts(results),
+            "alerts": report_alerts(results, self),
             "pdf_sections": ["summary", "method"] + (["metrics"] if metrics else []),
             "versions": versions_table(results), "summary": summary, "per_class": per_class(summary),
             "selection": {"choice": choice, "variants_text": variants_text(variants),

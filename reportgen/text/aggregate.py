@@ -8,8 +8,11 @@ or whose span starts on whitespace (a space character) belong to no word.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Sequence
+
+import numpy as np
 
 from reportgen.results import Token
 from reportgen.text.offsets import runs_outside
@@ -29,22 +32,50 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     return runs_outside(text, str.isspace)
 
 
-def aggregate_to_words(text: str, tokens: Sequence[Token], weights: Sequence[float]) -> list[WordWeight]:
-    """Sum and mean of per-token weights over each word of `text`, in text order."""
+@functools.lru_cache(maxsize=16)
+def _words_of(text: str) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The word spans of `text` and the word number of each character (-1 on whitespace). Cached: a report sums
+    every map of a document over the same words."""
+    spans = word_spans(text)
+    word_of_char = np.full(len(text), -1, dtype=np.int64)
+    for number, (start, end) in enumerate(spans):
+        word_of_char[start:end] = number
+    word_of_char.flags.writeable = False
+    return spans, word_of_char
+
+
+def word_spans_of(text: str) -> list[tuple[int, int]]:
+    """`word_spans(text)`, cached for the texts in use (do not modify the list)."""
+    return _words_of(text)[0]
+
+
+def word_of_tokens(text: str, tokens: Sequence[Token]) -> np.ndarray:
+    """The number of the word (in `word_spans(text)`) each token belongs to, -1 for none."""
+    _, word_of_char = _words_of(text)
+    starts = np.fromiter((-1 if t.span is None else t.span[0] for t in tokens), dtype=np.int64, count=len(tokens))
+    inside = (starts >= 0) & (starts < len(text))
+    words = np.full(len(tokens), -1, dtype=np.int64)
+    words[inside] = word_of_char[starts[inside]]
+    return words
+
+
+def word_sums(text: str, tokens: Sequence[Token], weights: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Per word of `text`: the sum of its tokens' weights (0.0 when none) and how many tokens fell in it.
+
+    np.bincount adds each word's weights one by one in token order, the same additions a Python loop makes."""
     if len(tokens) != len(weights):
         raise ValueError(f"{len(weights)} weights for {len(tokens)} tokens")
-    spans = word_spans(text)
-    word_of_char = [-1] * len(text)
-    for number, (start, end) in enumerate(spans):
-        word_of_char[start:end] = [number] * (end - start)
-    sums = [0.0] * len(spans)
-    counts = [0] * len(spans)
-    for token, weight in zip(tokens, weights):
-        if token.span is None or not 0 <= token.span[0] < len(text):
-            continue
-        number = word_of_char[token.span[0]]
-        if number >= 0:
-            sums[number] += float(weight)
-            counts[number] += 1
+    spans, _ = _words_of(text)
+    words = word_of_tokens(text, tokens)
+    in_word = words >= 0
+    values = np.array(weights, dtype=float)[in_word]
+    sums = np.bincount(words[in_word], weights=values, minlength=len(spans))
+    counts = np.bincount(words[in_word], minlength=len(spans))
+    return sums, counts
+
+
+def aggregate_to_words(text: str, tokens: Sequence[Token], weights: Sequence[float]) -> list[WordWeight]:
+    """Sum and mean of per-token weights over each word of `text`, in text order."""
+    sums, counts = word_sums(text, tokens, weights)
     return [WordWeight(text[start:end], (start, end), total, total / count if count else None, count)
-            for (start, end), total, count in zip(spans, sums, counts)]
+            for (start, end), total, count in zip(_words_of(text)[0], sums.tolist(), counts.tolist())]

@@ -185,7 +185,7 @@ def test_no_alerts_no_box(tmp_path, monkeypatch):
     assert report_alerts(results) == []
     import reportgen.render.html as site
 
-    monkeypatch.setattr(site, "report_alerts", lambda _: [])  # the metrics page needs a full record; not the index
+    monkeypatch.setattr(site, "report_alerts", lambda *_: [])  # the metrics page needs a full record; not the index
     results.metrics = None
     render_site(results, tmp_path)
     assert 'data-role="alerts"' not in (tmp_path / "index.html").read_text(encoding="utf-8")
