@@ -40,7 +40,7 @@ DRIVER = textwrap.dedent("""\
         def __getattr__(self, name):
             return getattr(self.inner, name)
 
-    alerts_module.report_alerts = lambda results: [
+    alerts_module.report_alerts = lambda results, views=None: [
         alerts_module.Alert("sanity-failed", alerts_module.WARNING, "Maps <barely> change", "metrics.html#sanity"),
         alerts_module.Alert("pdf-subset", alerts_module.NOTE, "The PDF shows 2 of 4 samples."),
     ]
