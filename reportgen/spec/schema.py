@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, Field, PrivateAttr, StrictStr, field_valid
 from reportgen.spec.checks import Problem, Section, Text, describe_value, is_int, problem, resolve_path
 from reportgen.spec.limits import MAX_TEXT_LENGTH
 from reportgen.spec.sections import (
+    ExecutionSpec,
     ExplainSpec,
     InlineItem,
     InputSpec,
@@ -39,8 +40,8 @@ if TYPE_CHECKING:
 __all__ = [
     "SPEC_VERSION", "SUPPORTED_VERSIONS", "Spec", "SpecPaths",
     # re-exported: the sections and helpers callers import from here
-    "ExplainSpec", "InlineItem", "InputSpec", "MetricsSpec", "ModelSpec", "OutputSpec", "PdfSpec", "SamplesSpec",
-    "locate_samples",
+    "ExecutionSpec", "ExplainSpec", "InlineItem", "InputSpec", "MetricsSpec", "ModelSpec", "OutputSpec", "PdfSpec",
+    "SamplesSpec", "locate_samples",
 ]
 
 SPEC_VERSION = 1
@@ -93,6 +94,7 @@ class Spec(Section):
     explain: ExplainSpec = Field(default_factory=ExplainSpec)
     metrics: MetricsSpec = Field(default_factory=MetricsSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
+    execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
 
     _spec_file: Path | None = PrivateAttr(None)
     _base_dir: Path | None = PrivateAttr(None)

@@ -1,4 +1,4 @@
-"""The sections of a spec (model, input, samples, explain, metrics, output with its pdf), as strict models.
+"""The sections of a spec (model, input, samples, explain, metrics, output with its pdf, execution): strict models.
 
 Values that may be written in more than one shape are normalised here, so code reading a section sees one
 shape only:
@@ -479,3 +479,34 @@ with warnings.catch_warnings():
         pdf: Annotated[PdfSpec, BeforeValidator(_pdf, json_schema_input_type=Union[bool, PdfSpec])] = Field(
             default_factory=PdfSpec
         )
+
+
+EXECUTION_BACKENDS = ("local", "ray")
+
+
+def _cluster_address(value: Any) -> Any:
+    """`auto` (a running cluster found the way `ray status` finds it) or HOST:PORT; null passes."""
+    if value is None or value == "auto":
+        return value
+    if not isinstance(value, str):
+        raise problem(f"expected null, auto or HOST:PORT (e.g. 10.0.0.5:6379), got {describe_value(value)}")
+    host, sep, port = value.rpartition(":")
+    if not sep or not host.strip("[]") or not (port.isdigit() and 0 < int(port) < 65536):
+        raise problem(f"expected null, auto or HOST:PORT (e.g. 10.0.0.5:6379), got {describe_value(value)}")
+    return value
+
+
+class ExecutionSpec(Section):
+    """Where vectorising and Grad-CAM run: in this process, or as Ray Data batches on an actor pool."""
+
+    backend: Literal[EXECUTION_BACKENDS] = Field(
+        "local", description="local (this process) | ray (Ray Data; needs pip install 'reportgen[ray]')."
+    )
+    address: Annotated[Optional[StrictStr], BeforeValidator(_cluster_address)] = Field(
+        None, description="ray only. null: start a Ray instance on this machine with `workers` CPUs; auto: the "
+                          "cluster this machine belongs to (ray start); HOST:PORT: that cluster's head (port 6379)."
+    )
+    workers: Annotated[StrictInt, Field(ge=1)] = Field(
+        2, description="ray only: actors explaining batches, each loading the model once."
+    )
+    batch_size: Annotated[StrictInt, Field(ge=1)] = Field(256, description="ray only: documents per Ray batch.")
