@@ -435,3 +435,130 @@ class ReportResults:
         metrics = data.get("metrics")
         return cls(model=ModelInfo(**model), documents=docs, settings=ReportSettings.from_dict(data["settings"]),
                    metrics=None if metrics is None else MetricsReport.from_dict(metrics), **rest)
+
+
+# ---- model comparison (`compare:` in the spec; reportgen/compare/__init__.py) -----------------------------
+
+@dataclass
+class MetricDifference:
+    """One metric of both models on the same documents, and the paired interval of candidate − baseline."""
+
+    metric: str  # "accuracy", "precision" or "recall"
+    label: str | None  # None for accuracy
+    baseline: float | None  # None: undefined (no document predicted or carries the label)
+    candidate: float | None
+    difference: float | None  # candidate − baseline
+    ci_low: float | None  # percentile bootstrap interval of the difference (ComparisonBootstrap)
+    ci_high: float | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str) -> "MetricDifference":
+        return cls(**_record_fields(cls, data, where))
+
+
+@dataclass
+class McNemarTest:
+    """Exact McNemar test on the documents with a true label that exactly one model gets right."""
+
+    baseline_only: int  # the baseline right, the candidate wrong
+    candidate_only: int  # the candidate right, the baseline wrong
+    p_value: float
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str) -> "McNemarTest":
+        return cls(**_record_fields(cls, data, where))
+
+
+@dataclass
+class FlippedDocument:
+    """A document whose predicted labels differ between the two models."""
+
+    id: str
+    kind: str  # "fixed" (baseline wrong, candidate right), "broken" (the reverse), "both-wrong", "no-truth"
+    baseline_predicted: list[str]  # label names
+    candidate_predicted: list[str]
+    true_labels: list[str] | None
+    baseline_probabilities: list[float]  # in the candidate's label order
+    candidate_probabilities: list[float]
+    change: float  # largest |candidate − baseline| probability over the labels (the list's order)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str) -> "FlippedDocument":
+        return cls(**_record_fields(cls, data, where))
+
+
+@dataclass
+class MapAgreement:
+    """How far the two models' lead maps of one document agree, for the same target label."""
+
+    id: str
+    target_label: str | None  # None: no label has a map from both models
+    baseline_layer: str | None
+    candidate_layer: str | None
+    rank_correlation: float | None  # Spearman rho over the tokens; None when undefined (one map constant)
+    top_k_overlap: float | None  # share of the k highest-weighted tokens in common
+    k: int
+    note: str = ""  # why a number is missing
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str) -> "MapAgreement":
+        return cls(**_record_fields(cls, data, where))
+
+
+@dataclass
+class BaselineComparison:
+    """The candidate (the report's model) against one baseline, on the report's documents."""
+
+    name: str  # the model key: the baseline's name in the spec
+    model: ModelInfo
+    documents: list[DocumentExplanation]  # the baseline's explanations, in the report's document order
+    layers: list[str]  # the baseline's explained layers, its lead layer first
+    scored: int  # documents with a true label (accuracy, precision, recall, McNemar)
+    differences: list[MetricDifference]  # accuracy, then precision and recall per label
+    mcnemar: McNemarTest
+    confusion: list[list[int]]  # rows: the baseline's predicted label, columns the candidate's (candidate order)
+    flips: list[FlippedDocument]  # largest probability change first, then by id
+    agreement: list[MapAgreement]  # one per document, report order
+    bootstrap: dict[str, Any]  # {"resamples", "seed", "level"}
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str) -> "BaselineComparison":
+        values = _record_fields(cls, data, where)
+        model = dict(values["model"])
+        model["layers"] = [LayerInfo(**layer) for layer in model["layers"]]
+        values["model"] = ModelInfo(**model)
+        values["documents"] = [_document_from_dict(d) for d in values["documents"]]
+        values["differences"] = [MetricDifference.from_dict(d, f"{where}.differences[{i}]")
+                                 for i, d in enumerate(values["differences"])]
+        values["mcnemar"] = McNemarTest.from_dict(values["mcnemar"], f"{where}.mcnemar")
+        values["flips"] = [FlippedDocument.from_dict(d, f"{where}.flips[{i}]") for i, d in enumerate(values["flips"])]
+        values["agreement"] = [MapAgreement.from_dict(d, f"{where}.agreement[{i}]")
+                               for i, d in enumerate(values["agreement"])]
+        return cls(**values)
+
+
+@dataclass
+class ComparisonReport:
+    """`ReportResults.comparison`: the report's model (the candidate) against each baseline of the spec."""
+
+    candidate: str  # the model key of the report's own model (its name)
+    baselines: list[BaselineComparison]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "comparison") -> "ComparisonReport":
+        values = _record_fields(cls, data, where)
+        values["baselines"] = [BaselineComparison.from_dict(b, f"{where}.baselines[{i}]")
+                               for i, b in enumerate(values["baselines"])]
+        return cls(**values)
+
+
+def _document_from_dict(d: dict[str, Any]) -> DocumentExplanation:
+    """A document entry of explanations.json as ReportResults.from_dict reads its own."""
+    d = dict(d)
+    d["tokens"] = [Token(t["text"], tuple(t["span"]) if t["span"] is not None else None, t.get("id"))
+                   for t in d["tokens"]]
+    d["prediction"] = Prediction(**d["prediction"])
+    d["heatmaps"] = [Heatmap(**h) for h in d["heatmaps"]]
+    d["input"] = InputInfo(**d["input"])
+    return DocumentExplanation(**d)

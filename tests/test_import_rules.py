@@ -23,6 +23,8 @@ FORBIDDEN = {
     "models": {"report", "render", "commands", "build", "cli", "api", "output", "engine", "metrics"},
     "text": {"report", "render", "commands", "build", "cli", "api", "output", "engine", "metrics"},
     "metrics": {"report", "render", "commands", "build", "cli", "api", "output"},
+    "compare": {"report", "render", "commands", "build", "cli", "api", "output", "engine", "models", "text"}
+    | FRAMEWORKS,
     "report": {"render", "commands", "build", "cli", "api", "output", "engine", "models", "metrics"} | FRAMEWORKS,
     "render": {"engine", "models", "commands", "build", "cli", "api", "metrics"} | FRAMEWORKS,
     "results": {"engine", "models", "text", "metrics", "report", "render", "commands", "build", "cli", "api",
