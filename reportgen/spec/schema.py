@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, Field, PrivateAttr, StrictStr, field_valid
 from reportgen.spec.checks import Problem, Section, Text, describe_value, is_int, problem, resolve_path
 from reportgen.spec.limits import MAX_TEXT_LENGTH
 from reportgen.spec.sections import (
+    BaselineSpec,
     ExecutionSpec,
     ExplainSpec,
     InlineItem,
@@ -31,6 +32,7 @@ from reportgen.spec.sections import (
     OutputSpec,
     PdfSpec,
     SamplesSpec,
+    compare_problems,
     locate_samples,
 )
 
@@ -95,6 +97,8 @@ class Spec(Section):
     metrics: MetricsSpec = Field(default_factory=MetricsSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
     execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
+    compare: list[BaselineSpec] = Field(default_factory=list, description="Baseline models to compare the model "
+                                        "with, on the same samples with the same explain settings.")
 
     _spec_file: Path | None = PrivateAttr(None)
     _base_dir: Path | None = PrivateAttr(None)
@@ -117,6 +121,7 @@ class Spec(Section):
         if isinstance(explain, dict) and explain.get("layers") == "best" and isinstance(metrics, dict) \
                 and metrics.get("enabled") is False:
             found.append((("explain", "layers"), "'best' needs the faithfulness metrics (metrics.enabled: true)"))
+        found += compare_problems(data.get("model"), data.get("compare"))
         return found + cls._ids_problems(data)
 
     @classmethod

@@ -510,3 +510,54 @@ class ExecutionSpec(Section):
         2, description="ray only: actors explaining batches, each loading the model once."
     )
     batch_size: Annotated[StrictInt, Field(ge=1)] = Field(256, description="ray only: documents per Ray batch.")
+
+
+class BaselineSpec(Section):
+    """One entry of `compare:`: a baseline model explained on the report's samples with its explain settings."""
+
+    name: Text | None = Field(None, description="The baseline's name in the report; omitted: its file's stem.")
+    path: Text = Field(description="Model file of the baseline, relative to the spec file.")
+    labels: LabelNames | None = Field(None, description="Label names in the baseline's output order: the report "
+                                                        "model's names, in any order.")
+    labels_file: Text | None = Field(None, description="Labels file: one per line, or csv 'label,index'.")
+    threshold: OpenUnit | None = Field(None, description="Decision threshold; omitted: model.threshold.")
+    layers: LayerSelection = Field("auto", description="The baseline's layers to explain (auto | all | names).")
+    input: InputSpec | None = Field(None, description="The baseline's own text pipeline when it reads the text "
+                                                      "differently; omitted: the report's input section.")
+
+    @field_validator("path", "labels_file")
+    @classmethod
+    def _files_exist(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return require_file(info, value)
+
+    @classmethod
+    def raw_problems(cls, data: dict[str, Any]) -> list[Problem]:
+        return ModelSpec.raw_problems(data)
+
+    def display_name(self) -> str:
+        return self.name or Path(self.path).stem
+
+
+def compare_problems(model: Any, compare: Any) -> list[Problem]:
+    """Between `compare:` and `model:`: inline baseline labels must be the model's names (matched by name),
+    and baselines need distinct names (their model key in explanations.json)."""
+    if not isinstance(compare, list):
+        return []
+    found: list[Problem] = []
+    ours = model.get("labels") if isinstance(model, dict) else None
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(compare):
+        if not isinstance(entry, dict):
+            continue
+        theirs = entry.get("labels")
+        if isinstance(ours, list) and isinstance(theirs, list) and \
+                sorted(map(str, theirs)) != sorted(map(str, ours)):
+            found.append((("compare", index, "labels"),
+                          f"the baseline's labels [{', '.join(map(str, theirs))}] are not the model's "
+                          f"[{', '.join(map(str, ours))}]: labels are matched by name, in any order"))
+        name = entry.get("name") or (Path(entry["path"]).stem if isinstance(entry.get("path"), str) else None)
+        if isinstance(name, str):
+            if name in seen:
+                found.append((("compare", index, "name"), f"two baselines are named {name!r}; give each its own name"))
+            seen[name] = index
+    return found

@@ -240,7 +240,7 @@ def test_json_schema_is_deterministic_and_describes_the_input_shapes() -> None:
     assert schema["title"] == "reportgen spec (version 1)"
     assert set(schema["required"]) == {"version", "title", "model", "samples"}
     assert set(schema["properties"]) == {"version", "title", "description", "dataset", "author", "date", "model",
-                                         "input", "samples", "explain", "metrics", "output", "execution"}
+                                         "input", "samples", "explain", "metrics", "output", "execution", "compare"}
     relu = schema["$defs"]["ExplainSpec"]["properties"]["relu"]
     assert {"type": "boolean"} in relu["anyOf"]
 
@@ -278,7 +278,7 @@ BAD_SPECS = {
         model: {path: model.keras}
         samples: {file: reviews.csv}
         """, ["colour: unknown key; known keys: version, title, description, dataset, author, date, model, input,"
-              " samples, explain, metrics, output, execution (spec.yaml line 3)"]),
+              " samples, explain, metrics, output, execution, compare (spec.yaml line 3)"]),
     "wrong type": ("""
         version: 1
         title: [a, b]
