@@ -562,3 +562,86 @@ def _document_from_dict(d: dict[str, Any]) -> DocumentExplanation:
     d["heatmaps"] = [Heatmap(**h) for h in d["heatmaps"]]
     d["input"] = InputInfo(**d["input"])
     return DocumentExplanation(**d)
+
+
+# ---- corpus evidence (issue 17; reportgen/corpus/) ---------------------------------------------------------
+
+@dataclass
+class WordExample:
+    """A document where a word weighed heavily: its corpus position, id and the word's summed normalised weight
+    in it (the document's map divided by its largest |weight|)."""
+
+    doc_index: int
+    doc_id: str
+    weight: float
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "corpus_evidence.labels[].toward[].examples[]") \
+            -> "WordExample":
+        return cls(**_record_fields(cls, data, where))
+
+
+@dataclass
+class WordEvidence:
+    """One word's weight for one label at one layer, summed over the corpus (each document's map divided by its
+    largest |weight| first, so every document counts alike). Intervals are percentile bootstrap intervals over
+    documents; None where the bootstrap had no replicate to give one."""
+
+    word: str  # lower-cased unit text
+    total: float  # sum over documents of the word's normalised weight
+    total_low: float | None
+    total_high: float | None
+    mean: float  # total / documents: the mean weight per document that contains the word
+    mean_low: float | None
+    mean_high: float | None
+    documents: int  # document frequency
+    flags: list[str]  # possible shortcut: "markup", "number", "name", "punctuation" (empty: none)
+    examples: list[WordExample]  # the documents where |weight| is largest, largest first
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "corpus_evidence.labels[].toward[]") -> "WordEvidence":
+        values = _record_fields(cls, data, where)
+        values["examples"] = [WordExample.from_dict(e, f"{where}.examples[{i}]")
+                              for i, e in enumerate(values["examples"])]
+        return cls(**values)
+
+
+@dataclass
+class LabelEvidence:
+    """The words that drive one label (the explained target) at one layer across the corpus."""
+
+    layer: str
+    target: int
+    label: str
+    documents: int  # documents whose map for this layer and target was added
+    vocabulary: int  # distinct words seen in them
+    min_documents: int  # a word needs this document frequency to rank by mean
+    toward: list[WordEvidence]  # largest positive totals first
+    away: list[WordEvidence]  # most negative totals first
+    toward_mean: list[WordEvidence]  # largest positive means first (document frequency >= min_documents)
+    away_mean: list[WordEvidence]  # most negative means first (document frequency >= min_documents)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "corpus_evidence.labels[]") -> "LabelEvidence":
+        values = _record_fields(cls, data, where)
+        for key in ("toward", "away", "toward_mean", "away_mean"):
+            values[key] = [WordEvidence.from_dict(w, f"{where}.{key}[{i}]") for i, w in enumerate(values[key])]
+        return cls(**values)
+
+
+@dataclass
+class CorpusEvidence:
+    """`ReportResults.corpus_evidence`: per label and explained layer, the words with the largest total and mean
+    weight toward and away from the label across every explained document (`reportgen.corpus`)."""
+
+    bootstrap: int  # replicates (Poisson(1) weight per document per replicate, seeded by seed and doc_index)
+    seed: int
+    confidence: float  # of the percentile intervals, e.g. 0.95
+    top: int  # words per ranking
+    labels: list[LabelEvidence]  # in label order, then layer order
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "corpus_evidence") -> "CorpusEvidence":
+        values = _record_fields(cls, data, where)
+        values["labels"] = [LabelEvidence.from_dict(e, f"{where}.labels[{i}]") for i, e in enumerate(values["labels"])]
+        return cls(**values)

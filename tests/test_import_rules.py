@@ -31,6 +31,8 @@ FORBIDDEN = {
                 "spec", "samples", "output"} | FRAMEWORKS,
     "output": {"engine", "models", "text", "metrics", "report", "render", "commands", "build", "cli", "api",
                "spec", "samples", "results"} | FRAMEWORKS,
+    "corpus": {"engine", "models", "metrics", "report", "render", "commands", "build", "cli", "api", "output"}
+    | FRAMEWORKS,
     "errors": {"*"},
     "textsafe": {"*"},
 }

@@ -1,0 +1,278 @@
+"""Streaming corpus statistics: per label (the explained target) and layer, each word's total and mean weight
+across documents, with Poisson bootstrap intervals over documents.
+
+Every document counts alike: its map is divided by its largest |weight| before its words are summed (a long
+or confidently classified review would otherwise outweigh a hundred others). A word's weight in a document is
+the sum of the normalised weights of its occurrences there; its total is the sum over documents, its mean the
+total over its document frequency.
+
+The bootstrap is a streaming Poisson bootstrap: replicate b gives document d the weight
+`bootstrap_weights(seed, d, B)[b]`, Poisson(1) draws from a generator seeded by (seed, d) alone, so the
+numbers do not depend on the order or the chunking of `add()` calls (up to float summation order). Each
+replicate's total is the weighted sum of the documents' contributions, its mean that total over the weighted
+document frequency; intervals are percentiles of the replicates.
+
+Memory: arrays of vocabulary x replicates per (layer, target), and up to `examples` example documents per word;
+nothing grows with the number of documents.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from reportgen.results import CorpusEvidence, LabelEvidence, WordEvidence, WordExample
+
+CONFIDENCE = 0.95
+MIN_DOCUMENTS = 5  # a word ranks by mean only with this document frequency, or 1 % of the documents if more
+MIN_DOCUMENT_SHARE = 0.01
+NAME_SHARE = 0.5  # a name: capitalised in more than this share of its occurrences that are not sentence-initial
+
+# Words that come from markup rather than language: HTML line breaks and entities left in scraped text (the
+# IMDB reviews carry `<br />`), tag and attribute names and URL parts. Tag names that are also English words
+# (a, b, i, p, em, strong) are left out: they would flag real words.
+MARKUP_WORDS = frozenset("""
+    br hr nbsp quot amp lt gt apos ndash mdash hellip rsquo lsquo rdquo ldquo
+    div span href src img html htm php ul ol li td tr th tbody thead tt iframe
+    http https www url com org net px
+""".split())
+MARKUP_CHARS = frozenset("<>/=")
+_NUMBER = re.compile(r"[+\-]?[0-9][0-9.,:/%\-]*\Z|[+\-]?[.,][0-9][0-9.,:/%\-]*\Z")
+# Where a sentence starts: the text's start, after . ! ? … (or > ending markup such as <br />) or a line break,
+# then any spaces, quotes and opening brackets
+_SENTENCE_START = re.compile(r"(?:\A|[.!?\u2026>]|\n)[\s\"'\u201c\u2018(\[]*")
+
+
+def bootstrap_weights(seed: int, doc_index: int, replicates: int) -> np.ndarray:
+    """Document `doc_index`'s Poisson(1) weight in each bootstrap replicate: depends on (seed, doc_index) only."""
+    return np.random.default_rng([int(seed), int(doc_index)]).poisson(1.0, replicates)
+
+
+def shortcut_flags(word: str, capitalised: int = 0, not_initial: int = 0) -> list[str]:
+    """Why a word may be a shortcut rather than language: "markup", "number", "punctuation" or "name".
+
+    `capitalised` of the word's `not_initial` occurrences that do not start a sentence began with a capital in
+    the original text; most of them capitalised makes it a name (one-letter words, "I", never are).
+    """
+    if _NUMBER.match(word):
+        return ["number"]
+    if word in MARKUP_WORDS or any(ch in MARKUP_CHARS for ch in word):
+        return ["markup"]
+    if not any(ch.isalnum() for ch in word):
+        return ["punctuation"]
+    if len(word) > 1 and not_initial and capitalised > NAME_SHARE * not_initial:
+        return ["name"]
+    return []
+
+
+def sentence_starts(text: str) -> set[int]:
+    """Character positions in `text` where a sentence starts (see `_SENTENCE_START`)."""
+    return {m.end() for m in _SENTENCE_START.finditer(text)}
+
+
+@dataclass
+class _Tally:
+    """Running sums for one (layer, target), one row per vocabulary word."""
+
+    replicates: int
+    documents: int = 0
+    total: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    frequency: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    capitalised: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    not_initial: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    boot_total: np.ndarray | None = None  # vocabulary x replicates
+    boot_frequency: np.ndarray | None = None  # vocabulary x replicates, integer (Poisson sums are exact)
+    floor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # smallest kept |weight| once examples are full
+    examples: dict[int, list[tuple[float, int, str, float]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.boot_total = np.zeros((0, self.replicates))
+        self.boot_frequency = np.zeros((0, self.replicates), dtype=np.int32)
+
+    @property
+    def capacity(self) -> int:
+        return len(self.total)
+
+    def grow(self, size: int) -> None:
+        """Room for `size` words: capacity doubles, so growing costs O(vocabulary) over a whole corpus."""
+        if size <= self.capacity:
+            return
+        new = max(size, 2 * self.capacity, 64)
+        extra = new - self.capacity
+        self.total = np.concatenate([self.total, np.zeros(extra)])
+        self.frequency = np.concatenate([self.frequency, np.zeros(extra, dtype=np.int64)])
+        self.capitalised = np.concatenate([self.capitalised, np.zeros(extra, dtype=np.int64)])
+        self.not_initial = np.concatenate([self.not_initial, np.zeros(extra, dtype=np.int64)])
+        self.floor = np.concatenate([self.floor, np.full(extra, -1.0)])
+        self.boot_total = np.concatenate([self.boot_total, np.zeros((extra, self.replicates))])
+        self.boot_frequency = np.concatenate([self.boot_frequency,
+                                              np.zeros((extra, self.replicates), dtype=np.int32)])
+
+
+class CorpusEvidenceBuilder:
+    """Collects one document's signed map at a time (`add`), returns the corpus evidence (`finish`)."""
+
+    def __init__(self, labels: list[str], layers: list[str], *, bootstrap: int = 200, seed: int = 0,
+                 top: int = 15, examples: int = 3, min_documents: int | None = None,
+                 confidence: float = CONFIDENCE):
+        if bootstrap < 0 or top < 1 or examples < 0:
+            raise ValueError("corpus evidence: bootstrap >= 0, top >= 1 and examples >= 0 are needed")
+        self.labels = list(labels)
+        self.layers = list(layers)
+        self.bootstrap = int(bootstrap)
+        self.seed = int(seed)
+        self.top = int(top)
+        self.examples = int(examples)
+        self.min_documents = min_documents
+        self.confidence = float(confidence)
+        self._vocabulary: dict[str, int] = {}
+        self._words: list[str] = []
+        self._tallies: dict[tuple[str, int], _Tally] = {}
+        self._weights_of: tuple[int, np.ndarray] | None = None  # the last document's bootstrap weights
+        self._starts_of: tuple[int, str, set[int]] | None = None  # the last document's sentence starts
+
+    # ---- streaming ------------------------------------------------------------------------------------
+
+    def add(self, doc_index: int, doc_id: str, text: str, units: list[tuple[str, tuple[int, int] | None]],
+            layer: str, target: int, weights: np.ndarray) -> None:
+        """One document's signed map for (layer, target); `units` are the words (word-level tokens, or the word
+        sums of a character model: the caller aggregates), with their character spans in `text`."""
+        if layer not in self.layers:
+            raise ValueError(f"corpus evidence: layer {layer!r} is not one of {', '.join(self.layers)}")
+        if not 0 <= target < len(self.labels):
+            raise ValueError(f"corpus evidence: target {target} is not a label index (0..{len(self.labels) - 1})")
+        values = np.asarray(weights, dtype=np.float64).reshape(-1)
+        if len(values) != len(units):
+            raise ValueError(f"corpus evidence: document {doc_id!r} has {len(units)} units but {len(values)} "
+                             f"weights for layer {layer!r}")
+        values = np.where(np.isfinite(values), values, 0.0)
+        tally = self._tallies.get((layer, target))
+        if tally is None:
+            tally = self._tallies[(layer, target)] = _Tally(self.bootstrap)
+        tally.documents += 1
+
+        keep = [k for k, (unit, _) in enumerate(units) if unit and unit.strip()]
+        if not keep:
+            return
+        scale = float(np.max(np.abs(values))) if len(values) else 0.0
+        normalised = values[keep] / scale if scale > 0 else np.zeros(len(keep))
+        ids = np.fromiter((self._word_id(units[k][0]) for k in keep), dtype=np.int64, count=len(keep))
+        tally.grow(len(self._words))
+
+        words, inverse = np.unique(ids, return_inverse=True)
+        contribution = np.bincount(inverse, weights=normalised, minlength=len(words))
+        tally.total[words] += contribution
+        tally.frequency[words] += 1
+        if self.bootstrap:
+            replicate = self._bootstrap_weights(doc_index)
+            tally.boot_total[words] += contribution[:, None] * replicate[None, :]
+            tally.boot_frequency[words] += replicate.astype(np.int32)[None, :]
+        self._count_capitals(tally, doc_index, text, [units[k][1] for k in keep], ids)
+        if self.examples:
+            self._keep_examples(tally, words, contribution, doc_index, str(doc_id))
+
+    def _word_id(self, unit: str) -> int:
+        word = unit.strip().lower()
+        index = self._vocabulary.get(word)
+        if index is None:
+            index = self._vocabulary[word] = len(self._words)
+            self._words.append(word)
+        return index
+
+    def _bootstrap_weights(self, doc_index: int) -> np.ndarray:
+        # a document's rows for every layer and target usually arrive together: draw its weights once
+        if self._weights_of is None or self._weights_of[0] != doc_index:
+            self._weights_of = (doc_index, bootstrap_weights(self.seed, doc_index, self.bootstrap).astype(np.float64))
+        return self._weights_of[1]
+
+    def _count_capitals(self, tally: _Tally, doc_index: int, text: str, spans: list, ids: np.ndarray) -> None:
+        if self._starts_of is None or self._starts_of[0] != doc_index or self._starts_of[1] is not text:
+            self._starts_of = (doc_index, text, sentence_starts(text))
+        starts = self._starts_of[2]
+        inside, capital = [], []
+        for word_id, span in zip(ids.tolist(), spans):
+            if span is None or span[0] in starts or not 0 <= span[0] < len(text):
+                continue
+            inside.append(word_id)
+            capital.append(text[span[0]].isupper())
+        if inside:
+            positions = np.asarray(inside, dtype=np.int64)
+            np.add.at(tally.not_initial, positions, 1)
+            np.add.at(tally.capitalised, positions[np.asarray(capital, dtype=bool)], 1)
+
+    def _keep_examples(self, tally: _Tally, words: np.ndarray, contribution: np.ndarray, doc_index: int,
+                       doc_id: str) -> None:
+        """Up to `examples` documents per word by largest |weight| (ties: smaller doc_index), in any add order."""
+        magnitude = np.abs(contribution)
+        candidates = np.nonzero(magnitude >= tally.floor[words])[0]
+        for k in candidates.tolist():
+            word = int(words[k])
+            kept = tally.examples.setdefault(word, [])
+            # a min-heap of the kept entries by (|weight|, -doc_index): its root is the weakest one
+            entry = (float(magnitude[k]), -doc_index, doc_id, float(contribution[k]))
+            if len(kept) < self.examples:
+                heapq.heappush(kept, entry)
+            elif entry[:2] > kept[0][:2]:
+                heapq.heapreplace(kept, entry)
+            if len(kept) == self.examples:
+                tally.floor[word] = kept[0][0]
+
+    # ---- results --------------------------------------------------------------------------------------
+
+    def min_documents_for(self, documents: int) -> int:
+        if self.min_documents is not None:
+            return max(1, int(self.min_documents))
+        return max(1, min(documents, max(MIN_DOCUMENTS, math.ceil(MIN_DOCUMENT_SHARE * documents))))
+
+    def finish(self) -> CorpusEvidence:
+        out = []
+        for target in range(len(self.labels)):
+            for layer in self.layers:
+                tally = self._tallies.get((layer, target))
+                if tally is not None and tally.documents:
+                    out.append(self._label_evidence(layer, target, tally))
+        return CorpusEvidence(bootstrap=self.bootstrap, seed=self.seed, confidence=self.confidence, top=self.top,
+                              labels=out)
+
+    def _label_evidence(self, layer: str, target: int, tally: _Tally) -> LabelEvidence:
+        size = min(tally.capacity, len(self._words))
+        frequency = tally.frequency[:size]
+        total = tally.total[:size]
+        seen = np.nonzero(frequency > 0)[0]
+        mean = np.zeros(size)
+        mean[seen] = total[seen] / frequency[seen]
+        min_documents = self.min_documents_for(tally.documents)
+        common = seen[frequency[seen] >= min_documents]
+
+        def ranked(candidates: np.ndarray, values: np.ndarray, sign: int) -> list[WordEvidence]:
+            chosen = candidates[sign * values[candidates] > 0]
+            order = sorted(chosen.tolist(), key=lambda i: (-sign * values[i], self._words[i]))
+            return [self._word(tally, i, mean) for i in order[:self.top]]
+
+        return LabelEvidence(layer=layer, target=target, label=self.labels[target], documents=tally.documents,
+                             vocabulary=len(seen), min_documents=min_documents,
+                             toward=ranked(seen, total, 1), away=ranked(seen, total, -1),
+                             toward_mean=ranked(common, mean, 1), away_mean=ranked(common, mean, -1))
+
+    def _word(self, tally: _Tally, i: int, mean: np.ndarray) -> WordEvidence:
+        word = self._words[i]
+        total_low = total_high = mean_low = mean_high = None
+        if self.bootstrap:
+            alpha = (1.0 - self.confidence) / 2
+            totals = tally.boot_total[i]
+            total_low, total_high = (float(v) for v in np.quantile(totals, [alpha, 1 - alpha]))
+            frequency = tally.boot_frequency[i]
+            drawn = frequency > 0
+            if drawn.any():
+                means = totals[drawn] / frequency[drawn]
+                mean_low, mean_high = (float(v) for v in np.quantile(means, [alpha, 1 - alpha]))
+        kept = sorted(tally.examples.get(i, []), key=lambda e: (-e[0], -e[1]))
+        return WordEvidence(word=word, total=float(tally.total[i]), total_low=total_low, total_high=total_high,
+                            mean=float(mean[i]), mean_low=mean_low, mean_high=mean_high,
+                            documents=int(tally.frequency[i]),
+                            flags=shortcut_flags(word, int(tally.capitalised[i]), int(tally.not_initial[i])),
+                            examples=[WordExample(doc_index=-e[1], doc_id=e[2], weight=e[3]) for e in kept])
