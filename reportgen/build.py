@@ -200,6 +200,9 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
     else:
         metrics_report, layer_paths = _score(spec, adapter, pipeline, explanations, layers, settings, progress)
     results = _assemble(spec, adapter, explanations, layer_paths, metrics_report)
+    if spec.compare:
+        with clock.stage("comparison", f"comparing with {len(spec.compare)} baseline(s)"):
+            results.comparison = _compare(spec, results, progress)
     summary = write_report(results, spec, output, pdf, progress, spec_text=Path(paths.spec_file).read_text(
         encoding="utf-8") if paths.spec_file else None, clock=clock)
     summary.timings = clock.timings
@@ -500,3 +503,83 @@ def write_report(results, spec, output, pdf: bool | None, progress: Progress | N
     return BuildSummary(out_dir=out_dir, documents=len(results.documents),
                         files=[out_dir / f.relative_to(tmp) for f in files], pdf_pages=pdf_pages,
                         alerts=alerts)
+
+
+def _compare(spec, results, progress: Progress | None = None):
+    """The report's model (the candidate) against each baseline of `compare:`: every baseline explains the
+    documents that have a page, with the report's explain settings (targets, variants, interpolation, score)
+    and its own layers, reading the text through its own `input:` when given, else through the report's.
+    None when the spec names no baseline. A baseline's problem is placed at its `compare[i]` key."""
+    if not spec.compare:
+        return None
+    from reportgen.api import adapter_for
+    from reportgen.compare import compare_models
+    from reportgen.engine.inputs import from_encoded, from_padded
+    from reportgen.engine.runner import ExplainSettings, explain_documents
+    from reportgen.models.load import load_keras_model
+    from reportgen.report.structure import Orders
+    from reportgen.results import ComparisonReport, ReportResults
+    from reportgen.spec.load import spec_problem
+    from reportgen.text.factory import pipeline_from_spec
+    from reportgen.text.limit import limit_tokens
+
+    e = spec.explain
+    with _blame(spec, "explain"):  # the report's own settings, so both models are explained alike
+        settings = ExplainSettings(targets=e.targets, relu=tuple(e.relu), counterfactual=tuple(e.counterfactual),
+                                   interpolation=tuple(e.interpolation), score=e.score,
+                                   normalize_gradients=e.normalize_gradients, batch_size=e.batch_size)
+    candidate_orders = Orders.of(results)
+    candidate_kind = results.model.input_kind
+    baselines = []
+    for index, entry in enumerate(spec.compare):
+        key = f"compare[{index}]"
+        with _blame(spec, f"{key}.labels_file"):
+            labels = list(entry.labels) if entry.labels is not None else read_labels(
+                spec.resolve(entry.labels_file)) if entry.labels_file is not None else results.model.labels
+        with _blame(spec, f"{key}.path"):
+            loaded = load_keras_model(spec.resolve(entry.path))
+            adapter = adapter_for(loaded, labels, spec.model.task,
+                                  entry.threshold if entry.threshold is not None else spec.model.threshold,
+                                  path=entry.path)
+        kind = "strings" if adapter.vectorizer is not None else "ids"
+        if entry.input is None and kind != candidate_kind:
+            raise spec_problem(spec, f"{key}.path", f"the baseline takes {kind} but the report's input pipeline "
+                                                     f"gives the model {candidate_kind}; give the baseline its own "
+                                                     f"input: section")
+        if sorted(adapter.labels) != sorted(results.model.labels):
+            where = f"{key}.labels" if entry.labels is not None else f"{key}.labels_file" if entry.labels_file \
+                else f"{key}.path"
+            raise spec_problem(spec, where, f"the baseline's labels ({', '.join(adapter.labels)}) are not the "
+                                            f"model's ({', '.join(results.model.labels)}): labels are matched by name")
+        section = entry.input or spec.input
+        if section.length is not None and adapter.input_length is None:
+            adapter.input_length = section.length
+        vocabulary = spec.resolve(section.vocabulary) if section.vocabulary else None
+        with _blame(spec, f"{key}.input" if entry.input is not None else "input"):
+            pipeline = pipeline_from_spec(section, vocabulary, adapter.vectorizer, spec.base_dir)
+        by_name = {name: i for i, name in enumerate(adapter.labels)}
+        docs = []
+        for d in results.documents:
+            truth = None if d.true_labels is None else [by_name[results.model.labels[k]] for k in d.true_labels]
+            if d.text:
+                encoded = limit_tokens(pipeline.encode(d.text), section.max_tokens)
+                docs.append(from_encoded(adapter, d.id, encoded, section.padding, section.truncating,
+                                         section.pad_value, truth))
+            else:  # pre-vectorised: the very ids the model read
+                kept = [t for t in d.tokens if t.span is not None or t.id != section.pad_value]
+                docs.append(from_padded(d.id, [t.id for t in kept], [t.text for t in kept], section.pad_value,
+                                        section.padding, true_labels=truth))
+        with _blame(spec, f"{key}.layers"):
+            layers = adapter.resolve_layers(entry.layers)
+        with _blame(spec, key):
+            explained = explain_documents(adapter, docs, layers, settings, pad_id=section.pad_value)
+        paths = [e.path for e in layers]
+        model = adapter.info(explained=paths)
+        own = ReportResults(title=results.title, model=model, documents=explained,
+                            settings=type(results.settings)(**{**vars(results.settings), "layers": paths}))
+        baseline_orders = Orders.of(own)
+        baselines.append(compare_models(
+            results.documents, results.model.labels, explained, adapter.labels, name=entry.display_name(),
+            model=model, layers=paths, candidate_lead=lambda doc, t: candidate_orders.lead(doc, t),
+            baseline_lead=lambda doc, t, o=baseline_orders: o.lead(doc, t)))
+    return ComparisonReport(candidate=results.model.name, baselines=baselines)

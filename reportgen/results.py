@@ -406,10 +406,13 @@ class ReportResults:
     metrics: MetricsReport | None = None  # report-level faithfulness tables and layer recommendation
     pdf_samples: PdfSamples | None = None  # None: no PDF was made with these results
     schema_version: int = SCHEMA_VERSION
+    comparison: ComparisonReport | None = None  # the model against the spec's baselines (compare:)
 
     def __post_init__(self) -> None:
         if isinstance(self.pdf_samples, dict):  # read back from explanations.json
             self.pdf_samples = PdfSamples.from_dict(self.pdf_samples)
+        if isinstance(self.comparison, dict):
+            self.comparison = ComparisonReport.from_dict(self.comparison)
 
     def to_dict(self) -> dict[str, Any]:
         return _clean(asdict(self))

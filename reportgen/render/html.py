@@ -257,6 +257,12 @@ def render_site(results: "ReportResults", out_dir: Path,
         written.append(write_text(out_dir / page.path, html))
         if progress:
             progress(n, total)
+    if results.comparison is not None:  # the candidate against its baselines (compare: in the spec)
+        from reportgen.report.comparison import comparison_pages
+
+        for page, template_name, data in comparison_pages(results, plan, views):
+            html = env.get_template(template_name).render(PageContext(results, plan, page, data).as_dict())
+            written.append(write_text(out_dir / page.path, html))
     return written
 
 

@@ -1,0 +1,196 @@
+"""The comparison pages, format-neutral: the candidate (the report's model) against each baseline.
+
+Reads `ReportResults.comparison` (computed by `reportgen.compare` at build time) and the two models'
+documents; derives only what the sample pages derive too: lead maps on a scale, ranked evidence words.
+- `comparison_pages(results, plan, views)`: the site's pages, `compare.html` and one page per flipped
+  document under `samples/compare/<baseline>/`, as (Page, template, data);
+- the evidence shift per label: every word form's weight in each model's lead maps of that label
+  (`report.evidence.word_sums`), each map first divided by its own largest |weight| so two models' maps,
+  whose raw scales differ, weigh alike, then averaged over the documents both models explained for the
+  label; the words whose average changed most (candidate − baseline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Sequence
+
+from reportgen.report import colors
+from reportgen.report.colors import format_number
+from reportgen.report.evidence import word_sums
+from reportgen.report.spans import align_weights, highlight
+from reportgen.report.structure import Orders, Page, relative_url, safe_name
+from reportgen.report.views import Panel, Views, heatmap_caption, label_names, panels_legend
+
+if TYPE_CHECKING:
+    from reportgen.report.structure import SitePlan
+    from reportgen.results import BaselineComparison, DocumentExplanation, ReportResults
+
+SHIFT_TOP = 8
+KIND_TEXT = {"fixed": "baseline wrong → candidate right", "broken": "baseline right → candidate wrong",
+             "both-wrong": "both wrong, differently", "no-truth": "different predictions (no true label)"}
+CONFIDENT = 0.4  # a probability change this large on a flip is a confident one (an alert)
+
+
+@dataclass
+class ShiftWord:
+    word: str
+    baseline: float
+    candidate: float
+
+    @property
+    def change(self) -> float:
+        return self.candidate - self.baseline
+
+    def text(self, value: float) -> str:
+        return format_number(value, 3, signed=True)
+
+
+@dataclass
+class ModelSide:
+    """One model's column of a flipped document's page."""
+
+    name: str
+    role: str  # "baseline" / "candidate"
+    predicted: str
+    probabilities: list[tuple[str, float]]
+    panel: Panel | None
+    evidence: object | None  # report.evidence.Evidence
+
+
+@dataclass
+class FlipView:
+    flip: object  # results.FlippedDocument
+    kind_text: str
+    url: str  # from the comparison page
+    agreement: object | None  # results.MapAgreement
+    sides: list[ModelSide] = field(default_factory=list)
+    legend: object | None = None
+    sample_url: str = ""
+
+
+def baseline_results(results: "ReportResults", baseline: "BaselineComparison") -> "ReportResults":
+    """The baseline's documents as a ReportResults of their own, so its lead maps and evidence come from the
+    same Views and Orders the candidate's pages use."""
+    from reportgen.results import ReportResults
+
+    return ReportResults(title=results.title, model=baseline.model, documents=baseline.documents,
+                         settings=replace(results.settings, layers=list(baseline.layers)))
+
+
+def evidence_shift(results: "ReportResults", baseline: "BaselineComparison", top: int = SHIFT_TOP
+                   ) -> list[tuple[str, list[ShiftWord]]]:
+    """Per label (candidate order): the `top` words whose normalised weight changed most (module docstring)."""
+    candidate_orders, base = Orders.of(results), baseline_results(results, baseline)
+    baseline_orders = Orders.of(base)
+    out = []
+    for k, label in enumerate(results.model.labels):
+        b_index = baseline.model.labels.index(label)
+        totals: dict[str, list[float]] = {}
+        counted = 0
+        for c_doc, b_doc in zip(results.documents, baseline.documents):
+            c_map, b_map = candidate_orders.lead(c_doc, k), baseline_orders.lead(b_doc, b_index)
+            if c_map is None or b_map is None or c_map.uniform or b_map.uniform:
+                continue
+            counted += 1
+            for slot, (doc, h) in enumerate(((b_doc, b_map), (c_doc, c_map))):
+                weights = align_weights(doc.tokens, h.weights, doc.input.truncating_side)
+                peak = max((abs(w) for w in weights if w is not None), default=0.0) or 1.0
+                for w in word_sums(doc.text or "", doc.tokens, [None if w is None else w / peak for w in weights]):
+                    totals.setdefault(w.word, [0.0, 0.0])[slot] += w.weight
+        words = [ShiftWord(word, b / counted, c / counted) for word, (b, c) in totals.items()] if counted else []
+        words.sort(key=lambda w: (-abs(w.change), w.word))
+        out.append((label, words[:top]))
+    return out
+
+
+def _side(name: str, role: str, doc: "DocumentExplanation", labels: Sequence[str], views: Views, doc_index: int,
+          heatmap, scale, probabilities: Sequence[float]) -> ModelSide:
+    panel = None
+    if heatmap is not None:
+        weights = align_weights(doc.tokens, heatmap.weights, doc.input.truncating_side)
+        panel = Panel(heatmap, highlight(doc.text, doc.tokens, weights, scale), scale, heatmap_caption(heatmap))
+    return ModelSide(name, role, label_names(labels, doc.prediction.predicted),
+                     list(zip(labels, probabilities)), panel,
+                     views.evidence(doc_index, heatmap) if heatmap is not None else None)
+
+
+def flip_view(results: "ReportResults", baseline: "BaselineComparison", flip, views: Views, baseline_views: Views,
+              url: str) -> FlipView:
+    """A flipped document: both models' lead maps of the candidate's predicted label, on one scale."""
+    index = next(i for i, d in enumerate(results.documents) if d.id == flip.id)
+    c_doc, b_doc = results.documents[index], baseline.documents[index]
+    target = results.model.labels.index(flip.candidate_predicted[0]) if flip.candidate_predicted else 0
+    c_map = views.orders.lead(c_doc, target)
+    b_map = baseline_views.orders.lead(b_doc, baseline.model.labels.index(results.model.labels[target]))
+    weights = [w for doc, h in ((c_doc, c_map), (b_doc, b_map)) if h is not None
+               for w in align_weights(doc.tokens, h.weights, doc.input.truncating_side)]
+    scale = colors.lead_scale(weights, results.settings.palette)
+    sides = [_side(baseline.name, "baseline", b_doc, baseline.model.labels, baseline_views, index, b_map, scale,
+                   flip.baseline_probabilities),
+             _side(results.model.name, "candidate", c_doc, results.model.labels, views, index, c_map, scale,
+                   flip.candidate_probabilities)]
+    sides[0].probabilities = list(zip(results.model.labels, flip.baseline_probabilities))
+    panels = [s.panel for s in sides if s.panel is not None]
+    agreement = next((a for a in baseline.agreement if a.id == flip.id), None)
+    return FlipView(flip, KIND_TEXT.get(flip.kind, flip.kind), url, agreement, sides,
+                    panels_legend(scale, panels) if panels else None)
+
+
+def comparison_alerts(results: "ReportResults", baseline: "BaselineComparison") -> list[str]:
+    """What a reviewer must not miss: the candidate worse on a label, confident flips."""
+    found = []
+    for d in baseline.differences:
+        if d.metric != "accuracy" and d.ci_high is not None and d.ci_high < 0:
+            found.append(f"The candidate's {d.metric} on {d.label} is lower than {baseline.name}'s "
+                         f"({format_number(d.candidate or 0, 3)} against {format_number(d.baseline or 0, 3)}; "
+                         f"the 95 % interval of the difference is below 0).")
+    confident = [f for f in baseline.flips if f.change >= CONFIDENT]
+    if confident:
+        found.append(f"{len(confident)} flipped document{'s' if len(confident) != 1 else ''} changed a probability "
+                     f"by {format_number(CONFIDENT, 2)} or more.")
+    return found
+
+
+def comparison_pages(results: "ReportResults", plan: "SitePlan", views: Views) -> list[tuple[Page, str, dict]]:
+    """The comparison page and one page per flipped document per baseline (module docstring)."""
+    comparison = results.comparison
+    if comparison is None:
+        return []
+    main = Page("compare", "compare.html", "Model comparison")
+    taken: set[str] = set()
+    sections, flip_pages = [], []
+    for baseline in comparison.baselines:
+        folder = safe_name(baseline.name, taken)
+        base_views = Views(baseline_results(results, baseline), Orders.of(baseline_results(results, baseline)))
+        doc_taken: set[str] = set()
+        flips = []
+        for flip in baseline.flips:
+            path = f"samples/compare/{folder}/{safe_name(flip.id, doc_taken)}.html"
+            view = flip_view(results, baseline, flip, views, base_views, relative_url(main.path, path))
+            page = Page("compare-sample", path, f"Sample {flip.id}: {baseline.name} against {results.model.name}")
+            index = next(i for i, d in enumerate(results.documents) if d.id == flip.id)
+            view.sample_url = page.url(plan.sample_paths[index])
+            flips.append(view)
+            flip_pages.append((page, "compare_sample.html", {"view": view, "baseline": baseline,
+                                                             "compare_url": page.url(main.path)}))
+        rho = [a.rank_correlation for a in baseline.agreement if a.rank_correlation is not None]
+        overlap = [a.top_k_overlap for a in baseline.agreement if a.top_k_overlap is not None]
+        sections.append({
+            "baseline": baseline, "flips": flips, "shift": evidence_shift(results, baseline),
+            "alerts": comparison_alerts(results, baseline),
+            "accuracy": baseline.differences[0] if baseline.differences else None,
+            "per_label": [d for d in baseline.differences if d.metric != "accuracy"],
+            "mean_rho": sum(rho) / len(rho) if rho else None, "rho_count": len(rho),
+            "mean_overlap": sum(overlap) / len(overlap) if overlap else None,
+            "k": max((a.k for a in baseline.agreement), default=0),
+            "kinds": {kind: sum(1 for f in baseline.flips if f.kind == kind) for kind in KIND_TEXT},
+        })
+    pages = [(main, "compare.html", {"sections": sections, "candidate": comparison.candidate,
+                                    "kind_text": KIND_TEXT})]
+    for before, after in zip(flip_pages, flip_pages[1:]):
+        before[0].next, after[0].prev = after[0].path, before[0].path
+    for page, _, data in flip_pages:
+        data["prev_url"] = page.url(page.prev) if page.prev else None
+        data["next_url"] = page.url(page.next) if page.next else None
+    return pages + flip_pages
