@@ -43,6 +43,7 @@ def check_inputs(spec: Spec, samples: list[Sample]) -> None:
     model = read_model_config(paths.model)
     labels = spec_labels(spec)
     problems = _model_problems(spec, model, labels) if model is not None else []
+    problems += _baseline_problems(spec, model, labels)
     if problems:
         raise SpecError(problems)
     pipeline = None
@@ -152,3 +153,39 @@ def _pipeline(spec: Spec):
                                                      f" ({exc.strerror or exc})") from None
 
 
+def _baseline_problems(spec: Spec, model: ModelConfig | None, labels: list[str] | None) -> list[str]:
+    """Each `compare:` baseline read like the model: its labels (matched by name with the model's) and their
+    count against its output layer, its input kind against the report's pipeline, the layers it names."""
+    from reportgen.build import read_labels
+
+    problems = []
+    for index, entry in enumerate(spec.compare):
+        key = f"compare[{index}]"
+        config = read_model_config(spec.resolve(entry.path))
+        theirs = list(entry.labels) if entry.labels is not None else labels
+        if entry.labels_file is not None:
+            try:
+                theirs = read_labels(spec.resolve(entry.labels_file))
+            except ReportgenError as exc:
+                problems.append(spec.problem_at(f"{key}.labels_file", str(exc)))
+                continue
+        where = f"{key}.labels_file" if entry.labels_file is not None else f"{key}.labels"
+        if labels is not None and theirs is not None and sorted(theirs) != sorted(labels):
+            problems.append(spec.problem_at(where, f"the baseline's labels ({', '.join(theirs)}) are not the model's "
+                                                   f"({', '.join(labels)}): labels are matched by name"))
+        if config is None:
+            continue
+        units, task = config.output_units, spec.model.task
+        if units is not None and theirs is not None and len(theirs) != class_count(units, task):
+            problems.append(spec.problem_at(where, _label_count_message(len(theirs), units, config.output_activation,
+                                                                        task)))
+        if entry.input is None and model is not None and None not in (model.input_kind, config.input_kind) \
+                and config.input_kind != model.input_kind:
+            problems.append(spec.problem_at(f"{key}.path", f"the baseline takes {config.input_kind} but the report's "
+                                                           f"input pipeline gives the model {model.input_kind}; give "
+                                                           "the baseline its own input: section"))
+        if isinstance(entry.layers, list):
+            for n, ref in enumerate(entry.layers):
+                if isinstance(ref, str) and ref != "auto" and not config.has_layer(ref):
+                    problems.append(spec.problem_at(f"{key}.layers[{n}]", _missing_layer_message(ref, config)))
+    return [terminal_safe(problem) for problem in problems]

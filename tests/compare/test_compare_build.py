@@ -147,3 +147,25 @@ def strings_model(folder: Path) -> None:
     x = keras.layers.Conv1D(4, 3, padding="same", name="conv")(x)
     outputs = keras.layers.Dense(2, activation="softmax", name="out")(keras.layers.GlobalMaxPooling1D()(x))
     keras.Model(inputs, outputs, name="strings").save(folder / "model.keras")
+
+
+@pytest.mark.parametrize("compare, expected", [
+    ("compare:\n  - path: base/model.keras\n    labels_file: other.txt\n",
+     "compare[0].labels_file: the baseline's labels (yes, no) are not the model's (neg, pos): labels are matched "
+     "by name (bad.yaml line 12)"),
+    ("compare:\n  - path: strings/model.keras\n    labels: [neg, pos]\n",
+     "compare[0].path: the baseline takes strings but the report's input pipeline gives the model ids; give the "
+     "baseline its own input: section (bad.yaml line 11)"),
+    ("compare:\n  - path: base/model.keras\n    layers: [conv, lstm]\n",
+     "compare[0].layers[1]: layer 'lstm' not found in the model; its layers: *embedding, conv, pool, out "
+     "(bad.yaml line 12)"),  # * the input layer, whose name Keras numbers per process
+])
+def test_validate_reads_a_baselines_files_like_the_models(project, capsys, monkeypatch, compare, expected):
+    monkeypatch.chdir(project)
+    (project / "other.txt").write_text("yes\nno\n", encoding="utf-8")
+    strings_model(project / "strings")
+    (project / "bad.yaml").write_text(spec_text("cand/model.keras", compare), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["validate", "bad.yaml"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert re.fullmatch(re.escape(f"reportgen: error: {expected}").replace(r"\*", ".*"), line), line
