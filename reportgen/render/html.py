@@ -22,13 +22,15 @@ from markupsafe import Markup, escape
 import reportgen
 from reportgen.output import write_text
 from reportgen.render.charts import TEMPLATE_GLOBALS as CHART_GLOBALS
+from reportgen.render.corpus_chart import TEMPLATE_GLOBALS as CORPUS_GLOBALS
 from reportgen.render.curves import TEMPLATE_GLOBALS
 from reportgen.render.evidence_chart import TEMPLATE_GLOBALS as EVIDENCE_GLOBALS
 from reportgen.report import colors
 from reportgen.report.alerts import report_alerts
 from reportgen.report.colors import Scale, format_number, format_weight
+from reportgen.report.corpus import corpus_evidence_of, corpus_view
 from reportgen.report.spans import Highlight
-from reportgen.report.structure import Page, SitePlan, plan_site
+from reportgen.report.structure import NavItem, Page, SitePlan, plan_site
 from reportgen.report.summary import label_summary
 from reportgen.report.views import (Views, example_legend, heatmap_caption, heatmap_labels, make_panel,
                                     predicted_text, settings_table, shared_legend, versions_table)
@@ -76,6 +78,7 @@ def _environment(folder: str) -> jinja2.Environment:
     env.globals.update(TEMPLATE_GLOBALS)
     env.globals.update(EVIDENCE_GLOBALS)
     env.globals.update(CHART_GLOBALS)
+    env.globals.update(CORPUS_GLOBALS)
     return env
 
 
@@ -208,6 +211,9 @@ def _page_data(results: "ReportResults", plan: SitePlan, page: Page, views: View
                                "levels": colors.LEVELS}
     if page.kind == "metrics":
         return "metrics.html", {}
+    if page.kind == "corpus":
+        pages = {doc.id: plan.sample_paths[i] for i, doc in enumerate(docs)}
+        return "corpus.html", {"view": corpus_view(corpus_evidence_of(results), pages)}
     if page.kind == "sample":
         assert page.doc_index is not None
         data = views.sample(page.doc_index)
@@ -236,12 +242,22 @@ def _page_data(results: "ReportResults", plan: SitePlan, page: Page, views: View
     raise ValueError(f"unknown page kind {page.kind!r}")
 
 
+def add_corpus_page(plan: SitePlan) -> None:
+    """The corpus evidence page, after the overview pages, and in the navigation after Metrics (or Method)."""
+    overview = sum(1 for p in plan.pages if p.kind in ("index", "model", "method", "metrics"))
+    plan.pages.insert(overview, Page("corpus", "corpus.html", "Corpus evidence"))
+    after = max(k for k, item in enumerate(plan.nav) if item.kind in ("index", "model", "method", "metrics"))
+    plan.nav.insert(after + 1, NavItem("Corpus", "corpus.html", "corpus"))
+
+
 def render_site(results: "ReportResults", out_dir: Path,
                 progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Write every page of the site and `assets/site.css` under `out_dir`; return the files written."""
     out_dir = Path(out_dir)
     env = make_environment()
     plan = plan_site(results, with_metrics=results.metrics is not None)
+    if corpus_view(corpus_evidence_of(results)) is not None:
+        add_corpus_page(plan)
     views = Views(results, plan.orders)
     total = len(plan.pages) + 1
     alerts = report_alerts(results, views)  # the sample pages read the same lead maps

@@ -54,6 +54,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 import reportgen
 from reportgen.output import json_text
 from reportgen.report import colors
+from reportgen.report.corpus import corpus_evidence_of, corpus_view
 from reportgen.report.spans import Highlight
 from reportgen.report.structure import Orders
 from reportgen.report.views import SampleView, Views
@@ -348,7 +349,8 @@ class _Renderer:
         if part != "chunk":
             context.update(self.views.paper_front(variants=plan.variants, over_budget=plan.over_budget,
                                                   choice=plan.choice),
-                           meta=_meta(results, plan), description=render_markdown(results.description))
+                           meta=_meta(results, plan), description=render_markdown(results.description),
+                           corpus=corpus_view(corpus_evidence_of(results)))
         return self.env.get_template("pdf/report.html").render(context)
 
     def write(self, document: "weasyprint.Document", identity: bytes) -> bytes:
