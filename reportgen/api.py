@@ -39,10 +39,11 @@ def load_model(path) -> Any:
 
 
 def adapter_for(model, labels: Sequence[str] | None = None, task: str = "auto", threshold: float = 0.5,
-                path: str = ""):
-    """One adapter per (model, labels, task, threshold), so compiled engine steps are reused across calls.
+                path: str = "", model_inputs: dict | None = None, output: str | None = None, pad_id: int = 0):
+    """One adapter per (model, labels, task, threshold, inputs, output), so compiled engine steps are reused.
 
-    `model`: a Keras model, what `models.load.load_keras_model` returned (a LoadedModel), or an adapter."""
+    `model`: a Keras model, what `models.load.load_keras_model` returned (a LoadedModel), or an adapter.
+    `model_inputs`/`output`/`pad_id`: a multi-input or multi-output model (`ModelAdapter.from_model`)."""
     from reportgen.models.adapter import ModelAdapter, check_model
     from reportgen.models.load import LoadedModel
 
@@ -54,11 +55,13 @@ def adapter_for(model, labels: Sequence[str] | None = None, task: str = "auto", 
     check_model(model, path)  # before the weak-key caches, which raise TypeError on what is not a model
     if fmt is None:
         fmt = _FORMATS.get(model, "keras")
-    key = (tuple(labels) if labels is not None else None, task, threshold)
+    key = (tuple(labels) if labels is not None else None, task, threshold,
+           tuple(sorted((model_inputs or {}).items())), output, pad_id)
     per_model = _ADAPTERS.setdefault(model, {})
     if key not in per_model:
         per_model[key] = ModelAdapter.from_model(model, list(labels) if labels is not None else None, task,
-                                                 threshold, path, format=fmt)
+                                                 threshold, path, format=fmt, model_inputs=model_inputs,
+                                                 output=output, pad_id=pad_id)
     return per_model[key]
 
 

@@ -225,7 +225,9 @@ def _load_adapter(spec, outcome: dict | None = None):
     with _blame(spec, "model.path"):
         loaded = load_keras_model(paths.model)
         read = time.perf_counter()
-        adapter = adapter_for(loaded, labels, spec.model.task, spec.model.threshold, path=spec.model.path)
+        adapter = adapter_for(loaded, labels, spec.model.task, spec.model.threshold, path=spec.model.path,
+                              model_inputs=spec.input.model_inputs, output=spec.model.output,
+                              pad_id=spec.input.pad_value)
     if outcome is not None:
         outcome["detail"] = (f"(tensorflow import {imported - start:.1f}s, model file {read - imported:.1f}s, "
                              f"layer shapes {time.perf_counter() - read:.1f}s)")

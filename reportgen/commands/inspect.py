@@ -39,8 +39,11 @@ def format_description(d: dict[str, Any]) -> str:
     facts = [
         ("model", f"{d['model']['path']} ({FORMAT_TEXT.get(d['model']['format'], d['model']['format'])})"),
         ("input", _input_text(d["input"])),
+        *[(f"  {fed['name']}", f"{fed['dtype']} {_shape_text(fed['shape'])} <- {fed['what']}")
+          for fed in d["input"].get("fed", [])],
         ("padding", _padding_text(d["input"])),
-        ("output", f"{d['output']['activation']}, {d['output']['units']} unit"
+        ("output", ("" if d["output"].get("name") is None else f"{d['output']['name']!r}: ")
+                   + f"{d['output']['activation']}, {d['output']['units']} unit"
                    f"{'s' if d['output']['units'] != 1 else ''} -> task guess: {d['task']} "
                    f"({len(d['labels'])} labels)"),
         ("auto layer", d["auto_layer"] or "none (no layer has a time axis; name one in explain.layers)"),
@@ -50,8 +53,8 @@ def format_description(d: dict[str, Any]) -> str:
     lines.append("")
     lines.extend(_layer_table(d["layers"]))
     lines.append("")
-    lines.append("* picked by `explain.layers: auto`: the deepest recurrent or convolutional layer with a time axis,")
-    lines.append("  else the deepest pooling layer with one, else the embedding")
+    lines.append("* picked by `explain.layers: auto`: the deepest recurrent, convolutional or transformer block with a")
+    lines.append("  time axis, else the deepest pooling layer with one, else the embedding")
     return "\n".join(lines)
 
 
@@ -65,7 +68,13 @@ def _input_text(model_input: dict[str, Any]) -> str:
         return (f"strings, turned into ids by its TextVectorization layer {vec['layer']!r} (split {vec['split']}, "
                 f"standardize {vec['standardize']}{known}); {length_text}; no vocabulary file needed")
     known = f" (embedding of {size} ids)" if size is not None else ""
-    return f"token ids{known}; {length_text}; a spec needs the vocabulary that made them"
+    fed = model_input.get("fed")
+    several = f", fed to one of its {len(fed)} inputs (the others are built from them)" if fed else ""
+    return f"token ids{known}{several}; {length_text}; a spec needs the vocabulary that made them"
+
+
+def _shape_text(shape: list) -> str:
+    return "(" + ", ".join("None" if n is None else str(n) for n in shape) + ")"
 
 
 def _padding_text(model_input: dict[str, Any]) -> str:

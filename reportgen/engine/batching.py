@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from reportgen.errors import ReportgenError
+from reportgen.errors import InputError, ReportgenError
 from reportgen.models.adapter import ModelAdapter
 from reportgen.models.tracing import run_traced
 
 # Working memory follows padded token positions, not documents (about 22 KiB per position for a small
 # BiLSTM): a batch holds at most this many, so a few very long texts cannot blow up one batch.
 TOKEN_BUDGET = 32768
+
+
+class PositionsError(InputError):
+    """A document longer than a learned position embedding's positions."""
+
+    spec_key = "input.max_tokens"
 
 
 def token_budget_groups(order: list[int], lengths: list[int], batch_size: int, fixed_length: int | None = None):
@@ -57,6 +63,12 @@ def batches(adapter: ModelAdapter, order: list[int], lengths: list[int], batch_s
 def pad_batch(adapter: ModelAdapter, docs: list[list[int]], pad_id: int = 0) -> np.ndarray:
     """Post-pad to the longest document (variable length) or to the fixed length; never truncates."""
     length = adapter.input_length or max((len(d) for d in docs), default=1) or 1
+    positions = adapter.max_positions()
+    if positions is not None and length > positions[1]:
+        # a longer document fails deep inside the position embedding with a shape error, so say it here
+        raise PositionsError(f"a document of {length} tokens is longer than the {positions[1]} positions the model's "
+                             f"position embedding {positions[0]!r} has; set input.max_tokens: {positions[1]} to cut "
+                             "longer texts")
     arr = np.full((len(docs), length), pad_id, dtype=np.int64)
     for i, d in enumerate(docs):
         if len(d) > length:

@@ -8,6 +8,10 @@ Layer outputs are captured by temporarily replacing the chosen layers' `call` du
 (`capture`): unlike `keras.Model(model.inputs, layer.output)`, this works inside nested sub-models and on
 reloaded Sequential models, whose `layer.output` can point at a stale graph node with no gradient path.
 
+A model may take several inputs (a dict or a list, as KerasHub backbones do: token ids plus a padding mask,
+sometimes segment ids): reportgen feeds the token ids to one of them and builds the others from those ids
+(`ModelInput`, `plan_inputs`), and may have several outputs, one of which is explained (`output`).
+
 The adapter says what the model is; how documents are batched and padded for it, and the compiled Grad-CAM
 steps, belong to `reportgen.engine`.
 """
@@ -27,6 +31,43 @@ from reportgen.models.tracing import run_traced
 from reportgen.results import LayerInfo, ModelInfo
 
 PROBE_LENGTHS = (7, 12)  # two lengths tell whether a layer's time axis follows the input length
+INPUT_ROLES = ("ids", "mask", "segments", "constant")
+ROLE_TEXT = {
+    "ids": "the token ids, post-padded",
+    "mask": "the padding mask: 1 on the document's tokens, 0 on padding (ids equal to the pad id)",
+    "segments": "segment ids: 0 everywhere (one segment)",
+    "constant": "a constant",
+}
+# layers that turn ids into vectors; the first one reads the ids straight from the input
+EMBEDDINGS = ("Embedding", "TokenAndPositionEmbedding", "ReversibleEmbedding")
+
+
+class ModelInputError(ModelError):
+    """A model input reportgen cannot fill from the text pipeline (named, with what to write)."""
+
+    spec_key = "input.model_inputs"
+
+
+class OutputChoiceError(ModelError):
+    """A model with several outputs and no (or an unknown) `model.output`."""
+
+    spec_key = "model.output"
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """One input of the model and what reportgen feeds it, built from the padded ids of a batch."""
+
+    name: str  # its key in the model's input dict, or its input name
+    role: str  # one of INPUT_ROLES
+    dtype: str
+    shape: tuple  # without the batch axis, as the model declares it
+    value: int = 0  # the fill of a `constant` input
+    given: bool = False  # named in input.model_inputs (else guessed from its name)
+
+    def describe(self) -> str:
+        what = f"the constant {self.value}" if self.role == "constant" else ROLE_TEXT[self.role]
+        return f"{what} ({'as input.model_inputs says' if self.given else 'guessed from its name'})"
 
 
 @dataclass
@@ -59,6 +100,9 @@ class ModelAdapter:
     input_length: int | None = None
     input_dtype: str = "int32"
     notes: list[str] = field(default_factory=list)
+    inputs: list[ModelInput] = field(default_factory=list)  # several only for a multi-input model
+    pad_id: int = 0  # what padding is, for the padding mask a multi-input model is fed
+    output: str | None = None  # the explained output of a multi-output model
     _masks_padding: dict[int, bool] = field(default_factory=dict)
     # the engine's compiled Grad-CAM steps for this model (`engine.runner.engine_for`), kept here so they
     # are freed with the adapter
@@ -67,21 +111,29 @@ class ModelAdapter:
     # ----- construction -------------------------------------------------------------------------
     @classmethod
     def from_model(cls, model, labels: list[str] | None = None, task: str = "auto", threshold: float = 0.5,
-                   path: str = "", format: str = "keras") -> "ModelAdapter":
+                   path: str = "", format: str = "keras", model_inputs: dict | None = None,
+                   output: str | None = None, pad_id: int = 0) -> "ModelAdapter":
+        """`model_inputs` maps input names to a role (INPUT_ROLES) or an int (a constant input of that value);
+        `output` names the output to explain when the model has several."""
         check_model(model, path)
-        if len(model.inputs) != 1 or len(model.outputs) != 1:
-            raise ModelError(f"{path or model.name}: reportgen explains models with one input and one output "
-                             f"(this one has {len(model.inputs)} inputs, {len(model.outputs)} outputs)")
+        where = path or model.name
         entries = walk_layers(model)
-        head = _find_head(model, entries)
-        task, labels = _resolve_task(head, labels, task, path or model.name)
+        output = choose_output(model, output, where)
+        head = _find_head(model, entries, output)
+        task, labels = _resolve_task(head, labels, task, where)
         adapter = cls(model=model, labels=labels, task=task, threshold=threshold, path=path,
-                      format=format, entries=entries, head=head)
+                      format=format, entries=entries, head=head, pad_id=int(pad_id), output=output)
+        adapter.inputs = plan_inputs(model, model_inputs, where)
         adapter._read_input()
         adapter._probe_shapes()
         return adapter
 
     def _read_input(self) -> None:
+        if len(self.inputs) > 1:
+            ids = next(i for i in self.inputs if i.role == "ids")
+            self.input_length = ids.shape[0]
+            self.input_dtype = "int32" if "int" in ids.dtype or "float" in ids.dtype else ids.dtype
+            return
         spec = self.model.inputs[0]
         dtype = str(spec.dtype)
         vectorizers = [e.layer for e in self.entries if type(e.layer).__name__ == "TextVectorization"]
@@ -156,7 +208,32 @@ class ModelAdapter:
 
         if self.vectorizer is not None:
             return tf.fill([tf.shape(ids)[0]], "")
-        return ids
+        if len(self.inputs) <= 1:
+            return ids
+        fed = {}
+        for model_input in self.inputs:
+            if model_input.role == "ids":
+                value = ids
+            elif model_input.role == "mask":
+                value = tf.not_equal(ids, tf.cast(self.pad_id, ids.dtype))
+            else:
+                fill = 0 if model_input.role == "segments" else model_input.value
+                # a free axis of a constant input is the positions axis (the only one plan_inputs lets through)
+                dims = [tf.shape(ids)[0]] + [tf.shape(ids)[1] if d is None else int(d) for d in model_input.shape]
+                value = tf.fill(tf.stack(dims), fill)
+            fed[model_input.name] = value if model_input.dtype == "bool" else tf.cast(value, model_input.dtype)
+        structure = _input_structure(self.model)
+        if isinstance(structure, dict):
+            return {key: fed[key] for key in structure}
+        return [fed[t.name] for t in structure]
+
+    def select_output(self, outputs):
+        """The explained output of what the model returned (a multi-output model returns a dict or list)."""
+        if self.output is None:
+            return outputs
+        if isinstance(outputs, dict):
+            return outputs[self.output]
+        return outputs[list(self.model.output_names).index(self.output)]
 
     def logits_from(self, record: dict, outputs):
         """Pre-activation scores (batch, units) of the final layer."""
@@ -175,7 +252,7 @@ class ModelAdapter:
             return z
         if self.head.kind == "activation":
             return tf.cast(record["__head_input__"], tf.float32)
-        return tf.cast(outputs, tf.float32)
+        return tf.cast(self.select_output(outputs), tf.float32)
 
     def class_scores(self, logits, score: str):
         """Per-label scores (batch, n_labels) from logits: a single sigmoid unit gives [-z, z] / [1-p, p]."""
@@ -236,14 +313,23 @@ class ModelAdapter:
         if self.vectorizer is not None:
             return None
         top = [e for e in self.entries if e.index is not None and type(e.layer).__name__ != "InputLayer"]
-        if top and type(top[0].layer).__name__ == "Embedding":
-            return top[0].path, int(top[0].layer.input_dim)
+        if len(self.inputs) > 1:  # the other inputs' layers come first in the flattened table
+            top = [e for e in top if e.class_name in EMBEDDINGS][:1]
+        if top and top[0].class_name in EMBEDDINGS:
+            return top[0].path, _input_dim(top[0].layer)
+        return None
+
+    def max_positions(self) -> tuple[str, int] | None:
+        """(layer path, positions) of a learned position embedding: no document may be longer."""
+        for e in self.entries:
+            if e.class_name in ("TokenAndPositionEmbedding", "PositionEmbedding"):
+                return e.path, int(e.layer.sequence_length)
         return None
 
     def _id_range(self) -> tuple[int, int]:
         for e in self.entries:
-            if type(e.layer).__name__ == "Embedding":
-                return (2, max(3, min(int(e.layer.input_dim), 1000)))
+            if e.class_name in EMBEDDINGS:
+                return (2, max(3, min(_input_dim(e.layer), 1000)))
         return (2, 50)
 
     # ----- layer table --------------------------------------------------------------------------
@@ -389,13 +475,130 @@ def _ends_in(layer, head) -> bool:
         layer = layer.layers[-1]
 
 
-def _find_head(model, entries: list[LayerEntry]) -> OutputHead:
+def choose_output(model, output: str | None, where: str) -> str | None:
+    """The output to explain: None for a one-output model, else `output`, which must name one of them."""
+    names = [str(n) for n in getattr(model, "output_names", None) or [t.name for t in model.outputs]]
+    if len(model.outputs) == 1:
+        if output is not None and output not in names:
+            raise OutputChoiceError(f"{where}: model.output {output!r}: the model has one output, {names[0]!r}")
+        return None
+    listed = ", ".join(repr(n) for n in names)
+    if output is None:
+        raise OutputChoiceError(f"{where}: the model has {len(names)} outputs ({listed}); name the one to explain "
+                                "in model.output")
+    if output not in names:
+        raise OutputChoiceError(f"{where}: model.output {output!r} is not one of its outputs ({listed})")
+    return output
+
+
+def plan_inputs(model, model_inputs: dict | None, where: str) -> list[ModelInput]:
+    """What reportgen feeds each input: the role `model_inputs` gives it, else one guessed from its name.
+
+    One input: it takes the token ids (or strings), as always. Several: exactly one takes the ids; the
+    others are built from them (a padding mask, zero segment ids, a constant); an input whose role cannot be
+    guessed, or whose shape cannot be built from a batch of ids, is an error naming it."""
+    structure = _input_structure(model)
+    keys = list(structure) if isinstance(structure, dict) else [t.name for t in model.inputs]
+    tensors = [structure[k] for k in keys] if isinstance(structure, dict) else list(model.inputs)
+    given = dict(model_inputs or {})
+    unknown = [k for k in given if k not in keys]
+    if unknown:
+        raise ModelInputError(f"{where}: input.model_inputs names {unknown[0]!r}, which is not an input of the "
+                              f"model (its inputs: {', '.join(repr(k) for k in keys)})")
+    if len(keys) == 1:
+        role = given.get(keys[0], "ids")
+        if role != "ids":
+            raise ModelInputError(f"{where}: input {keys[0]!r} is the model's only input, so it takes the token "
+                                  f"ids, not {role!r}")
+        tensor = tensors[0]
+        return [ModelInput(keys[0], "ids", str(tensor.dtype), tuple(tensor.shape[1:]), given=keys[0] in given)]
+    planned = []
+    for key, tensor in zip(keys, tensors):
+        shape, dtype = tuple(tensor.shape[1:]), str(tensor.dtype)
+        role, value = given.get(key), 0
+        if isinstance(role, bool) or (role is not None and not isinstance(role, (int, str))):
+            raise ModelInputError(f"{where}: input.model_inputs.{key}: {role!r}; expected one of "
+                                  f"{', '.join(INPUT_ROLES)} or a whole number (a constant)")
+        if isinstance(role, int):
+            role, value = "constant", role
+        if role is None:
+            role = _guess_role(key)
+        if role not in INPUT_ROLES:
+            shown = "" if key in given else " (its name does not say)"
+            raise ModelInputError(f"{where}: input {key!r} ({dtype}, shape {_shape_text(shape)}): reportgen cannot "
+                                  f"tell what to feed it{shown}; map it in input.model_inputs to ids, mask, "
+                                  "segments, constant (zeros) or a number (that constant)")
+        if "string" in dtype:
+            raise ModelInputError(f"{where}: input {key!r} takes strings; a model with several inputs is fed token "
+                                  "ids, a mask and constants, so put the text vectorisation outside the model")
+        if role in ("ids", "mask", "segments") and len(shape) != 1:
+            raise ModelInputError(f"{where}: input {key!r} has shape {_shape_text(shape)}, but as {role} it needs "
+                                  "one value per token: (batch, positions)")
+        if role == "constant" and any(d is None for d in shape[1:]):
+            raise ModelInputError(f"{where}: input {key!r} has shape {_shape_text(shape)}; a constant input may "
+                                  "have a free size only on its first axis (the positions)")
+        planned.append(ModelInput(key, role, dtype, shape, value, given=key in given))
+    ids = [m.name for m in planned if m.role == "ids"]
+    if len(ids) != 1:
+        which = "none of them" if not ids else " and ".join(repr(n) for n in ids)
+        raise ModelInputError(f"{where}: of its inputs ({', '.join(repr(k) for k in keys)}), {which} takes the token "
+                              "ids; exactly one must: say which in input.model_inputs (NAME: ids)")
+    length = planned[keys.index(ids[0])].shape[0]
+    for m in planned:
+        if m.role in ("mask", "segments") and m.shape[0] != length:
+            raise ModelInputError(f"{where}: input {m.name!r} has {m.shape[0]} positions but {ids[0]!r} has "
+                                  f"{length}; as {m.role} it needs one value per token")
+    return planned
+
+
+def _input_structure(model):
+    """The inputs as the model takes them: a dict of named inputs, else the list of input tensors (a reloaded
+    Sequential model has `inputs` but no `input`)."""
+    try:
+        structure = model.input
+    except (AttributeError, ValueError):
+        return list(model.inputs)
+    return structure if isinstance(structure, dict) else list(model.inputs)
+
+
+def _guess_role(name: str) -> str | None:
+    lowered = name.lower()
+    if "mask" in lowered:
+        return "mask"
+    if "segment" in lowered or "token_type" in lowered or "type_ids" in lowered:
+        return "segments"
+    if lowered in ("ids", "tokens", "input", "inputs") or lowered.endswith("ids") or "token" in lowered:
+        return "ids"
+    return None
+
+
+def _shape_text(shape: tuple) -> str:
+    return "(" + ", ".join(["batch"] + ["None" if d is None else str(d) for d in shape]) + ")"
+
+
+def _input_dim(layer) -> int:
+    """How many ids an embedding-like layer takes (KerasHub's TokenAndPositionEmbedding holds an Embedding)."""
+    if hasattr(layer, "input_dim"):
+        return int(layer.input_dim)
+    return int(layer.vocabulary_size)
+
+
+def _output_layer(model, output: str | None):
+    """The layer that makes the explained output (the model's last layer for a one-output model)."""
+    if output is None:
+        return None
+    index = [str(n) for n in model.output_names].index(output)
+    return model.outputs[index]._keras_history[0]
+
+
+def _find_head(model, entries: list[LayerEntry], output: str | None = None) -> OutputHead:
     """The final layer and how to get logits from it without changing the saved model."""
-    last = entries[-1].layer
+    last = _output_layer(model, output) or entries[-1].layer
     while hasattr(last, "layers") and last.layers:  # a nested model as the last layer
         last = last.layers[-1]
     cls = type(last).__name__
-    units = int(model.outputs[0].shape[-1])
+    index = 0 if output is None else [str(n) for n in model.output_names].index(output)
+    units = int(model.outputs[index].shape[-1])
     act = getattr(last, "activation", None)
     act_name = getattr(act, "__name__", str(act)) if act is not None else "linear"
     if cls == "Dense":

@@ -29,6 +29,10 @@ def describe_model(adapter) -> dict[str, Any]:
         # Fixed-length inputs are always padded to the same length, so masking does not change a prediction.
         "padding_masked": None if adapter.input_length is not None else adapter.masks_padding(0),
     }
+    if len(adapter.inputs) > 1:
+        model_input["fed"] = [{"name": i.name, "role": i.role, "dtype": i.dtype,
+                               "shape": [None] + [None if n is None else int(n) for n in i.shape],
+                               "what": i.describe()} for i in adapter.inputs]
     if vectorizer is not None:
         config = vectorizer.get_config()
         model_input["vectorizer"] = {
@@ -38,7 +42,8 @@ def describe_model(adapter) -> dict[str, Any]:
     return {
         "model": {"path": str(adapter.path), "name": adapter.model.name, "format": adapter.format},
         "input": model_input,
-        "output": {"activation": adapter.head.activation, "units": adapter.head.units},
+        "output": {"activation": adapter.head.activation, "units": adapter.head.units,
+                   **({"name": adapter.output} if adapter.output is not None else {})},
         "task": adapter.task,
         "labels": list(adapter.labels),
         "auto_layer": auto,
@@ -61,9 +66,12 @@ def _output_shape(info, layer) -> list[int | None]:
 
 
 def _vocabulary_size(adapter) -> int | None:
-    """Ids the model knows: its TextVectorization's vocabulary, else the first Embedding's input_dim."""
+    """Ids the model knows: its TextVectorization's vocabulary, else what its first embedding takes."""
     if adapter.vectorizer is not None:
         return int(adapter.vectorizer.vocabulary_size())
+    limit = adapter.id_limit()
+    if limit is not None:
+        return limit[1]
     for entry in adapter.entries:
         if entry.class_name == "Embedding":
             return int(entry.layer.input_dim)

@@ -4,9 +4,11 @@ Layers are addressed by path: a top-level layer by its name ("conv1d"), a layer 
 sub-model by "outer/inner". An int is an index into `model.layers`, as in Keras.
 
 The `auto` rule (documented in the method page): among layers whose output is (batch, time, channels),
-take the deepest recurrent or convolutional layer (a Bidirectional wrapper counts as recurrent); if there
-is none, the deepest pooling layer that keeps a time axis; if none, the deepest embedding. Masking,
-dropout, normalisation and reshaping layers are never chosen by `auto`: they repeat their input.
+take the deepest recurrent, convolutional or transformer block (a Bidirectional wrapper counts as
+recurrent; a KerasHub `TransformerEncoder`/`TransformerDecoder` is a block, so a transformer's last encoder
+block is picked); if there is none, the deepest pooling layer that keeps a time axis; if none, the deepest
+embedding (KerasHub's `TokenAndPositionEmbedding` counts). Masking, dropout, normalisation and reshaping
+layers are never chosen by `auto`: they repeat their input.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from typing import Any
 from reportgen.errors import LayerError
 
 RECURRENT_OR_CONV = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "Conv1D", "SeparableConv1D",
-                     "DepthwiseConv1D", "Conv1DTranspose", "ConvLSTM1D")
+                     "DepthwiseConv1D", "Conv1DTranspose", "ConvLSTM1D", "TransformerEncoder", "TransformerDecoder")
 POOLING = ("MaxPooling1D", "AveragePooling1D")
-EMBEDDING = ("Embedding",)
+EMBEDDING = ("Embedding", "TokenAndPositionEmbedding", "ReversibleEmbedding")
 
 
 @dataclass

@@ -351,6 +351,10 @@ class _Renderer:
                                                   choice=plan.choice),
                            meta=_meta(results, plan), description=render_markdown(results.description),
                            corpus=corpus_view(corpus_evidence_of(results)))
+        if part != "chunk" and results.comparison is not None:  # the candidate against its baselines
+            from reportgen.report.comparison import comparison_paper
+
+            context["comparison"] = comparison_paper(results)
         return self.env.get_template("pdf/report.html").render(context)
 
     def write(self, document: "weasyprint.Document", identity: bytes) -> bytes:

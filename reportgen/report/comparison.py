@@ -152,6 +152,34 @@ def comparison_alerts(results: "ReportResults", baseline: "BaselineComparison") 
     return found
 
 
+def section(results: "ReportResults", baseline: "BaselineComparison", flips: list) -> dict:
+    """One baseline's part of the comparison page and of the PDF's comparison section."""
+    rho = [a.rank_correlation for a in baseline.agreement if a.rank_correlation is not None]
+    overlap = [a.top_k_overlap for a in baseline.agreement if a.top_k_overlap is not None]
+    return {
+        "baseline": baseline, "flips": flips, "shift": evidence_shift(results, baseline),
+        "alerts": comparison_alerts(results, baseline),
+        "mean_rho": sum(rho) / len(rho) if rho else None, "rho_count": len(rho),
+        "mean_overlap": sum(overlap) / len(overlap) if overlap else None,
+        "k": max((a.k for a in baseline.agreement), default=0),
+        "kinds": {kind: sum(1 for f in baseline.flips if f.kind == kind) for kind in KIND_TEXT},
+    }
+
+
+def comparison_paper(results: "ReportResults") -> dict | None:
+    """The PDF's comparison section: every baseline's section, its flips listed without their maps (the site
+    has a page per flip); None without a comparison."""
+    if results.comparison is None:
+        return None
+    sections = []
+    for baseline in results.comparison.baselines:
+        flips = [FlipView(f, KIND_TEXT.get(f.kind, f.kind), "", next((a for a in baseline.agreement
+                                                                       if a.id == f.id), None))
+                 for f in baseline.flips]
+        sections.append(section(results, baseline, flips))
+    return {"sections": sections, "candidate": results.comparison.candidate, "kind_text": KIND_TEXT}
+
+
 def comparison_pages(results: "ReportResults", plan: "SitePlan", views: Views) -> list[tuple[Page, str, dict]]:
     """The comparison page and one page per flipped document per baseline (module docstring)."""
     comparison = results.comparison
@@ -174,18 +202,7 @@ def comparison_pages(results: "ReportResults", plan: "SitePlan", views: Views) -
             flips.append(view)
             flip_pages.append((page, "compare_sample.html", {"view": view, "baseline": baseline,
                                                              "compare_url": page.url(main.path)}))
-        rho = [a.rank_correlation for a in baseline.agreement if a.rank_correlation is not None]
-        overlap = [a.top_k_overlap for a in baseline.agreement if a.top_k_overlap is not None]
-        sections.append({
-            "baseline": baseline, "flips": flips, "shift": evidence_shift(results, baseline),
-            "alerts": comparison_alerts(results, baseline),
-            "accuracy": baseline.differences[0] if baseline.differences else None,
-            "per_label": [d for d in baseline.differences if d.metric != "accuracy"],
-            "mean_rho": sum(rho) / len(rho) if rho else None, "rho_count": len(rho),
-            "mean_overlap": sum(overlap) / len(overlap) if overlap else None,
-            "k": max((a.k for a in baseline.agreement), default=0),
-            "kinds": {kind: sum(1 for f in baseline.flips if f.kind == kind) for kind in KIND_TEXT},
-        })
+        sections.append(section(results, baseline, flips))
     pages = [(main, "compare.html", {"sections": sections, "candidate": comparison.candidate,
                                     "kind_text": KIND_TEXT})]
     for before, after in zip(flip_pages, flip_pages[1:]):

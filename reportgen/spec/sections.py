@@ -165,10 +165,13 @@ class ModelSpec(Section):
     labels_file: Text | None = Field(None, description="Labels file: one per line, or csv 'label,index'.")
     task: Literal["auto", "binary", "multiclass", "multilabel"] = "auto"
     threshold: OpenUnit = Field(0.5, description="Decision threshold for binary/multilabel outputs, in (0, 1).")
+    output: StrictStr | None = Field(None, description="The output to explain, for a model with several outputs.")
 
     @field_validator("path", "labels_file")
     @classmethod
     def _files_exist(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and "://" in value:
+            raise problem(_PRESET_REFUSED.format(value=describe_value(value), what="the model and its vocabulary"))
         return require_file(info, value)
 
     @classmethod
@@ -176,6 +179,24 @@ class ModelSpec(Section):
         if data.get("labels") is not None and data.get("labels_file") is not None:
             return [(("labels_file",), "give either 'labels' or 'labels_file', not both")]
         return []
+
+
+_PRESET_REFUSED = (
+    "{value} names a hub preset, which would be downloaded; reportgen downloads nothing: save {what} locally "
+    "(model.save('model.keras'); tokenizer.save_assets(DIR) writes vocabulary.txt) and give input.tokenizer: "
+    "wordpiece with input.vocabulary"
+)
+MODEL_INPUT_ROLES = ("ids", "mask", "segments", "constant")
+
+
+def _tokenizer(value: Any) -> Any:
+    if value == "wordpiece" or value is None:
+        return value
+    if isinstance(value, str):
+        # a KerasHub preset name ("bert_base_en_uncased") or handle is the likely meaning of any other name
+        raise problem(f"{describe_value(value)} is not wordpiece{did_you_mean(value, ('wordpiece',))}; "
+                      + _PRESET_REFUSED.format(value="a KerasHub preset", what="the tokenizer's vocabulary"))
+    raise problem(f"expected wordpiece, got {describe_value(value)}")
 
 
 class InputSpec(Section):
@@ -204,6 +225,16 @@ class InputSpec(Section):
     )
     hook: StrictStr | None = Field(
         None, description="'module:function' turning a text into ids, tokens and offsets."
+    )
+    tokenizer: Annotated[Literal["wordpiece"] | None, BeforeValidator(_tokenizer)] = Field(
+        None, description="wordpiece: KerasHub WordPieceTokenizer subwords from input.vocabulary (with lower, "
+                          "strip_accents, oov_token). Hub presets are refused: nothing is downloaded."
+    )
+    strip_accents: StrictBool = Field(False, description="wordpiece: strip accents (KerasHub strip_accents).")
+    model_inputs: dict[StrictStr, Union[Literal[MODEL_INPUT_ROLES], StrictInt]] | None = Field(
+        None, description="For a model with several inputs: what each input (by name) is fed: ids | mask (1 on "
+                          "tokens, 0 on padding) | segments (zeros) | constant (zeros) | a number (that constant). "
+                          "Omitted: guessed from the input names."
     )
 
     @field_validator("vocabulary")

@@ -22,6 +22,15 @@ def pipeline_from_spec(input_spec, vocabulary_path: Path | None, vectorizer=None
         from reportgen.text.vocab import load_vocabulary
 
         vocab = load_vocabulary(vocabulary_path, index_offset=input_spec.index_offset)
+    if getattr(input_spec, "tokenizer", None) == "wordpiece":
+        if vocab is None:
+            raise SpecError("input.vocabulary: tokenizer wordpiece needs the vocabulary file the model was trained "
+                            "with (one piece per line, id = line number)")
+        from reportgen.text.wordpiece import WordPiecePipeline
+
+        return WordPiecePipeline(vocab, lower=input_spec.lower, strip_accents=input_spec.strip_accents,
+                                 oov_token=input_spec.oov_token or "[UNK]", start_token=input_spec.start_token,
+                                 pad_id=input_spec.pad_value)
     if level == "ids":
         from reportgen.text.prevectorized import PrevectorizedPipeline
 
