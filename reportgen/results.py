@@ -598,7 +598,7 @@ class WordEvidence:
     mean_low: float | None
     mean_high: float | None
     documents: int  # document frequency
-    flags: list[str]  # possible shortcut: "markup", "number", "name", "punctuation" (empty: none)
+    flags: list[str]  # possible shortcut: "token", "markup", "number", "name", "punctuation" (empty: none)
     examples: list[WordExample]  # the documents where |weight| is largest, largest first
 
     @classmethod

@@ -52,12 +52,16 @@ def bootstrap_weights(seed: int, doc_index: int, replicates: int) -> np.ndarray:
     return np.random.default_rng([int(seed), int(doc_index)]).poisson(1.0, replicates)
 
 
-def shortcut_flags(word: str, capitalised: int = 0, not_initial: int = 0) -> list[str]:
-    """Why a word may be a shortcut rather than language: "markup", "number", "punctuation" or "name".
+def shortcut_flags(word: str, capitalised: int = 0, not_initial: int = 0, in_text: bool = True) -> list[str]:
+    """Why a word may be a shortcut rather than language: "token", "markup", "number", "punctuation" or "name".
 
-    `capitalised` of the word's `not_initial` occurrences that do not start a sentence began with a capital in
-    the original text; most of them capitalised makes it a name (one-letter words, "I", never are).
+    `in_text=False`: no occurrence had a span in its text, so it is the model's own token (a start or
+    out-of-vocabulary marker). `capitalised` of the word's `not_initial` occurrences that do not start a
+    sentence began with a capital in the original text; most of them capitalised makes it a name (one-letter
+    words, "I", never are).
     """
+    if not in_text:
+        return ["token"]
     if _NUMBER.match(word):
         return ["number"]
     if word in MARKUP_WORDS or any(ch in MARKUP_CHARS for ch in word):
@@ -84,6 +88,7 @@ class _Tally:
     frequency: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     capitalised: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     not_initial: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    in_text: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # occurrences with a span
     boot_total: np.ndarray | None = None  # vocabulary x replicates
     boot_frequency: np.ndarray | None = None  # vocabulary x replicates, integer (Poisson sums are exact)
     floor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # smallest kept |weight| once examples are full
@@ -107,6 +112,7 @@ class _Tally:
         self.frequency = np.concatenate([self.frequency, np.zeros(extra, dtype=np.int64)])
         self.capitalised = np.concatenate([self.capitalised, np.zeros(extra, dtype=np.int64)])
         self.not_initial = np.concatenate([self.not_initial, np.zeros(extra, dtype=np.int64)])
+        self.in_text = np.concatenate([self.in_text, np.zeros(extra, dtype=np.int64)])
         self.floor = np.concatenate([self.floor, np.full(extra, -1.0)])
         self.boot_total = np.concatenate([self.boot_total, np.zeros((extra, self.replicates))])
         self.boot_frequency = np.concatenate([self.boot_frequency,
@@ -193,12 +199,17 @@ class CorpusEvidenceBuilder:
         if self._starts_of is None or self._starts_of[0] != doc_index or self._starts_of[1] is not text:
             self._starts_of = (doc_index, text, sentence_starts(text))
         starts = self._starts_of[2]
-        inside, capital = [], []
+        inside, capital, spanned = [], [], []
         for word_id, span in zip(ids.tolist(), spans):
-            if span is None or span[0] in starts or not 0 <= span[0] < len(text):
+            if span is None or not 0 <= span[0] < len(text):
+                continue
+            spanned.append(word_id)
+            if span[0] in starts:
                 continue
             inside.append(word_id)
             capital.append(text[span[0]].isupper())
+        if spanned:
+            np.add.at(tally.in_text, np.asarray(spanned, dtype=np.int64), 1)
         if inside:
             positions = np.asarray(inside, dtype=np.int64)
             np.add.at(tally.not_initial, positions, 1)
@@ -274,5 +285,6 @@ class CorpusEvidenceBuilder:
         return WordEvidence(word=word, total=float(tally.total[i]), total_low=total_low, total_high=total_high,
                             mean=float(mean[i]), mean_low=mean_low, mean_high=mean_high,
                             documents=int(tally.frequency[i]),
-                            flags=shortcut_flags(word, int(tally.capitalised[i]), int(tally.not_initial[i])),
+                            flags=shortcut_flags(word, int(tally.capitalised[i]), int(tally.not_initial[i]),
+                                                 bool(tally.in_text[i])),
                             examples=[WordExample(doc_index=-e[1], doc_id=e[2], weight=e[3]) for e in kept])

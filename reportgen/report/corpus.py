@@ -18,12 +18,14 @@ if TYPE_CHECKING:
 
 DIGITS = 3
 FLAG_WORDS = {
+    "token": "model token",
     "markup": "markup",
     "number": "number",
     "name": "name",
     "punctuation": "punctuation",
 }
 FLAG_WHY = {
+    "model token": "a token the model adds, not in the text (a start or out-of-vocabulary marker)",
     "markup": "HTML or URL residue (such as br from <br />), not language",
     "number": "a number (ratings, years, counts)",
     "name": "capitalised where no sentence starts: a person, place or title",

@@ -268,6 +268,18 @@ def test_names_are_capitalised_where_no_sentence_starts():
     assert flags["i"] == []
 
 
+def test_a_unit_never_in_the_text_is_a_model_token():
+    assert shortcut_flags("<start>", in_text=False) == ["token"]
+    assert shortcut_flags("good", in_text=False) == ["token"]
+    docs = [("good film", [("<START>", None), ("good", (0, 4)), ("[UNK]", None), ("film", (5, 9))]),
+            ("film", [("<START>", None), ("[UNK]", (0, 4))])]  # [UNK] once stands for a word of the text
+    builder = CorpusEvidenceBuilder(LABELS, ["conv"], bootstrap=0, top=10)
+    for d, (text, units) in enumerate(docs):
+        builder.add(d, str(d), text, units, "conv", 0, np.ones(len(units)))
+    flags = {w.word: w.flags for w in builder.finish().labels[0].toward}
+    assert flags == {"<start>": ["token"], "good": [], "[unk]": [], "film": []}
+
+
 def test_unknown_layer_target_or_mismatched_weights_are_refused():
     builder = CorpusEvidenceBuilder(LABELS, ["conv"])
     with pytest.raises(ValueError, match="layer 'dense'"):
