@@ -186,3 +186,17 @@ def test_a_phone_does_not_scroll_the_page_sideways(site, tmp_path):
     probe, _ = look_at(Path(out) / "corpus.html", 390, tmp_path, height=1200)
     assert probe["clientWidth"] == 390, probe
     assert probe["scrollWidth"] <= probe["clientWidth"], probe["wide"]
+
+
+def test_the_page_read_back_from_json_has_the_same_bytes(site, tmp_path):
+    """explanations.json keeps 7 significant digits: a page re-rendered from it is the same page."""
+    import json
+    from dataclasses import asdict
+
+    from reportgen.results import CorpusEvidence, _clean
+
+    results, out = site
+    again = corpus_results()
+    again.corpus_evidence = CorpusEvidence.from_dict(json.loads(json.dumps(_clean(asdict(again.corpus_evidence)))))
+    render_site(again, tmp_path)
+    assert (tmp_path / "corpus.html").read_bytes() == (out / "corpus.html").read_bytes()
