@@ -141,20 +141,18 @@ def _explain_batch(adapter, engine: GradCAM, docs: list[DocumentInput], layers, 
 def own_positions(adapter: ModelAdapter, doc: DocumentInput) -> slice:
     """The positions of `doc.ids` that the gradient mean runs over: the document's own positions.
 
-    Fixed-length model: all of them; its padding is part of every input the model reads. Variable-length
-    model: all but the padding the caller declared (`pad_value`) when the model masks that padding, which
-    is then exactly like the padding reportgen adds to batch documents (never counted, as the step's mask
-    already excludes positions past `doc.ids`). Padding the model does not mask changes its output, so it
-    is part of what it reads and counts.
+    Fixed-length model: all of them (its padding is part of every input the model reads), unless it is fed
+    a padding mask. Variable-length model: all but the padding the caller declared (`pad_value`) when the
+    model masks that padding, which is then exactly like the padding reportgen adds to batch documents (never
+    counted, as the step's mask already excludes positions past `doc.ids`). Padding the model does not mask
+    changes its output, so it is part of what it reads and counts (`ModelAdapter.masks_declared_padding`).
     """
     n = len(doc.ids)
-    if adapter.input_length is not None or not doc.input.padded:
+    if not doc.input.padded:
         return slice(0, n)
     kept = text_positions(doc.input)
     pad_ids = {doc.ids[i] for i in range(n) if not kept.start <= i < kept.stop}
-    if all(adapter.masks_padding(p) for p in pad_ids):
-        return kept
-    return slice(0, n)
+    return kept if adapter.masks_declared_padding(pad_ids) else slice(0, n)
 
 
 def _document(adapter: ModelAdapter, doc: DocumentInput, b: int, out, layers, settings: ExplainSettings,

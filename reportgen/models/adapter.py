@@ -305,6 +305,16 @@ class ModelAdapter:
                                   "so documents were batched only with others of the same length, unpadded")
         return self._masks_padding[pad_id]
 
+    def masks_declared_padding(self, pad_ids) -> bool:
+        """True when the model ignores padding with these ids, so it is no part of a document's own positions.
+
+        A variable-length model: when padding with each leaves its predictions unchanged (`masks_padding`). A
+        fixed-length model reads its padding like text, unless it is fed a padding mask, which reportgen builds
+        from `pad_id`."""
+        if self.input_length is not None:
+            return any(i.role == "mask" for i in self.inputs) and set(pad_ids) <= {self.pad_id}
+        return all(self.masks_padding(p) for p in pad_ids)
+
     def id_limit(self) -> tuple[str, int] | None:
         """(layer path, input_dim) of an Embedding reading the ids straight from the input, else None.
 

@@ -254,3 +254,29 @@ def test_multi_output_model_explains_the_named_output() -> None:
     assert abs(explanation.heatmaps[0].score - float(s)) <= 1e-6
     assert reportgen.explain(adapter_for(model, output="flag"), [doc], layers="emb")[0].prediction.probabilities[1] \
         == pytest.approx(float(model(x)["flag"][0, 0]), rel=1e-6)
+
+
+def test_fixed_length_model_fed_a_mask_averages_over_the_unmasked_positions_only() -> None:
+    """Padded to its fixed 12 positions, a document's padding is masked: the gradient mean leaves it out, so
+    the map is the one of the document alone."""
+    keras.utils.set_random_seed(9)
+    ids = keras.Input((12,), dtype="int32", name="token_ids")
+    mask = keras.Input((12,), dtype="int32", name="padding_mask")
+    emb = keras.layers.Embedding(VOCAB, 6, name="emb")
+    proj = keras.layers.Dense(5, activation="tanh", name="proj")
+    pool = keras.layers.GlobalAveragePooling1D(name="pool")
+    head = keras.layers.Dense(3, activation="softmax", name="out")
+    model = keras.Model({"token_ids": ids, "padding_mask": mask}, head(pool(proj(emb(ids)), mask=mask)))
+    adapter = adapter_for(model)
+    assert adapter.input_length == 12
+    short = [d for d in DOCS if len(d) < 12]
+    out = reportgen.explain(adapter, short, layers=["proj"], targets=[0], relu=False)
+    for doc, explanation in zip(short, out):
+        assert explanation.input.padded == 12 - len(doc)
+        x = tf.constant([doc], dtype="int32")
+        with tf.GradientTape() as tape:
+            p = proj(emb(x))
+            tape.watch(p)
+            s = (tf.matmul(pool(p), head.kernel) + head.bias)[0, 0]
+        want = gradcam({"proj": p}, (tape, s))["proj"]
+        rel_close(explanation.heatmaps[0].weights, want)
