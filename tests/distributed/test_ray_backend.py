@@ -1,0 +1,95 @@
+"""The Ray backend on a local Ray instance (2 CPUs, one for the module) with stand-in chunk functions: corpus
+order, one context per actor, samples that survive the trip, and a worker's error read as the local one."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from reportgen.errors import InputError, ModelError
+from reportgen.samples import Sample
+from reportgen.spec.load import parse_spec
+from tests.distributed import standins
+
+ray = pytest.importorskip("ray")
+from reportgen.distributed.ray_backend import consecutive_runs, ray_tables  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_instance():
+    ray.init(num_cpus=2, object_store_memory=200 * 1024**2, include_dashboard=False, logging_level=logging.WARNING,
+             log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def spec_for(batch_size: int, workers: int = 2):
+    return parse_spec(f"""
+version: 1
+title: Ray stand-in
+model: {{path: model.keras}}
+samples: {{items: [unused]}}
+execution: {{backend: ray, workers: {workers}, batch_size: {batch_size}}}
+""")
+
+
+SAMPLES = [
+    Sample(id=str(i), text=f"review {i}: “quoted” <b>bold</b> café", label=[i % 3, "pos"] if i % 2 else None,
+           ids=[1, i, 3] if i % 4 == 0 else None, tokens=["a", "b", "c"] if i % 4 == 0 else None,
+           origin=f"reviews.csv row {i + 1}")
+    for i in range(11)
+]
+
+
+def test_tables_arrive_in_corpus_order_with_the_samples_as_sent():
+    seen = []
+    tables = list(ray_tables(spec_for(batch_size=3), SAMPLES, lambda *step: seen.append(step),
+                             load_context=standins.load_context, explain_chunk=standins.explain_samples))
+    rows = [row for table in tables for row in table.to_pylist()]
+    assert [row["doc_index"] for row in rows] == list(range(11))
+    assert [json.loads(row["sample"]) for row in rows] == [
+        [s.id, s.text, s.label, s.ids, s.tokens, s.origin] for s in SAMPLES]
+    # batches of 3 consecutive documents, each explained with its own first position in the corpus
+    assert [(row["first_index"], row["chunk_size"]) for row in rows] == [
+        (i - i % 3, min(3, 11 - (i - i % 3))) for i in range(11)]
+    assert {row["title"] for row in rows} == {"Ray stand-in"}
+    # progress: 0 first, then the documents done after each table, ending at all of them
+    assert seen[0] == ("engine", 0, 11) and seen[-1] == ("engine", 11, 11)
+    assert [done for _, done, _ in seen] == sorted(done for _, done, _ in seen)
+
+
+def test_each_actor_loads_its_context_once_and_the_pool_has_the_workers_asked():
+    tables = list(ray_tables(spec_for(batch_size=2, workers=2), SAMPLES, None,
+                             load_context=standins.load_context, explain_chunk=standins.explain_samples))
+    rows = [row for table in tables for row in table.to_pylist()]
+    assert {row["loads"] for row in rows} == {1}  # 6 batches, yet no actor loaded twice
+    assert 1 <= len({row["pid"] for row in rows}) <= 2
+
+
+def test_a_workers_input_error_reads_as_the_local_backend_would_show_it():
+    with pytest.raises(InputError) as caught:
+        list(ray_tables(spec_for(batch_size=4), SAMPLES, None, load_context=standins.load_context,
+                        explain_chunk=standins.refuse_sample_7))
+    assert str(caught.value) == "sample '7': the text gives no tokens"
+
+
+def test_a_model_an_actor_cannot_load_is_the_model_error():
+    with pytest.raises(ModelError) as caught:
+        list(ray_tables(spec_for(batch_size=2), SAMPLES[:4], None, load_context=standins.unloadable_model,
+                        explain_chunk=standins.explain_samples))
+    assert str(caught.value) == "model.keras: not a Keras model file"
+
+
+def test_no_samples_give_no_tables_and_start_nothing():
+    assert list(ray_tables(spec_for(batch_size=4), [], None, load_context=standins.unloadable_model,
+                           explain_chunk=standins.explain_samples)) == []
+
+
+@pytest.mark.parametrize("indices, runs", [
+    ([], []), ([5], [(0, 1)]), ([4, 5, 6], [(0, 3)]), ([4, 5, 6, 9, 10], [(0, 3), (3, 5)]),
+    ([3, 2], [(0, 1), (1, 2)]),
+])
+def test_consecutive_runs(indices, runs):
+    assert consecutive_runs(indices) == runs
