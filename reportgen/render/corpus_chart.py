@@ -85,7 +85,8 @@ def _row(row: WordRow, y: float, zero: float, px, fill: str) -> str:
     if x1 - x0 < 1.0:  # a bar is always visible
         x0, x1 = (zero, zero + 1.0) if row.direction == "toward" else (zero - 1.0, zero)
     flag = f", possible shortcut ({row.flag_text})" if row.flags else ""
-    title = f"{row.word}: {row.total_text} ({row.total_ci_text}), {row.documents} documents{flag}"
+    documents = f"{row.documents} document" + ("s" if row.documents != 1 else "")
+    title = f"{row.word}: {row.total_text} ({row.total_ci_text}), {documents}{flag}"
     attrs = f'data-total="{_exact(row.total)}"'
     if row.total_low is not None and row.total_high is not None:
         attrs += f' data-low="{_exact(row.total_low)}" data-high="{_exact(row.total_high)}"'

@@ -313,6 +313,9 @@ class PdfSummary:
     json_bytes: bytes | None = None  # the attached explanations.json: the results with `record` as pdf_samples
 
 
+PDF_CORPUS_WORDS = 10  # words per ranking in the corpus section: a label and layer's chart and table fit a page
+
+
 class _Renderer:
     def __init__(self, results: "ReportResults", options: PdfOptions, spec_text: str | None,
                  json_path: Path | None, levels: int):
@@ -350,7 +353,7 @@ class _Renderer:
             context.update(self.views.paper_front(variants=plan.variants, over_budget=plan.over_budget,
                                                   choice=plan.choice),
                            meta=_meta(results, plan), description=render_markdown(results.description),
-                           corpus=corpus_view(corpus_evidence_of(results)))
+                           corpus=corpus_view(corpus_evidence_of(results), layers=plan.layers, top=PDF_CORPUS_WORDS))
         if part != "chunk" and results.comparison is not None:  # the candidate against its baselines
             from reportgen.report.comparison import comparison_paper
 

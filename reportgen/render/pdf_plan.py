@@ -233,11 +233,11 @@ def estimate_front_pages(n_samples: int, n_labels: int, with_metrics: bool, n_me
     return 1 + contents + summary + 2 + metrics  # cover, contents, summary, method (2 pages), metrics
 
 
-def estimate_corpus_pages(results: "ReportResults") -> int:
-    """The corpus evidence section: an introduction and shortcuts page, then a chart and its table per label and
-    layer, which take two pages with the default 15 words a side."""
+def estimate_corpus_pages(results: "ReportResults", layers: list[str]) -> int:
+    """The corpus evidence section: an introduction and shortcuts page, then a page per label and layer shown."""
     evidence = getattr(results, "corpus_evidence", None)
-    return 0 if evidence is None or not evidence.labels else 1 + 2 * len(evidence.labels)
+    shown = [item for item in evidence.labels if item.layer in layers] if evidence is not None else []
+    return 1 + len(shown) if shown else 0
 
 
 # ---- the plan ----------------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def plan_pdf(results: "ReportResults", options: PdfOptions) -> PdfPlan:
         candidates.append(SamplePlan(i, groups, pages))
     metric_layers = len(results.metrics.layers) if results.metrics is not None else 0
     front = estimate_front_pages(len(candidates), n_labels, results.metrics is not None, metric_layers)
-    front += estimate_corpus_pages(results)
+    front += estimate_corpus_pages(results, layers)
     room = options.max_pages - front
     kept, over = [], []
     for sample in candidates:

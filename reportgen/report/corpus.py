@@ -8,7 +8,7 @@ The site and the PDF render the same `CorpusView`; nothing here knows HTML.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from urllib.parse import quote
 
 from reportgen.report.colors import format_number
@@ -79,6 +79,31 @@ class LayerSection:
 
 
 @dataclass
+class ShortcutPlace:
+    """Where a flagged word ranks: its label, layer and section anchor, direction and numbers there."""
+
+    label: str
+    layer: str
+    anchor: str
+    direction: str
+    total_text: str
+    total_ci_text: str
+    documents: int
+
+
+@dataclass
+class ShortcutWord:
+    """A flagged word once, with every label and layer where it ranks (strongest first)."""
+
+    word: str
+    flags: list[str]
+    flag_text: str
+    strongest: float  # its largest |total| over the places
+    places: list[ShortcutPlace]
+    examples: list[ExampleLink]  # at its strongest place
+
+
+@dataclass
 class LabelSection:
     anchor: str
     label: str
@@ -92,7 +117,7 @@ class CorpusView:
     bootstrap: int
     confidence_text: str  # "95 %"
     normalisation: str
-    shortcuts: int  # flagged words over every section
+    shortcuts: list[ShortcutWord]  # every flagged word of every section, strongest first
     flag_why: dict[str, str]
 
 
@@ -141,11 +166,12 @@ def _chart_desc(label: str, toward: list[WordRow], away: list[WordRow]) -> str:
     return f"Toward {label}: {words(toward)}. Away from {label}: {words(away)}."
 
 
-def layer_section(evidence: "LabelEvidence", anchor: str, pages: Mapping[str, str]) -> LayerSection:
-    toward = [word_row(w, "toward", pages) for w in evidence.toward]
-    away = [word_row(w, "away", pages) for w in evidence.away]
-    toward_mean = [word_row(w, "toward", pages) for w in evidence.toward_mean]
-    away_mean = [word_row(w, "away", pages) for w in evidence.away_mean]
+def layer_section(evidence: "LabelEvidence", anchor: str, pages: Mapping[str, str],
+                  top: int | None = None) -> LayerSection:
+    toward = [word_row(w, "toward", pages) for w in evidence.toward[:top]]
+    away = [word_row(w, "away", pages) for w in evidence.away[:top]]
+    toward_mean = [word_row(w, "toward", pages) for w in evidence.toward_mean[:top]]
+    away_mean = [word_row(w, "away", pages) for w in evidence.away_mean[:top]]
     return LayerSection(anchor=anchor, layer=evidence.layer, label=evidence.label, target=evidence.target,
                         documents=evidence.documents, vocabulary=evidence.vocabulary,
                         min_documents=evidence.min_documents, toward=toward, away=away, toward_mean=toward_mean,
@@ -155,21 +181,46 @@ def layer_section(evidence: "LabelEvidence", anchor: str, pages: Mapping[str, st
                         chart_desc=_chart_desc(evidence.label, toward, away))
 
 
-def corpus_view(evidence: "CorpusEvidence | None", pages: Mapping[str, str] | None = None) -> CorpusView | None:
-    """`pages`: document id -> path of its page from the site's root (documents without one link to the index)."""
-    if evidence is None or not evidence.labels:
+def shortcut_words(labels: list[LabelSection]) -> list[ShortcutWord]:
+    """The flagged words of every section, each once with the places it ranks, by their largest |total|."""
+    found: dict[str, list[tuple[WordRow, LayerSection]]] = {}
+    for section in labels:
+        for layer in section.layers:
+            for row in layer.shortcuts:
+                found.setdefault(row.word, []).append((row, layer))
+    out = []
+    for word, places in found.items():
+        places.sort(key=lambda p: -abs(p[0].total))  # stable: report order among equals
+        first = places[0][0]
+        out.append(ShortcutWord(word=word, flags=first.flags, flag_text=first.flag_text, strongest=abs(first.total),
+                                places=[ShortcutPlace(layer.label, layer.layer, layer.anchor, row.direction,
+                                                      row.total_text, row.total_ci_text, row.documents)
+                                        for row, layer in places],
+                                examples=first.examples))
+    return sorted(out, key=lambda w: (-w.strongest, w.word))
+
+
+def corpus_view(evidence: "CorpusEvidence | None", pages: Mapping[str, str] | None = None,
+                layers: Sequence[str] | None = None, top: int | None = None) -> CorpusView | None:
+    """`pages`: document id -> path of its page from the site's root (documents without one link to the index).
+    `layers`: only these layers (the PDF shows the layers it shows elsewhere); `top`: at most this many words
+    per ranking."""
+    if evidence is None:
+        return None
+    items = [item for item in evidence.labels if layers is None or item.layer in layers]
+    if not items:
         return None
     pages = pages or {}
     sections: dict[int, LabelSection] = {}
     layer_count: dict[int, int] = {}
-    for item in evidence.labels:
+    for item in items:
         section = sections.get(item.target)
         if section is None:
             section = sections[item.target] = LabelSection(f"label-{item.target}", item.label, item.target, [])
         k = layer_count[item.target] = layer_count.get(item.target, 0) + 1
-        section.layers.append(layer_section(item, f"label-{item.target}-layer-{k}", pages))
+        section.layers.append(layer_section(item, f"label-{item.target}-layer-{k}", pages, top))
     labels = [sections[t] for t in sorted(sections)]
-    shortcuts = sum(len(layer.shortcuts) for section in labels for layer in section.layers)
+    shortcuts = shortcut_words(labels)
     return CorpusView(labels=labels, bootstrap=evidence.bootstrap,
                       confidence_text=f"{format_number(evidence.confidence * 100, 3)} %",
                       normalisation=NORMALISATION, shortcuts=shortcuts, flag_why=dict(FLAG_WHY))

@@ -57,11 +57,19 @@ def test_example_links_go_to_the_page_or_to_the_index_filtered_to_the_document()
 def test_shortcuts_are_the_flagged_words_of_every_ranking_once_strongest_first():
     br, ten, good = word("br", 5.0, ["markup"]), word("10", -7.0, ["number"]), word("good", 9.0)
     view = corpus_view(evidence(label("conv", 0, "neg", toward=[good, br], away=[ten], toward_mean=[br, good],
-                                      away_mean=[ten])))
+                                      away_mean=[ten]),
+                                label("lstm", 0, "neg", toward=[word("br", 8.0, ["markup"], examples=[("d", 1)])]),
+                                label("conv", 1, "pos", away=[word("br", -5.0, ["markup"])])))
     layer = view.labels[0].layers[0]
     assert [(r.word, r.direction, r.flag_text) for r in layer.shortcuts] == [("10", "away", "number"),
                                                                             ("br", "toward", "markup")]
-    assert view.shortcuts == 2
+    # across sections each word once, with every place it ranks, strongest place first
+    assert [(w.word, w.strongest) for w in view.shortcuts] == [("br", 8.0), ("10", 7.0)]
+    br_places = view.shortcuts[0].places
+    assert [(p.label, p.layer, p.direction, p.total_text) for p in br_places] == [
+        ("neg", "lstm", "toward", "+8"), ("neg", "conv", "toward", "+5"), ("pos", "conv", "away", "\u22125")]
+    assert [p.anchor for p in br_places] == ["label-0-layer-2", "label-0-layer-1", "label-1-layer-1"]
+    assert [e.doc_id for e in view.shortcuts[0].examples] == ["d"]  # the examples of its strongest place
 
 
 def test_numbers_as_text():
@@ -69,3 +77,12 @@ def test_numbers_as_text():
     assert (row.total_text, row.total_ci_text) == ("\u22121.5", "\u22122.5 \u2026 \u22120.5")
     assert row.mean_ci_text == "\u2014"  # no interval: a dash, not a made-up number
     assert row.mean_text == "\u22120.5"
+
+
+def test_a_view_of_some_layers_and_fewer_words():
+    words = [word(f"w{k}", 10.0 - k) for k in range(6)]
+    full = evidence(label("conv", 0, "neg", toward=words), label("lstm", 0, "neg", toward=words))
+    view = corpus_view(full, layers=["lstm"], top=4)
+    assert [layer.layer for s in view.labels for layer in s.layers] == ["lstm"]
+    assert [r.word for r in view.labels[0].layers[0].toward] == ["w0", "w1", "w2", "w3"]
+    assert corpus_view(full, layers=["dense"]) is None
