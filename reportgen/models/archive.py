@@ -176,6 +176,8 @@ def _output_layer(model: dict[str, Any], layers: list[dict[str, Any]]) -> dict[s
     outputs = config.get("output_layers") if isinstance(config, dict) else None
     if not outputs:
         return layers[-1]
+    if isinstance(outputs, dict) or (isinstance(outputs[0], list) and len(outputs) > 1):
+        return None  # several outputs (a dict of them, in Keras 3): which one is explained is model.output's
     first = outputs[0] if isinstance(outputs[0], list) else outputs
     if not first or not isinstance(first[0], str):
         return None

@@ -144,3 +144,37 @@ def test_a_hub_preset_is_refused_in_one_line_naming_it(project, capsys, key, val
         assert len(err.strip().splitlines()) == 1
         assert value in err and key in err and "downloads nothing" in err
     assert not (project / "report-preset").exists()
+
+
+def test_a_multi_output_model_validates_and_builds_the_named_output(tmp_path, capsys) -> None:
+    keras.utils.set_random_seed(9)
+    ids = keras.Input((None,), dtype="int32", name="token_ids")
+    pooled = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(len(VOCAB), 4, name="emb")(ids))
+    outputs = {"topic": keras.layers.Dense(3, activation="softmax", name="topic")(pooled),
+               "flag": keras.layers.Dense(1, activation="sigmoid", name="flag")(pooled)}
+    model = keras.Model(ids, outputs, name="two_heads")
+    model.save(tmp_path / "model.keras")
+    (tmp_path / "vocab.txt").write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
+    spec = write_spec(tmp_path, "spec.yaml").read_text(encoding="utf-8")
+    spec = spec.replace("  labels: [sport, business]\n", "  labels: [sport, business, other]\n  output: topic\n")
+    spec = spec.replace("layers: [auto, embedding]", "layers: [emb]")
+    (tmp_path / "spec.yaml").write_text(spec, encoding="utf-8")
+    code, out, err = cli(capsys, "validate", tmp_path / "spec.yaml")
+    assert code == 0, err
+    code, out, err = cli(capsys, "build", tmp_path / "spec.yaml", "--out", tmp_path / "report", "--no-pdf", "--quiet")
+    assert code == 0, err
+    data = json.loads((tmp_path / "report" / "explanations.json").read_text(encoding="utf-8"))
+    import numpy as np
+
+    from reportgen.text.vocab import Vocabulary
+    from reportgen.text.wordpiece import WordPiecePipeline
+
+    pipeline = WordPiecePipeline(Vocabulary.from_tokens(VOCAB), lower=True)
+    for doc, text in zip(data["documents"], [TEXT, "the market rose"]):
+        topic = model(np.array([pipeline.encode(text).ids]))["topic"].numpy()[0]
+        np.testing.assert_allclose(doc["prediction"]["probabilities"], topic, rtol=1e-5)
+    (tmp_path / "spec.yaml").write_text(spec.replace("  output: topic\n", ""), encoding="utf-8")
+    code, out, err = cli(capsys, "build", tmp_path / "spec.yaml", "--out", tmp_path / "report2", "--no-pdf",
+                          "--quiet")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "model.output" in err and "('flag', 'topic')" in err
