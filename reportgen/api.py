@@ -228,3 +228,15 @@ def show_prediction(model, doc, **kwargs):
     except ImportError:
         return html
     return HTML(html)
+
+
+def save_results(results, directory) -> Path:
+    """Write `results` as a build does: explanations.json and the stored maps (results/maps.parquet) in
+    `directory`; `reportgen.read_results(directory)` reads them back with every heatmap."""
+    from reportgen.output import dump_json
+    from reportgen.store import MapsWriter, table_of
+
+    folder = Path(directory)
+    with MapsWriter(folder / results.maps_file) as writer:
+        writer.write(table_of(results.documents))
+    return dump_json(results.to_dict(), folder / "explanations.json")

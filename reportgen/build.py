@@ -170,7 +170,8 @@ def _blame(spec, stage_key: str | None = None):
 
 def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pdf: bool | None = None,
           progress: Progress | None = None) -> BuildSummary:
-    """Run the stages in order; everything is computed before the output folder is touched."""
+    """Run the stages in order. Everything is written into the output's temporary folder (the stored maps as
+    the engine streams them), which replaces the output folder only when every stage succeeded."""
     from reportgen.samples import load_samples
     from reportgen.spec import load_spec
 
@@ -183,30 +184,143 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
         output = output_for(Path(out) if out is not None else paths.output_dir, paths)
         output.check()  # before any work: a folder that would lose someone's files is refused at once
         samples = load_samples(spec, paths.base_dir)
+        _check_pages(spec, samples)
         outcome["detail"] = f"{len(samples)} samples"
     with clock.stage("model loading", f"loading model {shown_path(paths.model)}") as outcome:
-        adapter = _load_adapter(spec, outcome)
-    with clock.stage("vectorising", f"vectorising {len(samples)} samples") as outcome:
-        docs, pipeline = _make_documents(spec, adapter, samples)
-        outcome["detail"] = f"{len(docs)} docs"
-    with clock.stage("engine", f"explaining {len(docs)} docs") as outcome:
-        explanations, layers, settings = _explain(spec, adapter, docs, progress)
-        outcome["detail"] = f"{len(docs)} docs"
-    if spec.metrics.enabled:
-        with clock.stage("metrics", f"scoring {min(spec.metrics.max_samples, len(docs))} docs") as outcome:
-            metrics_report, layer_paths = _score(spec, adapter, pipeline, explanations, layers, settings,
+        context = ChunkContext.load(spec, outcome)
+    spec_text = Path(paths.spec_file).read_text(encoding="utf-8") if paths.spec_file else None
+    with output as tmp:
+        tmp = Path(tmp)
+        with clock.stage("engine", f"explaining {len(samples)} docs") as outcome:
+            corpus = _explain_corpus_into(tmp, spec, context, samples, progress, clock)
+            outcome["detail"] = f"{corpus.documents} docs"
+        explanations = corpus.page_documents
+        adapter, layers, settings = context.adapter, context.layers, context.settings
+        if spec.metrics.enabled:
+            with clock.stage("metrics", f"scoring {min(spec.metrics.max_samples, len(explanations))} docs") as outcome:
+                metrics_report, layer_paths = _score(spec, adapter, context.pipeline, explanations, layers,
+                                                     settings, progress)
+                outcome["detail"] = f"{len(metrics_report.samples)} docs"
+        else:
+            metrics_report, layer_paths = _score(spec, adapter, context.pipeline, explanations, layers, settings,
                                                  progress)
-            outcome["detail"] = f"{len(metrics_report.samples)} docs"
-    else:
-        metrics_report, layer_paths = _score(spec, adapter, pipeline, explanations, layers, settings, progress)
-    results = _assemble(spec, adapter, explanations, layer_paths, metrics_report)
-    if spec.compare:
-        with clock.stage("comparison", f"comparing with {len(spec.compare)} baseline(s)"):
-            results.comparison = _compare(spec, results, progress)
-    summary = write_report(results, spec, output, pdf, progress, spec_text=Path(paths.spec_file).read_text(
-        encoding="utf-8") if paths.spec_file else None, clock=clock)
+        results = _assemble(spec, adapter, explanations, layer_paths, metrics_report)
+        if spec.compare:
+            with clock.stage("comparison", f"comparing with {len(spec.compare)} baseline(s)"):
+                results.comparison = _compare(spec, results, progress)
+        results.corpus = corpus.summary
+        results.corpus_evidence = corpus.corpus_evidence
+        summary = _write_outputs(tmp, results, spec, pdf, progress, spec_text, clock)
+        if not spec.output.json:  # the stored maps served the pages; the spec asked for no results files
+            import shutil
+
+            shutil.rmtree(tmp / Path(results.maps_file).parent, ignore_errors=True)
+            summary.files = [f for f in summary.files if f.parent != tmp / Path(results.maps_file).parent]
+    summary.files = [output.given / f.relative_to(tmp) for f in summary.files]
+    summary.out_dir, summary.documents = output.given, corpus.documents
     summary.timings = clock.timings
     return summary
+
+
+def _check_pages(spec, samples) -> None:
+    """`output.pages` ids must be samples: found before the engine spends minutes on a corpus."""
+    from reportgen.spec.load import spec_problem
+
+    pages = spec.output.pages
+    if isinstance(pages, list):
+        known = {sample.id for sample in samples}
+        missing = [i for i in pages if i not in known]
+        if missing:
+            listed = ", ".join(repr(i) for i in missing[:5]) + (" …" if len(missing) > 5 else "")
+            raise spec_problem(spec, "output.pages", f"{len(missing)} id(s) are not among the samples: {listed}")
+
+
+@dataclass
+class ChunkContext:
+    """What explaining a chunk of samples needs, built once per process (once per Ray actor)."""
+
+    spec: object
+    adapter: object
+    pipeline: object
+    layers: list
+    settings: object
+
+    @classmethod
+    def load(cls, spec, outcome: dict | None = None) -> "ChunkContext":
+        adapter = _load_adapter(spec, outcome)
+        with _blame(spec, "input"):
+            from reportgen.text.factory import pipeline_from_spec
+
+            pipeline = pipeline_from_spec(spec.input, spec.paths.vocabulary, adapter.vectorizer, spec.paths.base_dir)
+        layers, settings = _engine_settings(spec, adapter)
+        return cls(spec, adapter, pipeline, layers, settings)
+
+
+# Documents vectorised and explained at a time by the local backend: large enough that the engine's length
+# buckets fill its batches, small enough that a chunk's expanded heatmaps stay a few megabytes.
+CHUNK_DOCUMENTS = 512
+
+
+def explain_chunk(context: ChunkContext, samples: list, first_index: int, timings: dict | None = None,
+                  progress: Callable[[int], None] | None = None):
+    """Vectorise and explain `samples` (document numbers `first_index`...), as rows of the stored maps;
+    `progress(n)` after each engine batch of n documents."""
+    from reportgen.engine.runner import explain_documents
+    from reportgen.store import table_of
+
+    start = time.perf_counter()
+    docs = _documents(context.spec, context.adapter, context.pipeline, samples)
+    vectorised = time.perf_counter()
+    with _blame(context.spec):
+        explanations = explain_documents(context.adapter, docs, context.layers, context.settings, progress,
+                                         pad_id=context.spec.input.pad_value)
+    if timings is not None:
+        timings["vectorising"] = timings.get("vectorising", 0.0) + vectorised - start
+    return table_of(explanations, first_index)
+
+
+def explain_corpus(spec, context: ChunkContext, samples: list, progress: Progress | None = None,
+                   timings: dict | None = None):
+    """Every sample's rows, chunk by chunk in corpus order, from the backend `execution.backend` names."""
+    if spec.execution.backend == "ray":
+        from reportgen.distributed import ray_tables
+
+        # handed in, not imported there: distributed runs below build (build imports it)
+        yield from ray_tables(spec, samples, progress, load_context=ChunkContext.load, explain_chunk=explain_chunk)
+        return
+    done = 0
+
+    def batch_done(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("engine", done, len(samples))
+
+    # the first batch also traces and compiles the gradient step (most of the stage when every document
+    # fits one batch): the bar shows 0 docs with its elapsed time until then
+    if progress:
+        progress("engine", 0, len(samples))
+    for first in range(0, len(samples), CHUNK_DOCUMENTS):
+        yield explain_chunk(context, samples[first: first + CHUNK_DOCUMENTS], first, timings, batch_done)
+
+
+def _explain_corpus_into(folder: Path, spec, context: ChunkContext, samples: list, progress, clock):
+    """Stream every sample's maps into folder/results/maps.parquet, keeping one table row per document and
+    the corpus evidence; then read back the documents that get a page."""
+    from reportgen.corpus_pass import CorpusPass
+
+    engine_timings: dict[str, float] = {}
+    corpus = CorpusPass(folder, spec, context)
+    try:
+        for table in explain_corpus(spec, context, samples, progress, engine_timings):
+            corpus.add(table)
+    finally:
+        corpus.close()
+    for name, seconds in engine_timings.items():  # before the engine's own entry: the summary lists it first
+        clock.timings[name] = clock.timings.get(name, 0.0) + seconds
+    with _blame(spec, "output.pages"):
+        corpus.choose_pages()
+    return corpus
 
 
 def _load_adapter(spec, outcome: dict | None = None):
@@ -237,15 +351,11 @@ def _load_adapter(spec, outcome: dict | None = None):
     return adapter
 
 
-def _make_documents(spec, adapter, samples):
+def _documents(spec, adapter, pipeline, samples):
     """Each sample as the exact ids the model reads (texts through the spec's pipeline, ids as given)."""
     from reportgen.engine.inputs import from_encoded, from_padded, refit_to_model
-    from reportgen.text.factory import pipeline_from_spec
     from reportgen.text.limit import limit_tokens
 
-    paths = spec.paths
-    with _blame(spec, "input"):
-        pipeline = pipeline_from_spec(spec.input, paths.vocabulary, adapter.vectorizer, paths.base_dir)
     docs = []
     pad = spec.input.pad_value
     for sample in samples:
@@ -266,36 +376,41 @@ def _make_documents(spec, adapter, samples):
             raise InputError(f"sample {sample.id!r}: the text gives no tokens (empty, or only unknown words "
                              "without an OOV token); remove it or give the pipeline an oov_token")
         docs.append(doc)
-    return docs, pipeline
+    return docs
 
 
-def _explain(spec, adapter, docs, progress: Progress | None):
-    """Grad-CAM maps of every document for the spec's layers, targets and variants."""
-    from reportgen.engine.runner import ExplainSettings, explain_documents
+def _make_documents(spec, adapter, samples):
+    """The documents and the text pipeline (benchmarks time the engine on them without a build)."""
+    from reportgen.text.factory import pipeline_from_spec
+
+    with _blame(spec, "input"):
+        pipeline = pipeline_from_spec(spec.input, spec.paths.vocabulary, adapter.vectorizer, spec.paths.base_dir)
+    return _documents(spec, adapter, pipeline, samples), pipeline
+
+
+def _engine_settings(spec, adapter):
+    """The layers to explain and the engine settings the spec asks for."""
+    from reportgen.engine.runner import ExplainSettings
 
     explain_spec = spec.explain
     with _blame(spec, "explain.layers"):
         layers = adapter.resolve_layers("all" if explain_spec.layers == "best" else explain_spec.layers)
-    settings = ExplainSettings(targets=explain_spec.targets, relu=tuple(explain_spec.relu),
-                               counterfactual=tuple(explain_spec.counterfactual),
-                               interpolation=tuple(explain_spec.interpolation), score=explain_spec.score,
-                               normalize_gradients=explain_spec.normalize_gradients,
-                               batch_size=explain_spec.batch_size)
-    done = 0
+    with _blame(spec, "explain"):
+        settings = ExplainSettings(targets=explain_spec.targets, relu=tuple(explain_spec.relu),
+                                   counterfactual=tuple(explain_spec.counterfactual),
+                                   interpolation=tuple(explain_spec.interpolation), score=explain_spec.score,
+                                   normalize_gradients=explain_spec.normalize_gradients,
+                                   batch_size=explain_spec.batch_size)
+    return layers, settings
 
-    def engine_progress(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress("engine", done, len(docs))
 
-    # the first batch also traces and compiles the gradient step (most of the stage when every document
-    # fits one batch): the bar shows 0 docs with its elapsed time until then
-    if progress:
-        progress("engine", 0, len(docs))
+def _explain(spec, adapter, docs, progress: Progress | None):
+    """Grad-CAM maps of every document for the spec's layers, targets and variants, in memory (benchmarks)."""
+    from reportgen.engine.runner import explain_documents
+
+    layers, settings = _engine_settings(spec, adapter)
     with _blame(spec):
-        explanations = explain_documents(adapter, docs, layers, settings, engine_progress,
-                                         pad_id=spec.input.pad_value)
+        explanations = explain_documents(adapter, docs, layers, settings, pad_id=spec.input.pad_value)
     return explanations, layers, settings
 
 
@@ -462,48 +577,62 @@ def output_for(out_dir: Path, paths):
 
 def write_report(results, spec, output, pdf: bool | None, progress: Progress | None,
                  spec_text: str | None = None, clock: _Clock | None = None) -> BuildSummary:
-    """Render every requested output into a temporary folder, then swap it in (`output`: an AtomicOutput)."""
+    """Render results held in memory into a temporary folder, then swap it in (`output`: an AtomicOutput);
+    the stored maps are written from `results.documents`."""
+    from reportgen.store import MapsWriter, table_of
+
+    with output as tmp:
+        tmp = Path(tmp)
+        if spec.output.json:
+            with MapsWriter(tmp / results.maps_file) as writer:
+                writer.write(table_of(results.documents))
+        summary = _write_outputs(tmp, results, spec, pdf, progress, spec_text, clock or _Clock(progress))
+    summary.files = [output.given / f.relative_to(tmp) for f in summary.files]
+    summary.out_dir = output.given
+    return summary
+
+
+def _write_outputs(tmp: Path, results, spec, pdf: bool | None, progress: Progress | None, spec_text: str | None,
+                   clock: _Clock) -> BuildSummary:
+    """Render every requested output into the open temporary folder `tmp` (files listed as paths in it)."""
     from reportgen.output import dump_json, write_text
     from reportgen.report.alerts import report_alerts
 
-    clock = clock or _Clock(progress)
     files: list[Path] = []
+    if spec.output.json:
+        files.append(tmp / results.maps_file)
     pdf_pages = None
-    out_dir = output.given
     want_pdf = spec.output.pdf.enabled if pdf is None else (pdf and spec.output.pdf.enabled)
-    with output as tmp:
-        tmp = Path(tmp)
-        if want_pdf:
-            # first: the page budget may leave samples out, and explanations.json, the PDF's attached copy of
-            # it and the site's alerts must all name the samples the PDF really shows
-            from reportgen.render.pdf import render_pdf
+    if want_pdf:
+        # first: the page budget may leave samples out, and explanations.json, the PDF's attached copy of
+        # it and the site's alerts must all name the samples the PDF really shows
+        from reportgen.render.pdf import render_pdf
 
-            with clock.stage("pdf", "writing report.pdf") as outcome:
-                summary = render_pdf(results, tmp / "report.pdf", spec.output.pdf, spec_text=spec_text,
-                                     progress=(lambda d, t: progress("pdf", d, t)) if progress else None)
-                outcome["detail"] = f"{summary.pages} pages"
-            results.pdf_samples = summary.record
-            pdf_pages = summary.pages
-            files.append(tmp / "report.pdf")
-        alerts = report_alerts(results)
-        if spec.output.json:
-            json_path = tmp / "explanations.json"
-            with clock.stage("json", "writing explanations.json"):
-                if want_pdf and summary.json_bytes is not None:  # the PDF's attached copy, made once
-                    write_text(json_path, summary.json_bytes.decode("utf-8"))
-                else:
-                    dump_json(results.to_dict(), json_path)
-            files.append(json_path)
-        if spec.output.html:
-            from reportgen.render.html import render_site
+        with clock.stage("pdf", "writing report.pdf") as outcome:
+            summary = render_pdf(results, tmp / "report.pdf", spec.output.pdf, spec_text=spec_text,
+                                 progress=(lambda d, t: progress("pdf", d, t)) if progress else None)
+            outcome["detail"] = f"{summary.pages} pages"
+        results.pdf_samples = summary.record
+        pdf_pages = summary.pages
+        files.append(tmp / "report.pdf")
+    alerts = report_alerts(results)
+    if spec.output.json:
+        json_path = tmp / "explanations.json"
+        with clock.stage("json", "writing explanations.json"):
+            if want_pdf and summary.json_bytes is not None:  # the PDF's attached copy, made once
+                write_text(json_path, summary.json_bytes.decode("utf-8"))
+            else:
+                dump_json(results.to_dict(), json_path)
+        files.append(json_path)
+    if spec.output.html:
+        from reportgen.render.html import render_site
 
-            with clock.stage("html", "writing the html site") as outcome:
-                pages = render_site(results, tmp, progress=(lambda d, t: progress("html", d, t))
-                                    if progress else None)
-                outcome["detail"] = f"{sum(1 for p in pages if p.suffix == '.html')} pages"
-            files.extend(pages)
-    return BuildSummary(out_dir=out_dir, documents=len(results.documents),
-                        files=[out_dir / f.relative_to(tmp) for f in files], pdf_pages=pdf_pages,
+        with clock.stage("html", "writing the html site") as outcome:
+            pages = render_site(results, tmp, progress=(lambda d, t: progress("html", d, t))
+                                if progress else None)
+            outcome["detail"] = f"{sum(1 for p in pages if p.suffix == '.html')} pages"
+        files.extend(pages)
+    return BuildSummary(out_dir=tmp, documents=len(results.documents), files=files, pdf_pages=pdf_pages,
                         alerts=alerts)
 
 

@@ -21,7 +21,12 @@ from typing import Any
 # 3: pdf_samples, which samples report.pdf shows and by what rule (output.pdf.samples)
 # 4: settings.samples_chosen_by, the samples keys that hand-picked the samples (the curated-accuracy alert);
 #    pdf_samples.ids are the samples the PDF shows once laid out, pdf_samples.left_out those max_pages cut
-SCHEMA_VERSION = 4
+# 5: maps leave this file. Each document x layer x target's layer-resolution map and gradient norm are one row
+#    of the Parquet file `maps_file` (results/maps.parquet), with the document's text, tokens and offsets;
+#    every variant (relu, counterfactual, normalised, interpolated) is derived from it when read
+#    (`reportgen.read_results`). `documents` keeps the documents that have a page, without text, tokens or
+#    heatmaps; `corpus` lists every explained document (one row each) and which ones have a page.
+SCHEMA_VERSION = 5
 FLOAT_DIGITS = 7
 
 
@@ -37,6 +42,11 @@ def round_float(value: float | None) -> float | None:
     return float(f"{value:.{FLOAT_DIGITS}g}")
 
 
+def _plain(value: Any) -> Any:
+    """A field's value as JSON-ready data (`_clean` of it, records turned into dicts first)."""
+    return _clean(asdict(value) if hasattr(value, "__dataclass_fields__") else value)
+
+
 def _clean(value: Any) -> Any:
     """Recursively turn dataclass dicts into JSON-ready data with rounded floats and list tuples."""
     if isinstance(value, float):
@@ -45,6 +55,8 @@ def _clean(value: Any) -> Any:
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
+    if getattr(value, "ndim", 0) > 0 and hasattr(value, "tolist"):  # numpy arrays (a layer map's values)
+        return [_clean(v) for v in value.tolist()]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
         return _clean(value.item())
     return value
@@ -110,6 +122,21 @@ class InputInfo:
 
 
 @dataclass
+class LayerMap:
+    """What the engine computed for one (document, layer, target), before any variant: every `Heatmap` of
+    the document for that layer and target derives from it (`reportgen.engine.variants`)."""
+
+    layer: str
+    target: int
+    target_label: str
+    score: float
+    grad_norm: float  # L2 norm of the whole gradient tensor (normalize_gradients divides by it)
+    values: Any  # float32 numpy array: one weight per layer time step (a single one without a time axis)
+    time_axis: bool
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class DocumentExplanation:
     id: str
     text: str  # the original text as the user wrote it ("" when only tokens were given)
@@ -120,6 +147,8 @@ class DocumentExplanation:
     true_labels: list[int] | None = None  # label indices; None when the sample has no ground truth
     # per-sample faithfulness numbers, keyed by layer then target; a plain dict (reportgen/metrics/__init__.py)
     metrics: dict[str, Any] | None = None
+    # what the heatmaps derive from; kept in results/maps.parquet, never in explanations.json
+    layer_maps: list[LayerMap] = field(default_factory=list)
 
     @property
     def correct(self) -> bool | None:
@@ -392,11 +421,63 @@ class MetricsReport:
         return cls(**values)
 
 
+# A document's keys that live in results/maps.parquet, not in explanations.json
+STORED_APART = ("text", "tokens", "heatmaps", "layer_maps")
+MAPS_FILE = "results/maps.parquet"
+
+
+@dataclass
+class CorpusRow:
+    """One explained document in the report's table of every document (the index lists them all; only some
+    have a page)."""
+
+    index: int  # position in the corpus, 0-based
+    id: str
+    snippet: str  # the start of the text, for the table
+    tokens: int
+    true_labels: list[int] | None
+    predicted: list[int]
+    probabilities: list[float]
+    threshold: float | None  # multilabel only
+    page: bool  # has samples/ID.html
+    # layer -> up to 3 [word, signed weight, target] of the predicted label's map (else the first target's)
+    top_words: dict[str, list[list[Any]]]
+
+    @property
+    def correct(self) -> bool | None:
+        if self.true_labels is None:
+            return None
+        return sorted(self.true_labels) == sorted(self.predicted)
+
+    @property
+    def prediction(self) -> Prediction:
+        return Prediction(self.probabilities, self.predicted, self.threshold)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "corpus.rows[]") -> "CorpusRow":
+        return cls(**_record_fields(cls, data, where))
+
+
+@dataclass
+class CorpusSummary:
+    """Every explained document and which of them have a page (`output.pages`)."""
+
+    documents: int
+    pages_rule: str  # why these documents have a page, in words
+    rows: list[CorpusRow]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "corpus") -> "CorpusSummary":
+        values = _record_fields(cls, data, where)
+        values["rows"] = [CorpusRow.from_dict(row, f"{where}.rows[{i}]") for i, row in enumerate(values["rows"])]
+        return cls(**values)
+
+
 @dataclass
 class ReportResults:
     title: str
     model: ModelInfo
-    documents: list[DocumentExplanation]
+    documents: list[DocumentExplanation]  # the documents that have a page, in report order
     settings: ReportSettings
     description: str = ""  # markdown from the spec (rendered and sanitised by the renderers)
     dataset: str = ""
@@ -405,6 +486,9 @@ class ReportResults:
     versions: dict[str, str] = field(default_factory=dict)
     metrics: MetricsReport | None = None  # report-level faithfulness tables and layer recommendation
     pdf_samples: PdfSamples | None = None  # None: no PDF was made with these results
+    corpus: CorpusSummary | None = None  # every explained document, one row each; None: results not from a build
+    corpus_evidence: "CorpusEvidence | None" = None  # words that drive each label across the corpus
+    maps_file: str = MAPS_FILE  # relative to explanations.json
     schema_version: int = SCHEMA_VERSION
     comparison: ComparisonReport | None = None  # the model against the spec's baselines (compare:)
 
@@ -413,12 +497,27 @@ class ReportResults:
             self.pdf_samples = PdfSamples.from_dict(self.pdf_samples)
         if isinstance(self.comparison, dict):
             self.comparison = ComparisonReport.from_dict(self.comparison)
+        if isinstance(self.corpus, dict):
+            self.corpus = CorpusSummary.from_dict(self.corpus)
+        if isinstance(self.corpus_evidence, dict):
+            self.corpus_evidence = CorpusEvidence.from_dict(self.corpus_evidence)
+
+    def every_document(self) -> "list[DocumentExplanation] | list[CorpusRow]":
+        """What the report says about all explained documents (accuracy, confusion, the index table): the
+        corpus rows, which include the documents without a page; the documents when there are no rows."""
+        return self.corpus.rows if self.corpus is not None else self.documents
 
     def to_dict(self) -> dict[str, Any]:
-        return _clean(asdict(self))
+        """explanations.json: everything but what `STORED_APART` names (see SCHEMA_VERSION 5)."""
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "documents"}
+        out["documents"] = [{f.name: _plain(getattr(d, f.name)) for f in fields(d) if f.name not in STORED_APART}
+                            for d in self.documents]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ReportResults":
+        """The results explanations.json holds: documents without text, tokens or heatmaps (those are in the
+        Parquet file; `reportgen.read_results` reads both)."""
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
             raise ValueError(f"explanations.json schema_version {version!r}; this reportgen reads {SCHEMA_VERSION}")
@@ -426,13 +525,10 @@ class ReportResults:
         model["layers"] = [LayerInfo(**layer) for layer in model["layers"]]
         docs = []
         for d in data["documents"]:
-            d = dict(d)
-            d["tokens"] = [Token(t["text"], tuple(t["span"]) if t["span"] is not None else None, t.get("id"))
-                           for t in d["tokens"]]
+            d = {k: v for k, v in d.items() if k not in STORED_APART}
             d["prediction"] = Prediction(**d["prediction"])
-            d["heatmaps"] = [Heatmap(**h) for h in d["heatmaps"]]
             d["input"] = InputInfo(**d["input"])
-            docs.append(DocumentExplanation(**d))
+            docs.append(DocumentExplanation(text="", tokens=[], heatmaps=[], **d))
         known = {f.name for f in fields(cls)}
         rest = {k: v for k, v in data.items() if k in known and k not in ("model", "documents", "settings", "metrics")}
         metrics = data.get("metrics")

@@ -86,6 +86,8 @@ def load_samples(source: Spec | SamplesSpec, base_dir: Path | str | None = None)
 
 
 def _load_all(samples: SamplesSpec, base: Path) -> list[Sample]:
+    if samples.select_file is not None:
+        samples = samples.model_copy(update={"select": read_id_file(base, samples.select_file)})
     found = _load_source(samples, base)
     seen = {s.id for s in found}
     for index, item in enumerate(samples.extra or []):
@@ -95,6 +97,23 @@ def _load_all(samples: SamplesSpec, base: Path) -> list[Sample]:
         seen.add(sample.id)
         found.append(sample)
     return found
+
+
+def read_id_file(base: Path, written: str) -> list[str]:
+    """`samples.select_file`: one id per line; blank lines and lines starting with # are skipped."""
+    path = Path(written).expanduser()
+    path = path if path.is_absolute() else base / path
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeError) as error:
+        raise InputError(f"samples.select_file: cannot read '{written}' ({getattr(error, 'strerror', None) or error})")
+    ids = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not ids:
+        raise InputError(f"samples.select_file: no ids in '{written}'")
+    if len(set(ids)) != len(ids):
+        twice = next(i for k, i in enumerate(ids) if i in ids[:k])
+        raise InputError(f"samples.select_file: id {twice!r} is listed twice in '{written}'")
+    return ids
 
 
 def _load_source(samples: SamplesSpec, base: Path) -> list[Sample]:

@@ -164,3 +164,17 @@ def make_results(n_docs: int = 12, task: str = "binary", level: str = "word", se
                          documents=docs, settings=settings, description=description,
                          dataset="made up by tests/fakes.py", date="2026-01-01",
                          versions={"reportgen": "0.1.0", "keras": "3.15.0", "tensorflow": "2.21.0"})
+
+
+def json_round_trip(results: ReportResults) -> ReportResults:
+    """`results` through explanations.json: every record read back from its dict; what a build keeps in
+    results/maps.parquet instead (text, tokens, heatmaps: `STORED_APART`) is carried over from `results`,
+    since fake maps are not derived from layer maps (tests/store checks that part of the round trip)."""
+    from reportgen.results import STORED_APART
+
+    back = ReportResults.from_dict(results.to_dict())
+    for read, original in zip(back.documents, results.documents):
+        assert read.id == original.id
+        for name in STORED_APART:
+            setattr(read, name, getattr(original, name))
+    return back

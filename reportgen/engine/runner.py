@@ -15,15 +15,15 @@ import numpy as np
 
 from reportgen.engine.batching import batches, pad_batch, predict_ids
 from reportgen.engine.gradcam import GradCAM
-from reportgen.engine.resize import KINDS, resize
+from reportgen.engine.resize import KINDS
 from reportgen.engine.targets import document_targets, predicted_labels, static_targets, top_k
+from reportgen.engine.variants import heatmaps_of
 from reportgen.errors import InputError, ReportgenError
 from reportgen.models.adapter import ModelAdapter
 from reportgen.models.layers import LayerEntry
-from reportgen.results import DocumentExplanation, Heatmap, InputInfo, Prediction, Token
+from reportgen.results import DocumentExplanation, Heatmap, InputInfo, LayerMap, Prediction, Token
 from reportgen.text.padding import text_positions
 
-L2_EPSILON = 1e-12  # as keras.backend.l2_normalize, which the tutorial used
 
 
 @dataclass
@@ -162,6 +162,7 @@ def _document(adapter: ModelAdapter, doc: DocumentInput, b: int, out, layers, se
     n = len(doc.ids)
     keep = text_positions(doc.input)
     own = own_positions(adapter, doc)
+    layer_maps: list[LayerMap] = []
     heatmaps: list[Heatmap] = []
     for entry in layers:
         shape = adapter.shapes[entry.path]
@@ -170,43 +171,25 @@ def _document(adapter: ModelAdapter, doc: DocumentInput, b: int, out, layers, se
             raw = out.maps[entry.path][slot][b]
             if shape.follows_input:
                 raw = raw[:n]  # the batch was padded past this document; its own steps come first
-            norm = float(out.grad_norms[entry.path][slot, b])
-            base = raw / np.sqrt(max(norm * norm, L2_EPSILON)) if settings.normalize_gradients else raw
-            for counterfactual in settings.counterfactual:
-                signed = -base if counterfactual else base
-                for relu in settings.relu:
-                    layer_map = np.maximum(signed, 0.0) if relu else signed
-                    for kind in settings.interpolation:
-                        heatmaps.append(_heatmap(entry, target, adapter, out.scores[b, slot], settings, relu,
-                                                 counterfactual, kind, layer_map, shape.time_axis, n, keep))
-                        if shape.time_axis and not shape.follows_input and own != slice(0, n):
-                            heatmaps[-1].notes.append(
-                                f"layer {entry.path!r}: its time steps do not follow the tokens, so the "
-                                f"{doc.input.padded} masked padding positions could not be left out of its "
-                                "gradient mean")
+            map_notes = []
+            if shape.time_axis and not shape.follows_input and own != slice(0, n):
+                map_notes.append(f"layer {entry.path!r}: its time steps do not follow the tokens, so the "
+                                 f"{doc.input.padded} masked padding positions could not be left out of its "
+                                 "gradient mean")
+            layer_map = LayerMap(layer=entry.path, target=target, target_label=adapter.labels[target],
+                                 score=float(out.scores[b, slot]), grad_norm=float(out.grad_norms[entry.path][slot, b]),
+                                 values=np.array(raw if shape.time_axis else raw[:1], dtype=np.float32),
+                                 time_axis=shape.time_axis, notes=map_notes)
+            layer_maps.append(layer_map)
+            heatmaps.extend(heatmaps_of(layer_map, n, keep, relu=settings.relu,
+                                        counterfactual=settings.counterfactual, interpolation=settings.interpolation,
+                                        normalize_gradients=settings.normalize_gradients, score_kind=settings.score))
     return DocumentExplanation(
         id=doc.id, text=doc.text, tokens=[doc.tokens[i] for i in range(keep.start, keep.stop)],
         prediction=Prediction(probabilities=probs, predicted=predicted,
                               threshold=adapter.threshold if adapter.task == "multilabel" else None),
-        heatmaps=heatmaps, input=_with_notes(doc.input, doc.notes + notes), true_labels=doc.true_labels)
-
-
-def _heatmap(entry, target, adapter, score, settings, relu, counterfactual, kind, layer_map, time_axis, n, keep):
-    notes = []
-    if time_axis:
-        full, used, note = resize(layer_map, n, kind)
-        if note:
-            notes.append(note)
-        uniform = False
-    else:
-        full, used = np.full(n, float(layer_map[0])), "constant"
-        uniform = True
-        notes.append(f"layer {entry.path!r} has no time axis: its map is one number, shown on every token")
-    return Heatmap(layer=entry.path, target=target, target_label=adapter.labels[target],
-                   score_kind=settings.score, score=float(score), relu=relu, counterfactual=counterfactual,
-                   normalize_gradients=settings.normalize_gradients, interpolation=kind, interpolation_used=used,
-                   weights=[float(w) for w in full[keep]], uniform=uniform, notes=notes,
-                   layer_resolution=len(layer_map) if time_axis else None)
+        heatmaps=heatmaps, input=_with_notes(doc.input, doc.notes + notes), true_labels=doc.true_labels,
+        layer_maps=layer_maps)
 
 
 def _with_notes(info: InputInfo, notes: list[str]) -> InputInfo:

@@ -194,13 +194,17 @@ class PageContext:
                 **self.extra}
 
 
+# Rows of the index table shown at a time (its script pages through the rest; without it every row shows)
+TABLE_PAGE_ROWS = 100
+
+
 # ---- rendering --------------------------------------------------------------------------------------
 
 def _page_data(results: "ReportResults", plan: SitePlan, page: Page, views: Views) -> tuple[str, dict]:
     docs = results.documents
     if page.kind == "index":
-        rows = [views.sample_row(i, page.url(plan.sample_paths[i]), overview=True) for i in range(len(docs))]
-        return "index.html", {"rows": rows, "summary": label_summary(results),
+        rows = views.table_rows([page.url(path) for path in plan.sample_paths])
+        return "index.html", {"rows": rows, "page_size": TABLE_PAGE_ROWS, "summary": label_summary(results),
                               "description": render_markdown(results.description),
                               "explained": plan.orders.layers}
     if page.kind == "model":

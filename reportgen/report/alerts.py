@@ -121,7 +121,7 @@ def _blank_maps(results: "ReportResults", orders: Orders, sample_paths: list[str
 
 def _curated_accuracy(results: "ReportResults") -> list[Alert]:
     chosen_by = results.settings.samples_chosen_by
-    labelled = [d for d in results.documents if d.true_labels is not None]
+    labelled = [d for d in results.every_document() if d.true_labels is not None]
     if not chosen_by or not labelled:
         return []
     correct = sum(1 for d in labelled if d.correct)

@@ -130,7 +130,7 @@ def probability_histogram(results: "ReportResults", bins: int = BINS) -> Histogr
     # (probability, correct: True/False/None) per counted item
     items: list[tuple[float, bool | None]] = []
     thresholds: set[float] = set()
-    for doc in results.documents:
+    for doc in results.every_document():
         probs = doc.prediction.probabilities
         if task == "binary" and len(probs) >= 2:
             items.append((float(probs[1]), doc.correct))

@@ -53,7 +53,8 @@ class Summary:
 def label_summary(results: "ReportResults") -> Summary | None:
     """None when no sample has a true label."""
     labels = list(results.model.labels)
-    docs = [d for d in results.documents if d.true_labels is not None]
+    everything = results.every_document()
+    docs = [d for d in everything if d.true_labels is not None]
     if not docs:
         return None
     multilabel = results.model.task == "multilabel"
@@ -65,7 +66,7 @@ def label_summary(results: "ReportResults") -> Summary | None:
             fp = sum(1 for d in docs if k in d.prediction.predicted and k not in d.true_labels)
             fn = sum(1 for d in docs if k not in d.prediction.predicted and k in d.true_labels)
             stats.append(LabelStats(name, tp, fp, fn))
-        return Summary(True, labels, len(docs), len(results.documents), correct, None, stats)
+        return Summary(True, labels, len(docs), len(everything), correct, None, stats)
     n = len(labels)
     matrix = [[0] * n for _ in range(n)]
     for d in docs:
@@ -74,4 +75,4 @@ def label_summary(results: "ReportResults") -> Summary | None:
         t, p = d.true_labels[0], d.prediction.predicted[0]
         if 0 <= t < n and 0 <= p < n:
             matrix[t][p] += 1
-    return Summary(False, labels, len(docs), len(results.documents), correct, matrix, None)
+    return Summary(False, labels, len(docs), len(everything), correct, matrix, None)

@@ -23,7 +23,8 @@ from reportgen.results import variant_name
 from reportgen.textsafe import describe_hidden
 
 if TYPE_CHECKING:
-    from reportgen.results import DocumentExplanation, Heatmap, MetricsReport, ReportResults, SanityVerdict, Token
+    from reportgen.results import (CorpusRow, DocumentExplanation, Heatmap, MetricsReport, ReportResults,
+                                   SanityVerdict, Token)
 
 SNIPPET_CHARS = 90
 SEARCH_CHARS = 5000  # of each text the index's search box looks in (the page carries them)
@@ -102,12 +103,13 @@ class EveryMap:
 
 @dataclass
 class SampleRow:
-    doc: "DocumentExplanation"
-    url: str
+    doc: "DocumentExplanation | CorpusRow"  # a corpus row: a document without a page (url None)
+    url: str | None
     snippet: str
     true_text: str
     predicted_text: str
     correct: bool | None
+    length: int  # tokens
     panel: Panel | None = None
     # what the index's table adds (`Views.sample_row(..., overview=True)`)
     true: tuple[RowLabel, ...] = ()
@@ -116,10 +118,6 @@ class SampleRow:
     gain: float | None = None  # AOPC gain of the lead map's layer and target, when the sample was scored
     evidence: tuple[RowWord, ...] = ()  # the lead map's strongest words, either sign
     search_text: str = ""  # what the table's search box looks in, besides the id
-
-    @property
-    def length(self) -> int:
-        return len(self.doc.tokens)
 
     @property
     def confidence_width(self) -> str:
@@ -248,8 +246,20 @@ def heatmap_labels(doc: "DocumentExplanation", heatmap: "Heatmap") -> list[str]:
 
 
 def snippet(doc: "DocumentExplanation", limit: int = SNIPPET_CHARS) -> str:
-    text = " ".join(doc.text.split()) if doc.text else " ".join(t.text for t in doc.tokens)
+    return shorten(doc.text if doc.text else " ".join(t.text for t in doc.tokens), limit)
+
+
+def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """`text` on one line (whitespace runs as one space), cut to `limit` characters with an ellipsis."""
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
+def _confidence(doc) -> float | None:
+    """The probability of the predicted label (the highest, when several are)."""
+    probs = doc.prediction.probabilities
+    shown = [probs[k] for k in doc.prediction.predicted if 0 <= k < len(probs) and probs[k] is not None]
+    return max(shown) if shown else None
 
 
 def probability_bars(doc: "DocumentExplanation", labels: Sequence[str]) -> list[ProbabilityBar]:
@@ -534,7 +544,7 @@ class Views:
         the labels one by one, confidence, the lead map's AOPC gain and its ROW_WORDS strongest words."""
         doc = self.results.documents[doc_index]
         row = SampleRow(doc, url, snippet(doc), label_names(self.labels, doc.true_labels),
-                        predicted_text(doc, self.labels), doc.correct)
+                        predicted_text(doc, self.labels), doc.correct, len(doc.tokens))
         if layer is not None:
             h = self.orders.main(doc, layer)
             if h is not None:
@@ -542,9 +552,7 @@ class Views:
         if overview:
             row.true = self._row_labels(doc.true_labels or [])
             row.predicted = self._row_labels(doc.prediction.predicted)
-            probs = doc.prediction.probabilities
-            shown = [probs[k] for k in doc.prediction.predicted if 0 <= k < len(probs) and probs[k] is not None]
-            row.confidence = max(shown) if shown else None
+            row.confidence = _confidence(doc)
             row.search_text = " ".join((doc.text or " ".join(t.text for t in doc.tokens)).split())[:SEARCH_CHARS]
             lead = self.orders.lead(doc)
             if lead is not None:
@@ -556,6 +564,28 @@ class Views:
                     # each side is ranked already (report/evidence.py); the strongest of either sign go first
                     words = sorted(ev.toward[:ROW_WORDS] + ev.away[:ROW_WORDS], key=lambda w: (-abs(w.weight), w.first))
                     row.evidence = tuple(RowWord(w, ev.target_label) for w in words[:ROW_WORDS])
+        return row
+
+    def table_rows(self, page_urls: Sequence[str]) -> list[SampleRow]:
+        """The index table: one row per explained document in corpus order, a page's from its document (with
+        its AOPC gain), the others from the corpus rows the build kept (`results.corpus`)."""
+        if self.results.corpus is None:
+            return [self.sample_row(i, url, overview=True) for i, url in enumerate(page_urls)]
+        position = {doc.id: i for i, doc in enumerate(self.results.documents)}
+        return [self.sample_row(position[row.id], page_urls[position[row.id]], overview=True)
+                if row.id in position else self._corpus_row(row) for row in self.results.corpus.rows]
+
+    def _corpus_row(self, corpus_row: "CorpusRow") -> SampleRow:
+        row = SampleRow(corpus_row, None, shorten(corpus_row.snippet), label_names(self.labels, corpus_row.true_labels),
+                        predicted_text(corpus_row, self.labels), corpus_row.correct, corpus_row.tokens)
+        row.true = self._row_labels(corpus_row.true_labels or [])
+        row.predicted = self._row_labels(corpus_row.predicted)
+        row.confidence = _confidence(corpus_row)
+        row.search_text = corpus_row.snippet
+        lead = self.orders.layers[0] if self.orders.layers else None
+        for word, weight, target in corpus_row.top_words.get(lead, []):
+            label = self.labels[target] if 0 <= target < len(self.labels) else str(target)
+            row.evidence += (RowWord(EvidenceWord(word, weight, 1, 0), label),)
         return row
 
     def _row_labels(self, indices: Sequence[int]) -> tuple[RowLabel, ...]:

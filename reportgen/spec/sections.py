@@ -293,11 +293,20 @@ class SamplesSpec(Section):
     )
     items: Annotated[list[InlineItemInput], Field(max_length=MAX_INLINE_ITEMS)] | None = None
     select: IdList | None = Field(None, description="Only these ids, in this order.")
+    select_file: Text | None = Field(
+        None, description="Only the ids listed in this file (one per line, relative to the spec), in its order: "
+                          "a held-out split. Unlike select, not a hand-picked selection."
+    )
     limit: Annotated[StrictInt, Field(ge=1)] | None = None
     extra: Annotated[list[InlineItemInput], Field(max_length=MAX_INLINE_ITEMS)] | None = Field(
         None, description="Inline samples added after the source's (e.g. your own test sentences); "
                           "not filtered by where/select/limit."
     )
+
+    @field_validator("select_file")
+    @classmethod
+    def _id_file_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return require_file(info, value)
 
     @field_validator("package")
     @classmethod
@@ -335,6 +344,8 @@ class SamplesSpec(Section):
         if source not in SAMPLE_SOURCES:
             return []  # a bad `source` value is reported by its own check
         found: list[Problem] = []
+        if data.get("select") is not None and data.get("select_file") is not None:
+            found.append((("select_file",), "give select or select_file, not both"))
         needs = SOURCE_NEEDS[source]
         if not given[needs]:
             at = ("source",) if data.get("source") is not None else ()
@@ -483,6 +494,26 @@ class PdfSpec(Section):
                       f"got {describe_value(value)}")
 
 
+PAGE_WORDS = ("auto", *PDF_SAMPLE_WORDS)
+PAGES_HELP = (
+    "Which explained documents get a page of their own (every document is in the index table and the corpus "
+    f"statistics). auto (the default): the samples listed in samples.select/extra, else every document up to "
+    "200, else 200 chosen errors-first. all; a number N (N by errors-first); errors-first or stratified (every "
+    "document, in that rule's choice); {pick: RULE, count: N}; or a list of ids."
+)
+
+
+def _pages_choice(value: Any) -> Any:
+    """`output.pages` takes what `output.pdf.samples` takes, and `auto`."""
+    if value == "auto":
+        return value
+    if isinstance(value, str) and value not in PDF_SAMPLE_WORDS:
+        words = ", ".join(PAGE_WORDS)
+        raise problem(f"{describe_value(value)} is not one of {words}, a number or a list of ids"
+                      f"{did_you_mean(value, PAGE_WORDS)}")
+    return PdfSpec._sample_choice(value)
+
+
 def _sample_pick(value: dict) -> PdfSamplePick:
     """`{pick, count}` checked here, so its errors read as one line each instead of one per union member."""
     unknown = sorted(str(k) for k in value if k not in ("pick", "count"))
@@ -510,6 +541,10 @@ with warnings.catch_warnings():
         pdf: Annotated[PdfSpec, BeforeValidator(_pdf, json_schema_input_type=Union[bool, PdfSpec])] = Field(
             default_factory=PdfSpec
         )
+        pages: Annotated[
+            Union[Literal[PAGE_WORDS], Annotated[StrictInt, Field(ge=1)], IdList, PdfSamplePick],
+            BeforeValidator(_pages_choice), Field(description=PAGES_HELP),
+        ] = "auto"
 
 
 EXECUTION_BACKENDS = ("local", "ray")

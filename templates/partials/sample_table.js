@@ -1,7 +1,8 @@
 /* The index's sample table, progressively enhanced (partials/sample_table.html inlines this file): sort buttons
    in the headers, filter chips, a search box and a count. Without it the table is complete, in report order.
    The state lives in the URL fragment so a view can be shared: #wrong&true=LABEL&pred=LABEL&q=WORDS&sort=-COLUMN
-   (values URL-encoded). Rows that do not match get the `hidden` attribute. User text only ever goes through
+   &page=N (values URL-encoded). Rows that do not match, or that are on another page of a table longer than its
+   `data-page-size`, get the `hidden` attribute. User text only ever goes through
    textContent and attributes; nothing is loaded from the network. */
 (function () {
   "use strict";
@@ -39,7 +40,7 @@
 
   // ---- the fragment <-> the state
   function emptyState() {
-    return {wrong: false, "true": null, pred: null, q: "", sort: null};
+    return {wrong: false, "true": null, pred: null, q: "", sort: null, page: 1};
   }
   function parse(hash) {
     var state = emptyState();
@@ -55,6 +56,7 @@
       if (key === "wrong") state.wrong = true;
       else if ((key === "true" || key === "pred") && value) state[key] = value;
       else if (key === "q") state.q = value;
+      else if (key === "page" && /^[0-9]+$/.test(value) && Number(value) >= 1) state.page = Number(value);
       else if (key === "sort") {
         var descending = value.charAt(0) === "-";
         var column = descending ? value.slice(1) : value;
@@ -70,11 +72,13 @@
       if (state[key]) parts.push(key + "=" + encodeURIComponent(state[key]));
     });
     if (state.sort) parts.push("sort=" + (state.sort.descending ? "-" : "") + state.sort.column);
+    if (state.page > 1) parts.push("page=" + state.page);
     return parts.join("&");
   }
   var current = parse(location.hash);
   function change(update) {
-    var next = Object.assign({}, current, update);
+    // a new filter, search or order starts again at the first page; only the pager moves between pages
+    var next = Object.assign({}, current, {page: 1}, update);
     var fragment = serialise(next);
     try {
       history.replaceState(history.state, "", fragment ? "#" + fragment : location.pathname + location.search);
@@ -140,6 +144,20 @@
   var box = table.parentNode;  // the table's own scrolling box: the controls go above it
   box.parentNode.insertBefore(controls, box);
   box.parentNode.insertBefore(count, box);
+  var pageSize = Number(table.getAttribute("data-page-size")) || 0;
+  var pager = null, previous = null, following = null, where = null;
+  if (pageSize && rows.length > pageSize) {
+    pager = element("nav", {"class": "table-pager", "aria-label": "Pages of the table"});
+    previous = element("button", {type: "button", "class": "chip-button"}, "\u2190 previous");
+    following = element("button", {type: "button", "class": "chip-button"}, "next \u2192");
+    where = element("span", {"class": "table-page"});
+    previous.addEventListener("click", function () { change({page: current.page - 1}); });
+    following.addEventListener("click", function () { change({page: current.page + 1}); });
+    pager.appendChild(previous);
+    pager.appendChild(where);
+    pager.appendChild(following);
+    box.parentNode.insertBefore(pager, box.nextSibling);
+  }
 
   Object.keys(columns).forEach(function (key) {
     var th = columns[key].th;
@@ -176,8 +194,8 @@
     var terms = state.q.toLowerCase().split(/\s+/).filter(Boolean);
     var shown = 0;
     rows.forEach(function (row) {
-      row.tr.hidden = !matches(row, state, terms);
-      if (!row.tr.hidden) shown += 1;
+      row.match = matches(row, state, terms);
+      if (row.match) shown += 1;
     });
     var order = rows.slice();
     if (state.sort) {
@@ -192,6 +210,18 @@
       });
     }
     order.forEach(function (row) { body.appendChild(row.tr); });
+    var pages = pager ? Math.max(1, Math.ceil(shown / pageSize)) : 1;
+    current.page = state.page = Math.min(Math.max(1, state.page || 1), pages);
+    var first = pager ? (state.page - 1) * pageSize : 0, last = pager ? first + pageSize : shown, k = 0;
+    order.forEach(function (row) {
+      row.tr.hidden = !row.match || !(k >= first && k < last);
+      if (row.match) k += 1;
+    });
+    if (pager) {
+      where.textContent = "page " + state.page + " of " + pages;
+      previous.disabled = state.page <= 1;
+      following.disabled = state.page >= pages;
+    }
     Object.keys(columns).forEach(function (k) {
       columns[k].th.setAttribute("aria-sort", state.sort && state.sort.column === k
         ? (state.sort.descending ? "descending" : "ascending") : "none");
@@ -199,7 +229,9 @@
     chips.forEach(function (c) { c.button.setAttribute("aria-pressed", c.pressed(state) ? "true" : "false"); });
     if (document.activeElement !== search) search.value = state.q;
     clear.hidden = !(state.wrong || state["true"] || state.pred || state.q);
-    count.textContent = shown + " of " + rows.length + " samples shown";
+    count.textContent = (pager && shown > pageSize
+      ? (first + 1) + "\u2013" + Math.min(last, shown) + " of " + shown + " matching, " + rows.length + " documents"
+      : shown + " of " + rows.length + " samples shown");
   }
   window.addEventListener("hashchange", function () { show(parse(location.hash)); });
   show(current);

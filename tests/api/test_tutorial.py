@@ -10,9 +10,11 @@ import re
 import textwrap
 from pathlib import Path
 
-from tests import paths
 import numpy as np
 import pytest
+
+from tests import paths
+from tests.stored import stored_documents
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -175,7 +177,7 @@ def test_reports_from_the_two_tutorial_models(tmp_path):
     build_spec(tmp_path)
     summary = build(tmp_path / "sentiment.yaml")
     data = json.loads((summary.out_dir / "explanations.json").read_text(encoding="utf-8"))
-    (doc,) = data["documents"]
+    (doc,) = stored_documents(summary.out_dir)
     assert doc["prediction"]["probabilities"][1] == pytest.approx(0.5912496, rel=1e-5)  # In [12]
     assert [t["text"] for t in doc["tokens"]] == SENTIMENT_TOKENS
     combos = {(h["layer"], h["target"], h["relu"], h["counterfactual"]) for h in doc["heatmaps"]}
@@ -186,7 +188,7 @@ def test_reports_from_the_two_tutorial_models(tmp_path):
 
     summary = build(tmp_path / "multiclass.yaml")
     data = json.loads((summary.out_dir / "explanations.json").read_text(encoding="utf-8"))
-    typo = next(d for d in data["documents"] if d["id"] == "typo")
+    typo = next(d for d in stored_documents(summary.out_dir) if d["id"] == "typo")
     # In [134], the 11 probabilities of the typo text
     expected = [0.09576575, 0.27872923, 0.10852851, 0.03327851, 0.11653358, 0.1867436, 0.02678595, 0.13854526,
                 0.00900717, 0.00178243, 0.00429991]

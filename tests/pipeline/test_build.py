@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tests.render.test_browser import check_scripts
+from tests.stored import stored_documents
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -94,7 +95,7 @@ def test_build_writes_site_and_json_matching_the_model(project):
     model = keras.models.load_model(project / "model.keras")
     ids = {"r1": [1, 7, 10, 3, 4]}  # <START> movie was good great; "the" is in the vocabulary too
     ids["r1"] = [1, 8, 7, 10, 3, 4]
-    doc = next(d for d in data["documents"] if d["id"] == "r1")
+    doc = next(d for d in stored_documents(out) if d["id"] == "r1")
     assert [t["id"] for t in doc["tokens"]] == ids["r1"]
     expected = model.predict(np.array([ids["r1"]]), verbose=0)[0]
     np.testing.assert_allclose(doc["prediction"]["probabilities"], expected, rtol=1e-5)
@@ -106,6 +107,7 @@ def test_build_writes_site_and_json_matching_the_model(project):
     assert [text[a:b] for a, b in (t["span"] for t in doc["tokens"][1:])] == ["The", "movie", "was", "GOOD", "great"]
     assert doc["tokens"][0]["span"] is None
     assert data["metrics"]["layers"] and doc["metrics"]
+    assert doc["metrics"] == next(d for d in data["documents"] if d["id"] == "r1")["metrics"]
 
 
 def test_user_text_is_escaped_everywhere(project):

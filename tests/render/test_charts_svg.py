@@ -15,7 +15,7 @@ from reportgen.render.charts import aopc_svg, confusion_svg, histogram_svg
 from reportgen.report.charts import aopc_chart, confusion_chart, probability_histogram
 from reportgen.report.summary import label_summary
 from reportgen.results import MetricsReport, ReportResults
-from tests.fakes import make_results
+from tests.fakes import json_round_trip, make_results
 from tests.report.test_chart_numbers import binary, with_predictions
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -167,7 +167,7 @@ def test_charts_are_byte_identical_on_re_render_and_after_a_json_round_trip(tmp_
     results = make_results(n_docs=10, task="binary", seed=11, labels_given=0.8)
     results.metrics = metrics_report()
     site.render_site(results, tmp_path / "a")
-    site.render_site(ReportResults.from_dict(results.to_dict()), tmp_path / "b")
+    site.render_site(json_round_trip(results), tmp_path / "b")
     for page in ("index.html", "metrics.html"):
         first = (tmp_path / "a" / page).read_text(encoding="utf-8")
         assert first == (tmp_path / "b" / page).read_text(encoding="utf-8")

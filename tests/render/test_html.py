@@ -18,7 +18,7 @@ from reportgen.report.structure import plan_site, safe_name
 from reportgen.report.summary import label_summary
 from reportgen.results import (DocumentExplanation, InputInfo, LayerInfo, ModelInfo, Prediction, ReportResults,
                                ReportSettings)
-from tests.fakes import NASTY_IDS, make_results
+from tests.fakes import NASTY_IDS, json_round_trip, make_results
 from tests.render.test_browser import check_scripts
 
 
@@ -258,7 +258,7 @@ def test_prev_next_links_follow_document_order(built, results):
 def test_same_input_gives_byte_identical_files(results, tmp_path):
     site.render_site(results, tmp_path / "a")
     # also through the JSON contract: a report re-rendered from explanations.json is the same
-    site.render_site(ReportResults.from_dict(results.to_dict()), tmp_path / "b")
+    site.render_site(json_round_trip(results), tmp_path / "b")
     a, b = tmp_path / "a", tmp_path / "b"
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())

@@ -16,7 +16,7 @@ from reportgen.render import html as site
 from reportgen.render.curves import deletion_curve_svg
 from reportgen.report.structure import plan_site
 from reportgen.results import MetricsReport, ReportResults
-from tests.fakes import make_results
+from tests.fakes import json_round_trip, make_results
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -163,7 +163,7 @@ def test_targets_in_numeric_order(results, tmp_path):
 
 def test_pages_are_identical_after_a_json_round_trip(results, built, tmp_path):
     folder, first = built
-    again = render(ReportResults.from_dict(results.to_dict()), tmp_path)
+    again = render(json_round_trip(results), tmp_path)
     assert first == again
     for index in range(len(results.documents)):
         assert sample_page(results, folder, index) == sample_page(results, tmp_path, index)

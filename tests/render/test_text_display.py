@@ -21,6 +21,7 @@ from reportgen.report.colors import Scale  # noqa: E402
 from reportgen.report.spans import highlight  # noqa: E402
 from reportgen.results import Token  # noqa: E402
 from reportgen.textsafe import describe_hidden, report_markers  # noqa: E402
+from tests.stored import stored_documents
 
 HIDDEN = ("\x00", "\u202e", "\u202a", "\u2066", "\u2069", "\u200b", "\ufeff", "\x1b", "\x07")
 VOCAB = ["<PAD>", "<START>", "<OOV>", "good", "great", "bad", "awful", "movie", "the", "a", "was"]
@@ -94,7 +95,7 @@ def test_report_shows_markers_and_a_note_and_keeps_the_exact_text_in_json(built)
     plain = pages[built / "samples" / "plain.html"]
     assert "hidden-char" not in plain and "order the model did not read" not in plain
     data = json.loads((built / "explanations.json").read_text(encoding="utf-8"))
-    docs = {d["id"]: d for d in data["documents"]}
+    docs = {d["id"]: d for d in stored_documents(built)}
     assert docs["rlo"]["text"] == RLO_TEXT and "id\u202ewith\x00" in docs
     # the model read the override as part of the word (an unknown word): spans keep pointing at it
     spans = [RLO_TEXT[a:b] for a, b in (t["span"] for t in docs["rlo"]["tokens"][1:])]

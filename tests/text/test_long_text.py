@@ -31,6 +31,7 @@ from reportgen.text.char import CharPipeline  # noqa: E402
 from reportgen.text.limit import limit_tokens  # noqa: E402
 from reportgen.text.vocab import Vocabulary  # noqa: E402
 from reportgen.text.word import WordPipeline  # noqa: E402
+from tests.stored import stored_documents
 
 WORDS = ["<PAD>", "<START>", "<OOV>", "good", "great", "bad", "awful", "movie", "the", "a", "was"]
 
@@ -163,7 +164,7 @@ def test_build_cuts_long_documents_and_says_so(long_project):
 
     out = build(long_project / "spec.yaml").out_dir
     data = json.loads((out / "explanations.json").read_text(encoding="utf-8"))
-    docs = {d["id"]: d for d in data["documents"]}
+    docs = {d["id"]: d for d in stored_documents(out)}
     long_doc, short = docs["long"], docs["short"]
     assert len(long_doc["tokens"]) == 50 and all(len(h["weights"]) == 50 for h in long_doc["heatmaps"])
     full = make_text(3_000, seed=1)

@@ -1,0 +1,137 @@
+"""The build's pass over the whole corpus: stored maps, one table row per document, corpus evidence, pages.
+
+Chunks of rows (`reportgen.store.table_of`, from either execution backend) arrive in corpus order. Each is
+written to results/maps.parquet at once and reduced to what the report keeps of every document (a
+`CorpusRow`) and to the corpus evidence, so memory holds a chunk, not the corpus. Afterwards the documents
+that get a page (`output.pages`) are read back from the file: their heatmaps are derived from the stored
+maps, the way anyone reading the results derives them.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from pathlib import Path
+from types import SimpleNamespace
+
+import pyarrow.parquet as pq
+
+from reportgen.engine.variants import signed_token_weights
+from reportgen.report.evidence import word_sums
+from reportgen.report.sample_choice import choose_samples
+from reportgen.report.spans import aggregate_words, is_char_level
+from reportgen.report.views import shorten
+from reportgen.results import MAPS_FILE, CorpusRow, CorpusSummary, DocumentExplanation, Token
+from reportgen.store import MapsWriter, documents_of
+from reportgen.store.table import NO_SPAN, input_of, layer_map_of
+from reportgen.text.padding import text_positions
+
+SNIPPET_CHARS = 160  # the table shows less; its search looks in all of it
+ROW_WORDS = 3
+# output.pages `auto` without a hand-picked selection: the wrong predictions first, then every true label in
+# turn, up to this many pages (a corpus of thousands still gets a site that builds in seconds)
+AUTO_PAGES = 200
+
+
+class CorpusPass:
+    def __init__(self, folder: Path, spec, context) -> None:
+        from reportgen.corpus import CorpusEvidenceBuilder
+
+        self.spec = spec
+        self.settings = context.settings
+        self.labels = list(context.adapter.labels)
+        self.layers = [entry.path for entry in context.layers]
+        self.path = Path(folder) / MAPS_FILE
+        self.writer = MapsWriter(self.path)
+        self.rows: list[CorpusRow] = []
+        self.evidence = CorpusEvidenceBuilder(self.labels, self.layers)
+        self.page_documents: list[DocumentExplanation] = []
+        self.pages_rule = ""
+
+    @property
+    def documents(self) -> int:
+        return len(self.rows)
+
+    def add(self, table) -> None:
+        self.writer.write(table)
+        for _, rows in groupby(table.to_pylist(), key=lambda row: row["doc_index"]):
+            self._add_document(list(rows))
+
+    def _add_document(self, rows: list[dict]) -> None:
+        first = rows[0]
+        info = input_of(first)
+        keep = text_positions(info)
+        text = first["text"]
+        tokens = [Token(t, (s, e) if s != NO_SPAN else None) for t, s, e in
+                  zip(first["tokens"], first["starts"], first["ends"])]
+        char_level = is_char_level(tokens)
+        top_words: dict[str, list[list]] = {}
+        predicted = list(first["predicted"])
+        # each layer's top words come from the predicted label's map (the lead map), else its first target's
+        shown = {}
+        for row in rows:
+            if row["layer"] not in shown or (row["target"] in predicted[:1]
+                                              and shown[row["layer"]]["target"] not in predicted[:1]):
+                shown[row["layer"]] = row
+        for row in rows:
+            weights = signed_token_weights(layer_map_of(row), info.length, keep)
+            if shown[row["layer"]] is row:
+                sums = word_sums(text, tokens, weights.tolist())
+                strongest = sorted((w for w in sums if w.weight), key=lambda w: (-abs(w.weight), w.first))
+                top_words[row["layer"]] = [[w.word, w.weight, row["target"]] for w in strongest[:ROW_WORDS]]
+            units, unit_weights = (aggregate_words(text, tokens, weights.tolist()) if char_level
+                                   else (tokens, weights.tolist()))
+            self.evidence.add(first["doc_index"], first["doc_id"], text,
+                              [((text[u.span[0]:u.span[1]] if u.span else u.text), u.span) for u in units],
+                              row["layer"], row["target"], _array(unit_weights))
+        self.rows.append(CorpusRow(
+            index=first["doc_index"], id=first["doc_id"], snippet=shorten(text, SNIPPET_CHARS),
+            tokens=len(tokens), true_labels=first["true_labels"], predicted=predicted,
+            probabilities=list(first["probabilities"]), threshold=first["threshold"], page=False,
+            top_words=top_words))
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def choose_pages(self) -> None:
+        """Mark the rows whose documents get a page and read those documents back in full."""
+        ids, self.pages_rule = self._page_ids()
+        wanted = set(ids)
+        for row in self.rows:
+            row.page = row.id in wanted
+        table = pq.read_table(self.path, filters=[("doc_id", "in", ids)]) if ids else None
+        self.page_documents = documents_of(table, self.settings, ids) if table is not None else []
+
+    def _page_ids(self) -> tuple[list[str], str]:
+        pages = self.spec.output.pages
+        rows = self.rows
+        if isinstance(pages, list):  # build checked them against the samples
+            return list(pages), "the ids listed in output.pages"
+        if pages == "auto" and self.spec.samples.select is None and not self.spec.samples.extra \
+                and len(rows) > AUTO_PAGES:
+            pages = AUTO_PAGES
+        if pages in ("auto", "all"):
+            return [row.id for row in rows], "every explained document"
+        if isinstance(pages, int):
+            rule, count = "errors-first", pages
+        elif isinstance(pages, str):
+            rule, count = pages, None
+        else:  # {pick, count}
+            rule, count = pages.pick, pages.count
+        view = SimpleNamespace(documents=rows, model=SimpleNamespace(labels=self.labels))
+        choice = choose_samples(view, rule, count)
+        order = sorted(choice.indices)  # pages keep corpus order; the rule decides which
+        return [rows[i].id for i in order], choice.describe()
+
+    @property
+    def summary(self) -> CorpusSummary:
+        return CorpusSummary(documents=len(self.rows), pages_rule=self.pages_rule, rows=self.rows)
+
+    @property
+    def corpus_evidence(self):
+        return self.evidence.finish()
+
+
+def _array(values):
+    import numpy as np
+
+    return np.asarray(values, dtype=np.float64)
