@@ -47,15 +47,18 @@ def corpus_svg(section: LayerSection | None, palette_name: str | None = None) ->
     rows_h = sum(HEAD + ROW * max(1, len(rows)) for _, _, rows, _ in blocks)
     height = rows_h + AXIS + 4.0
     out = [_open("corpus-chart", WIDTH, height, section.chart_title, section.chart_desc, "corpus-chart")]
-    out.append(f'<line class="zero" x1="{_n(zero)}" y1="2.0" x2="{_n(zero)}" y2="{_n(rows_h + 4)}" '
-               f'stroke="{MUTED}" stroke-width="1.2"/>')
     y = 0.0
     for direction, heading, rows, fill in blocks:
-        anchor, x = ("start", zero + 4) if direction == "toward" else ("end", zero - 4)
-        out.append(f'<text class="block-head" x="{_n(x)}" y="{_n(y + 14)}" text-anchor="{anchor}" font-size="11" '
-                   f'font-weight="bold" fill="{colors.INK}">{_short(heading, 34)}</text>')
+        # from the left edge: a long label has the whole width, and the arrow still points to its side
+        out.append(f'<text class="block-head" x="8.0" y="{_n(y + 14)}" font-size="11" font-weight="bold" '
+                   f'fill="{colors.INK}">{_short(heading, 56)}</text>')
         y += HEAD
+        # the zero line along the block's rows only, so that no heading is crossed out
+        out.append(f'<line class="zero" x1="{_n(zero)}" y1="{_n(y)}" x2="{_n(zero)}" '
+                   f'y2="{_n(y + ROW * max(1, len(rows)) + (4 if direction == "away" else 0))}" stroke="{MUTED}" '
+                   f'stroke-width="1.2"/>')
         if not rows:
+            x, anchor = (zero + 4, "start") if direction == "toward" else (zero - 4, "end")
             out.append(f'<text x="{_n(x)}" y="{_n(y + 13)}" text-anchor="{anchor}" font-size="10" '
                        f'fill="{MUTED}">no word</text>')
             y += ROW

@@ -215,3 +215,15 @@ def test_the_pdf_shows_the_layers_it_shows_elsewhere(tmp_path):
     reader = pypdf.PdfReader(tmp_path / "r.pdf")
     titles = [child.title for item in reader.outline if isinstance(item, list) for child in item]
     assert [t for t in titles if "\u00b7" in t] == ["negative \u00b7 encoder/lstm", "positive \u00b7 encoder/lstm"]
+
+
+def test_label_names_are_escaped_in_headings_chart_and_links(tmp_path):
+    results = corpus_results(task="multiclass", targets="all", n_extra=5)
+    render_site(results, tmp_path)
+    page = (tmp_path / "corpus.html").read_text()
+    assert "<b>politics</b>" not in page and "&lt;b&gt;politics&lt;/b&gt;" in page
+    assert 'say "sport"' not in page and "say &#34;sport&#34;" in page
+    tree = Tree(page)
+    headings = [data for data, tags in tree.text if tags[-1:] == ["h2"]]
+    assert [h for h in headings if h in results.model.labels] == results.model.labels  # every label, in order
+    assert "toward &lt;b&gt;politics&lt;/b&gt; \u2192" in page  # the chart's heading, escaped
