@@ -36,6 +36,9 @@ FORBIDDEN = {
     # the Ray backend: build hands it its chunk functions (build imports it, so it cannot import build)
     "distributed": {"report", "render", "commands", "cli", "api", "build", "output", "engine", "models", "text",
                     "metrics"} | FRAMEWORKS,
+    # stored results are read without TensorFlow: only the engine's numpy modules (variants, resize)
+    "store": {"models", "metrics", "report", "render", "commands", "build", "cli", "api", "output", "distributed"}
+    | FRAMEWORKS,
     "errors": {"*"},
     "textsafe": {"*"},
 }

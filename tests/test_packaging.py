@@ -47,3 +47,13 @@ def test_an_installed_package_finds_its_own_templates(wheel, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     folder, has_script = done.stdout.split()
     assert folder.startswith(str(tmp_path)) and has_script == "True"
+
+
+def test_the_wheel_ships_every_package_of_the_source(wheel):
+    """A new subpackage missing from pyproject's explicit list would import in the editable install and be absent
+    from the wheel."""
+    source = {str(p.parent.relative_to(REPO)).replace("/", ".") for p in (REPO / "reportgen").rglob("__init__.py")}
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {name.rsplit("/", 1)[0].replace("/", ".") for name in archive.namelist()
+                   if name.endswith("/__init__.py")}
+    assert source <= shipped, sorted(source - shipped)
