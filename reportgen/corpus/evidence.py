@@ -12,8 +12,11 @@ numbers do not depend on the order or the chunking of `add()` calls (up to float
 replicate's total is the weighted sum of the documents' contributions, its mean that total over the weighted
 document frequency; intervals are percentiles of the replicates.
 
-Memory: arrays of vocabulary x replicates per (layer, target), and up to `examples` example documents per word;
-nothing grows with the number of documents.
+Memory: per (layer, target), a few numbers per vocabulary word, up to `examples` example documents per word,
+and the replicates: a word seen in at most `SPARSE_DOCUMENTS` documents keeps its (document, contribution) pairs
+and its replicates are drawn again from the seeds when needed; a more frequent word has a row of `bootstrap`
+replicate totals and frequencies. Most of a corpus's vocabulary is rare words, so this keeps the replicates to
+the frequent words; nothing grows with the number of documents.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from reportgen.results import CorpusEvidence, LabelEvidence, WordEvidence, WordE
 CONFIDENCE = 0.95
 MIN_DOCUMENTS = 5  # a word ranks by mean only with this document frequency, or 1 % of the documents if more
 MIN_DOCUMENT_SHARE = 0.01
+SPARSE_DOCUMENTS = 4  # a word keeps its documents' contributions until it is in more, then gets replicate rows
+GROWTH = 1.5  # arrays grow by this factor: little unused room, copying costs O(vocabulary) over a corpus
 NAME_SHARE = 0.5  # a name: capitalised in more than this share of its occurrences that are not sentence-initial
 
 # Words that come from markup rather than language: HTML line breaks and entities left in scraped text (the
@@ -89,8 +94,11 @@ class _Tally:
     capitalised: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     not_initial: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     in_text: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # occurrences with a span
-    boot_total: np.ndarray | None = None  # vocabulary x replicates
-    boot_frequency: np.ndarray | None = None  # vocabulary x replicates, integer (Poisson sums are exact)
+    row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # replicate row, -1: sparse
+    sparse: dict[int, list[tuple[int, float]]] = field(default_factory=dict)  # word -> (doc_index, contribution)
+    rows: int = 0  # replicate rows in use
+    boot_total: np.ndarray | None = None  # rows x replicates
+    boot_frequency: np.ndarray | None = None  # rows x replicates, integer (Poisson sums are exact)
     floor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # smallest kept |weight| once examples are full
     examples: dict[int, list[tuple[float, int, str, float]]] = field(default_factory=dict)
 
@@ -103,10 +111,10 @@ class _Tally:
         return len(self.total)
 
     def grow(self, size: int) -> None:
-        """Room for `size` words: capacity doubles, so growing costs O(vocabulary) over a whole corpus."""
+        """Room for `size` words."""
         if size <= self.capacity:
             return
-        new = max(size, 2 * self.capacity, 64)
+        new = max(size, int(GROWTH * self.capacity), 64)
         extra = new - self.capacity
         self.total = np.concatenate([self.total, np.zeros(extra)])
         self.frequency = np.concatenate([self.frequency, np.zeros(extra, dtype=np.int64)])
@@ -114,9 +122,17 @@ class _Tally:
         self.not_initial = np.concatenate([self.not_initial, np.zeros(extra, dtype=np.int64)])
         self.in_text = np.concatenate([self.in_text, np.zeros(extra, dtype=np.int64)])
         self.floor = np.concatenate([self.floor, np.full(extra, -1.0)])
-        self.boot_total = np.concatenate([self.boot_total, np.zeros((extra, self.replicates))])
-        self.boot_frequency = np.concatenate([self.boot_frequency,
-                                              np.zeros((extra, self.replicates), dtype=np.int32)])
+        self.row = np.concatenate([self.row, np.full(extra, -1, dtype=np.int64)])
+
+    def new_row(self) -> int:
+        """A replicate row for a word that just became frequent."""
+        if self.rows == len(self.boot_total):
+            extra = max(64, int(GROWTH * self.rows) - self.rows)
+            self.boot_total = np.concatenate([self.boot_total, np.zeros((extra, self.replicates))])
+            self.boot_frequency = np.concatenate([self.boot_frequency,
+                                                  np.zeros((extra, self.replicates), dtype=np.int32)])
+        self.rows += 1
+        return self.rows - 1
 
 
 class CorpusEvidenceBuilder:
@@ -174,9 +190,7 @@ class CorpusEvidenceBuilder:
         tally.total[words] += contribution
         tally.frequency[words] += 1
         if self.bootstrap:
-            replicate = self._bootstrap_weights(doc_index)
-            tally.boot_total[words] += contribution[:, None] * replicate[None, :]
-            tally.boot_frequency[words] += replicate.astype(np.int32)[None, :]
+            self._add_replicates(tally, doc_index, words, contribution)
         self._count_capitals(tally, doc_index, text, [units[k][1] for k in keep], ids)
         if self.examples:
             self._keep_examples(tally, words, contribution, doc_index, str(doc_id))
@@ -188,6 +202,32 @@ class CorpusEvidenceBuilder:
             index = self._vocabulary[word] = len(self._words)
             self._words.append(word)
         return index
+
+    def _add_replicates(self, tally: _Tally, doc_index: int, words: np.ndarray, contribution: np.ndarray) -> None:
+        rows = tally.row[words]
+        dense = rows >= 0
+        if dense.any():
+            replicate = self._bootstrap_weights(doc_index)
+            tally.boot_total[rows[dense]] += contribution[dense, None] * replicate[None, :]
+            tally.boot_frequency[rows[dense]] += replicate.astype(np.int32)[None, :]
+        for k in np.nonzero(~dense)[0].tolist():
+            word = int(words[k])
+            kept = tally.sparse.setdefault(word, [])
+            kept.append((doc_index, float(contribution[k])))
+            if len(kept) > SPARSE_DOCUMENTS:
+                row = tally.row[word] = tally.new_row()
+                tally.boot_total[row], tally.boot_frequency[row] = self._replicates_of(kept)
+                del tally.sparse[word]
+
+    def _replicates_of(self, kept: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """A rare word's replicate totals and frequencies, drawn again from its documents' seeds."""
+        totals = np.zeros(self.bootstrap)
+        frequencies = np.zeros(self.bootstrap, dtype=np.int32)
+        for doc_index, contribution in kept:
+            replicate = bootstrap_weights(self.seed, doc_index, self.bootstrap)
+            totals += contribution * replicate
+            frequencies += replicate.astype(np.int32)
+        return totals, frequencies
 
     def _bootstrap_weights(self, doc_index: int) -> np.ndarray:
         # a document's rows for every layer and target usually arrive together: draw its weights once
@@ -274,9 +314,12 @@ class CorpusEvidenceBuilder:
         total_low = total_high = mean_low = mean_high = None
         if self.bootstrap:
             alpha = (1.0 - self.confidence) / 2
-            totals = tally.boot_total[i]
+            row = int(tally.row[i])
+            if row >= 0:
+                totals, frequency = tally.boot_total[row], tally.boot_frequency[row]
+            else:
+                totals, frequency = self._replicates_of(tally.sparse.get(i, []))
             total_low, total_high = (float(v) for v in np.quantile(totals, [alpha, 1 - alpha]))
-            frequency = tally.boot_frequency[i]
             drawn = frequency > 0
             if drawn.any():
                 means = totals[drawn] / frequency[drawn]

@@ -118,10 +118,14 @@ def replicate_totals(stats, word, seed, replicates):
     return totals, frequencies
 
 
-def test_bootstrap_intervals_are_the_percentiles_of_the_seeded_replicates():
+@pytest.mark.parametrize("corpus", ["hand", "random"])
+def test_bootstrap_intervals_are_the_percentiles_of_the_seeded_replicates(corpus):
+    # the hand corpus's words are in few documents (their replicates are drawn when needed), the random
+    # corpus's in many (their replicates are summed as documents arrive)
+    docs = HAND if corpus == "hand" else random_corpus(40, seed=2)
     seed, replicates = 7, 300
-    expected = brute_force(HAND)
-    label = build(HAND, bootstrap=replicates, seed=seed, top=10, min_documents=1).labels[0]
+    expected = brute_force(docs)
+    label = build(docs, bootstrap=replicates, seed=seed, top=10, min_documents=1).labels[0]
     for word, got in all_words(label).items():
         totals, frequencies = replicate_totals(expected, word, seed, replicates)
         low, high = np.quantile(totals, [0.025, 0.975])
@@ -210,11 +214,12 @@ def test_example_documents_are_those_with_the_largest_contribution():
 
 
 def internal_size(builder: CorpusEvidenceBuilder) -> tuple:
-    """Every array's shape and every example list's length: what the builder holds."""
+    """Every array's shape, every example and sparse list's length: what the builder holds."""
     out = []
     for key, tally in sorted(builder._tallies.items()):
         arrays = {name: value.shape for name, value in vars(tally).items() if isinstance(value, np.ndarray)}
-        out.append((key, sorted(arrays.items()), sum(len(v) for v in tally.examples.values())))
+        out.append((key, sorted(arrays.items()), sum(len(v) for v in tally.examples.values()),
+                    sum(len(v) for v in tally.sparse.values())))
     return tuple(out), len(builder._words)
 
 
@@ -226,9 +231,24 @@ def test_memory_depends_on_the_vocabulary_not_on_the_number_of_documents():
             builder.add(d, f"doc{d}", text, units_of(text), "conv", 1, np.array(weights))
         sizes.append(internal_size(builder))
     assert sizes[0] == sizes[1]
-    (_, arrays, examples), words = sizes[0][0][0], sizes[0][1]
-    assert words == 9 and examples == 9 * 3
+    (_, arrays, examples, sparse), words = sizes[0][0][0], sizes[0][1]
+    assert words == 9 and examples == 9 * 3 and sparse == 0
     assert dict(arrays)["boot_total"][1] == 20
+
+
+def test_rare_words_get_no_replicate_rows():
+    # 300 documents, each with the two common words and a word of its own: only the common words are in more
+    # than SPARSE_DOCUMENTS documents, so only they hold a row of replicates
+    from reportgen.corpus.evidence import SPARSE_DOCUMENTS
+
+    builder = CorpusEvidenceBuilder(LABELS, ["conv"], bootstrap=100)
+    for d in range(300):
+        text = f"common also rare{d}"
+        builder.add(d, str(d), text, units_of(text), "conv", 0, np.array([1.0, -0.5, 0.25]))
+    [tally] = builder._tallies.values()
+    assert tally.rows == 2
+    assert len(tally.sparse) == 300 and all(len(v) == 1 for v in tally.sparse.values())
+    assert SPARSE_DOCUMENTS < 300
 
 
 def test_shortcut_flags_on_hand_made_words():
