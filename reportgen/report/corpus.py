@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from urllib.parse import quote
 
-from reportgen.report.colors import format_number
+from reportgen.report.colors import format_number as _format_number
+from reportgen.results import round_float
 
 if TYPE_CHECKING:
     from reportgen.results import CorpusEvidence, LabelEvidence, WordEvidence
@@ -121,6 +122,13 @@ class CorpusView:
     flag_why: dict[str, str]
 
 
+def format_number(value: float, digits: int = DIGITS, signed: bool = False) -> str:
+    """A number as the page shows it, rounded first as explanations.json keeps it (FLOAT_DIGITS): a page rendered
+    from the build's own floats and one rendered from the JSON then read the same (−10.04999999 and its stored
+    −10.05 would print −10 and −10.1)."""
+    return _format_number(round_float(value), digits, signed)
+
+
 def _number(value: float | None) -> str:
     return "\u2014" if value is None else format_number(value, DIGITS)
 
@@ -143,8 +151,9 @@ def word_row(word: "WordEvidence", direction: str, pages: Mapping[str, str]) -> 
     for example in word.examples:
         path, has_page = example_path(example.doc_id, pages)
         examples.append(ExampleLink(example.doc_id, path, has_page, format_number(example.weight, DIGITS, True)))
-    return WordRow(word=word.word, direction=direction, total=word.total, total_low=word.total_low,
-                   total_high=word.total_high, total_text=format_number(word.total, DIGITS, True),
+    # the chart draws these: rounded as explanations.json keeps them, like the text
+    return WordRow(word=word.word, direction=direction, total=round_float(word.total),
+                   total_low=round_float(word.total_low), total_high=round_float(word.total_high), total_text=format_number(word.total, DIGITS, True),
                    total_ci_text=_interval(word.total_low, word.total_high),
                    mean_text=format_number(word.mean, DIGITS, True),
                    mean_ci_text=_interval(word.mean_low, word.mean_high), documents=word.documents,

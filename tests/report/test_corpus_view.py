@@ -86,3 +86,16 @@ def test_a_view_of_some_layers_and_fewer_words():
     assert [layer.layer for s in view.labels for layer in s.layers] == ["lstm"]
     assert [r.word for r in view.labels[0].layers[0].toward] == ["w0", "w1", "w2", "w3"]
     assert corpus_view(full, layers=["dense"]) is None
+
+
+def test_numbers_read_the_same_from_the_build_and_from_explanations_json():
+    # explanations.json keeps 7 significant digits: -10.04999999 is stored as -10.05, which 3 digits show as
+    # -10.1 (10.05 is just above 10.05 in binary); the build's own float must show the same
+    built = word("x", -3.0)
+    built.total_low, built.total = -10.04999999, -1.234567849
+    stored = word("x", -3.0)
+    stored.total_low, stored.total = -10.05, -1.234568
+    a = corpus_view(evidence(label("conv", 0, "neg", away=[built]))).labels[0].layers[0].away[0]
+    b = corpus_view(evidence(label("conv", 0, "neg", away=[stored]))).labels[0].layers[0].away[0]
+    assert a.total_ci_text == b.total_ci_text == "\u221210.1 \u2026 \u22122"
+    assert (a.total, a.total_low) == (b.total, b.total_low) == (-1.234568, -10.05)
