@@ -31,6 +31,10 @@ ERROR_COLUMN, MESSAGE_COLUMN = "reportgen_error", "reportgen_error_message"  # a
 # A head that does not answer is told within seconds: ray.init itself waits minutes on a dead address.
 CONNECT_TIMEOUT_S = 5.0
 
+# One CPU per actor, as Ray counts it: TensorFlow would otherwise run a thread pool as wide as the node in
+# every actor (8 actors on a 32-core node: 256 busy threads); its C++ log stays quiet as in a local build.
+ACTOR_ENVIRONMENT = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+
 Progress = Callable[[str, int, "int | None"], None]
 
 
@@ -64,12 +68,15 @@ def ray_tables(spec, samples: Sequence[Sample], progress: Progress | None = None
         return
     with _ray_session(ray, spec):
         context = DataContext.get_current()
-        saved = (context.execution_options.preserve_order, context.enable_progress_bars,
-                 context.print_on_execution_start)
+        saved_order = context.execution_options.preserve_order
         # the driver streams the tables into one Parquet file and the corpus statistics: corpus order, always
         context.execution_options.preserve_order = True
-        context.enable_progress_bars = False  # the build's own progress line says how far it is
-        context.print_on_execution_start = False
+        # the build's own progress line says how far it is (settings an older Ray lacks are left alone)
+        quiet = {name: False for name in ("enable_progress_bars", "print_on_execution_start")
+                 if hasattr(context, name)}
+        saved = {name: getattr(context, name) for name in quiet}
+        for name, value in quiet.items():
+            setattr(context, name, value)
         data_log = logging.getLogger("ray.data")
         log_level = data_log.level
         data_log.setLevel(logging.ERROR)  # its per-run INFO lines and warnings would break the progress line
@@ -80,8 +87,8 @@ def ray_tables(spec, samples: Sequence[Sample], progress: Progress | None = None
                 # a fixed pool: every actor pays the model's loading once, up front (no more than there are
                 # batches: an idle actor would load the model for nothing)
                 compute=ray.data.ActorPoolStrategy(size=min(execution.workers, len(blocks))), num_cpus=1,
+                runtime_env={"env_vars": ACTOR_ENVIRONMENT},
                 fn_constructor_kwargs={"spec": spec, "load_context": load_context, "explain_chunk": explain_chunk})
-            done = 0
             batches = dataset.iter_batches(batch_size=None, batch_format="pyarrow")
             for table in batches:
                 if ERROR_COLUMN in table.column_names:
@@ -93,8 +100,9 @@ def ray_tables(spec, samples: Sequence[Sample], progress: Progress | None = None
                 yield table
         finally:
             data_log.setLevel(log_level)
-            (context.execution_options.preserve_order, context.enable_progress_bars,
-             context.print_on_execution_start) = saved
+            context.execution_options.preserve_order = saved_order
+            for name, value in saved.items():
+                setattr(context, name, value)
 
 
 class _ChunkExplainer:

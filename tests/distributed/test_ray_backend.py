@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
+import numpy as np
 import pytest
 
 from reportgen.errors import InputError, ModelError
@@ -93,3 +94,97 @@ def test_no_samples_give_no_tables_and_start_nothing():
 ])
 def test_consecutive_runs(indices, runs):
     assert consecutive_runs(indices) == runs
+
+
+# --- the build through Ray gives the local build's stored maps ------------------------------------------
+
+VOCAB = ["<PAD>", "<START>", "<OOV>", "good", "great", "bad", "awful", "movie", "the", "a", "was", "plot"]
+REVIEWS = [("r1", "the movie was good , great !", "pos"), ("r2", "an awful , bad movie", "neg"),
+           ("r3", "good good good bad", "pos"), ("r4", "the plot was awful", "neg"),
+           ("r5", "a great movie , a great plot", "pos"), ("r6", "bad", "neg"), ("r7", "was it good ? no", "neg")]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, word_model):
+    root = tmp_path_factory.mktemp("ray_build")
+    word_model(root, VOCAB, name="tiny_ray", body="conv")
+    (root / "reviews.csv").write_text("id,text,label\n" + "".join(f'{i},"{t}",{label}\n' for i, t, label in REVIEWS),
+                                      encoding="utf-8")
+    return root
+
+
+def build_with(project, name: str, execution: str):
+    """The stored maps of a build of the reviews with this `execution:` section."""
+    from reportgen.build import build
+
+    spec = project / f"{name}.yaml"
+    spec.write_text(f"""\
+version: 1
+title: Ray or local
+model: {{path: model.keras, labels: [neg, pos]}}
+input: {{level: word, vocabulary: vocab.txt, start_token: "<START>", oov_token: "<OOV>"}}
+samples: {{file: reviews.csv}}
+explain: {{layers: [embedding, conv], targets: all, relu: [true, false], batch_size: 3}}
+metrics: {{enabled: false}}
+output: {{dir: {name}, html: false, pdf: false}}
+execution: {execution}
+""", encoding="utf-8")
+    import pyarrow.parquet as pq
+
+    out = build(spec).out_dir
+    return pq.read_table(out / "results" / "maps.parquet")
+
+
+@pytest.fixture
+def ray_batches(monkeypatch):
+    """The number of documents in each table the Ray backend gave the build (so a build that ignored the
+    backend could not pass as one that used it)."""
+    from reportgen.distributed import ray_backend
+
+    sizes = []
+    original = ray_backend.ray_tables
+
+    def counted(*args, **kwargs):
+        for table in original(*args, **kwargs):
+            sizes.append(len(set(table.column("doc_index").to_pylist())))
+            yield table
+
+    monkeypatch.setattr(ray_backend, "ray_tables", counted)
+    return sizes
+
+
+@pytest.fixture(scope="module")
+def local_maps(project):
+    return build_with(project, "local", "{backend: local}")
+
+
+def test_local_maps_hold_a_row_per_document_layer_and_target(local_maps):
+    # what the comparison below stands on: 7 documents x 2 layers x 2 targets, in corpus order
+    assert local_maps.num_rows == len(REVIEWS) * 2 * 2
+    assert local_maps.column("doc_index").to_pylist() == sorted(local_maps.column("doc_index").to_pylist())
+    assert local_maps.column("doc_id").unique().to_pylist() == [i for i, _, _ in REVIEWS]
+
+
+def test_one_ray_batch_gives_the_local_maps_exactly(project, local_maps, ray_batches):
+    # every document in one batch, as the local backend's single chunk: the same engine batches, same bytes
+    ray_maps = build_with(project, "ray_one", "{backend: ray, workers: 2, batch_size: 512}")
+    assert ray_batches == [7]
+    assert ray_maps.schema == local_maps.schema
+    for name in local_maps.column_names:
+        assert ray_maps.column(name).to_pylist() == local_maps.column(name).to_pylist(), name
+
+
+def test_small_ray_batches_on_two_workers_give_the_local_maps(project, local_maps, ray_batches):
+    # batches of 2 documents (4 batches over 2 actors): the engine batches differ, so floats may differ in
+    # summation order, within 1e-6 relative; everything else is identical
+    ray_maps = build_with(project, "ray_split", "{backend: ray, workers: 2, batch_size: 2}")
+    assert ray_batches == [2, 2, 2, 1]
+    assert ray_maps.schema == local_maps.schema
+    for name in local_maps.column_names:
+        ours, theirs = ray_maps.column(name).to_pylist(), local_maps.column(name).to_pylist()
+        if name in ("layer_map", "score", "grad_norm", "probabilities"):
+            for a, b in zip(ours, theirs):
+                np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-6, atol=1e-12,
+                                           err_msg=name)
+        else:
+            assert ours == theirs, name

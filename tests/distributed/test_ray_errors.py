@@ -73,3 +73,26 @@ def test_auto_without_a_cluster_on_this_machine_says_how_to_start_one(tmp_path, 
     assert caught.value.problems == [
         "execution.address: 'auto' finds no Ray cluster on this machine; start one with `ray start --head`, or set "
         "address: null to start one for this build (spec.yaml line 7)"]
+
+
+def test_reportgen_build_without_ray_exits_2_with_the_line(tmp_path, word_model):
+    import subprocess
+
+    word_model(tmp_path, ["<PAD>", "<OOV>", "good", "bad", "film"], name="tiny_no_ray")
+    (tmp_path / "reviews.csv").write_text("id,text\na,good film\nb,bad film\n", encoding="utf-8")
+    (tmp_path / "spec.yaml").write_text(
+        "version: 1\ntitle: T\nmodel: {path: model.keras, labels: [neg, pos]}\n"
+        "input: {level: word, vocabulary: vocab.txt, oov_token: '<OOV>'}\nsamples: {file: reviews.csv}\n"
+        "metrics: {enabled: false}\noutput: {pdf: false}\nexecution: {backend: ray}\n", encoding="utf-8")
+    block_ray = ("import sys; sys.modules['ray'] = None; from reportgen.cli import main; "
+                 "sys.exit(main(['build', 'spec.yaml']))")
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", block_ray], cwd=tmp_path, capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert done.returncode == 2, done.stderr
+    assert ("execution.backend: the ray backend needs Ray, which is not installed here: pip install 'reportgen[ray]' "
+            "(spec.yaml line 8)") in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "report").exists()  # nothing written
