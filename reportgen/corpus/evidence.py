@@ -38,12 +38,12 @@ GROWTH = 1.5  # arrays grow by this factor: little unused room, copying costs O(
 NAME_SHARE = 0.5  # a name: capitalised in more than this share of its occurrences that are not sentence-initial
 
 # Words that come from markup rather than language: HTML line breaks and entities left in scraped text (the
-# IMDB reviews carry `<br />`), tag and attribute names and URL parts. Tag names that are also English words
-# (a, b, i, p, em, strong) are left out: they would flag real words.
+# IMDB reviews carry `<br />`), tag and attribute names and URL parts. Tag names and URL parts that are also
+# English words (a, b, i, p, em, strong, net) are left out: they would flag real words.
 MARKUP_WORDS = frozenset("""
     br hr nbsp quot amp lt gt apos ndash mdash hellip rsquo lsquo rdquo ldquo
     div span href src img html htm php ul ol li td tr th tbody thead tt iframe
-    http https www url com org net px
+    http https www url com org px
 """.split())
 MARKUP_CHARS = frozenset("<>/=")
 _NUMBER = re.compile(r"[+\-]?[0-9][0-9.,:/%\-]*\Z|[+\-]?[.,][0-9][0-9.,:/%\-]*\Z")

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from reportgen.results import CorpusEvidence, LabelEvidence, WordEvidence
 
 DIGITS = 3
+SHORTCUTS_SHOWN = 12  # flagged words in the callout; the rest are marked in the tables
+PLACES_SHOWN = 3  # labels and layers named per flagged word, strongest first
 FLAG_WORDS = {
     "token": "model token",
     "markup": "markup",
@@ -119,6 +121,8 @@ class CorpusView:
     confidence_text: str  # "95 %"
     normalisation: str
     shortcuts: list[ShortcutWord]  # every flagged word of every section, strongest first
+    shortcuts_shown: int  # how many of them the callout lists
+    places_shown: int  # how many places it names per word
     flag_why: dict[str, str]
 
 
@@ -232,7 +236,8 @@ def corpus_view(evidence: "CorpusEvidence | None", pages: Mapping[str, str] | No
     shortcuts = shortcut_words(labels)
     return CorpusView(labels=labels, bootstrap=evidence.bootstrap,
                       confidence_text=f"{format_number(evidence.confidence * 100, 3)} %",
-                      normalisation=NORMALISATION, shortcuts=shortcuts, flag_why=dict(FLAG_WHY))
+                      normalisation=NORMALISATION, shortcuts=shortcuts, shortcuts_shown=SHORTCUTS_SHOWN,
+                      places_shown=PLACES_SHOWN, flag_why=dict(FLAG_WHY))
 
 
 def corpus_evidence_of(results: Any) -> "CorpusEvidence | None":

@@ -265,6 +265,7 @@ def test_shortcut_flags_on_hand_made_words():
     assert shortcut_flags("!") == ["punctuation"]
     assert shortcut_flags("great") == []
     assert shortcut_flags("a") == []  # an English word and a tag name: not flagged
+    assert shortcut_flags("net") == []  # "net profit", not only .net
     assert shortcut_flags("2nd") == []  # a word with a digit in it, not a number
     assert shortcut_flags("paris", capitalised=3, not_initial=4) == ["name"]
     assert shortcut_flags("paris", capitalised=2, not_initial=4) == []

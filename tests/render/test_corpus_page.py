@@ -227,3 +227,32 @@ def test_label_names_are_escaped_in_headings_chart_and_links(tmp_path):
     headings = [data for data, tags in tree.text if tags[-1:] == ["h2"]]
     assert [h for h in headings if h in results.model.labels] == results.model.labels  # every label, in order
     assert "toward &lt;b&gt;politics&lt;/b&gt; \u2192" in page  # the chart's heading, escaped
+
+
+def test_the_callout_lists_the_strongest_flagged_words_and_counts_the_rest(tmp_path):
+    import numpy as np
+
+    from reportgen.corpus import CorpusEvidenceBuilder
+    from reportgen.report.corpus import PLACES_SHOWN, SHORTCUTS_SHOWN
+
+    results = make_results(n_docs=3)
+    builder = CorpusEvidenceBuilder(results.model.labels, ["conv1d", "encoder/lstm"], bootstrap=10, top=20)
+    numbers = [str(k) for k in range(SHORTCUTS_SHOWN + 3)]  # every one a number: flagged
+    text = " ".join(numbers)
+    starts = [sum(len(m) + 1 for m in numbers[:k]) for k in range(len(numbers))]
+    units = [(n, (start, start + len(n))) for n, start in zip(numbers, starts)]
+    weights = np.array([float(k + 1) for k in range(len(numbers))])  # the last number is the strongest
+    for d in range(3):
+        for layer in ("conv1d", "encoder/lstm"):
+            for target in (0, 1):
+                builder.add(d, f"n{d}", text, units, layer, target, weights if target == 0 else -weights)
+    results.corpus_evidence = builder.finish()
+    render_site(results, tmp_path)
+    page = (tmp_path / "corpus.html").read_text()
+    tree = Tree(page)
+    listed = [a["data-word"] for a in tree.within("shortcuts", "li")]
+    assert listed == numbers[::-1][:SHORTCUTS_SHOWN]
+    assert "3 more flagged words, weaker than these" in page
+    first = re.search(r'<li data-word="14".*?</li>', page, re.S).group(0)
+    assert first.count('href="#label-') == PLACES_SHOWN  # 4 places: 3 named
+    assert "and 1 more label or layer." in first
