@@ -1,5 +1,6 @@
-"""The Ray backend's errors before any work: Ray not installed, a cluster that does not answer. Each is one line
-at its spec key and YAML line (exit status 2 through the CLI: a SpecError is a ReportgenError)."""
+"""The Ray backend's own session, without a Ray instance started by the test: `address: null` starts one for
+the build and shuts it down; Ray not installed and a cluster that does not answer are one line each at their
+spec key and YAML line (exit status 2 through the CLI: a SpecError is a ReportgenError)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,24 @@ def first_table(spec):
 
     return next(iter(ray_tables(spec, SAMPLES, None, load_context=standins.load_context,
                                 explain_chunk=standins.explain_samples)))
+
+
+def test_address_null_starts_ray_with_the_workers_asked_and_shuts_it_down(tmp_path):
+    ray = pytest.importorskip("ray")
+    if ray.is_initialized():
+        pytest.skip("a Ray instance is already connected in this process")
+    spec = ray_spec(tmp_path)  # address: null, workers: 2 (the default)
+    from reportgen.distributed import ray_tables
+
+    seen_cpus = []
+    tables = []
+    for table in ray_tables(spec, SAMPLES, None, load_context=standins.load_context,
+                            explain_chunk=standins.explain_samples):
+        seen_cpus.append(ray.cluster_resources().get("CPU"))
+        tables.append(table)
+    assert [row["doc_id"] for table in tables for row in table.to_pylist()] == ["a", "b"]
+    assert seen_cpus and set(seen_cpus) == {2.0}
+    assert not ray.is_initialized()
 
 
 def test_without_ray_the_backend_names_the_extra_to_install(tmp_path, monkeypatch):
