@@ -5,7 +5,7 @@ only: what the backends differ in), built twice in this process: `execution: {ba
 `{backend: ray, address: null, workers: W, batch_size: B}` (Ray started here with W CPUs, as a user's
 `address: null` build starts it, and shut down after). Prints each build's wall time, its engine stage (the
 pass that streams the maps into results/maps.parquet; Ray's start and the actors' model loading fall in it),
-the ratios, and how far the two maps files differ.
+the ratios, Ray's own start and shutdown timed alone, and how far the two maps files differ.
 
 Run from the repository root: `python benchmarks/ray_overhead.py [--reviews 1000] [--workers 2]
 [--batch-size 256]`. Needs the samples and ray extras (`pip install -e '.[samples,ray]'`).
@@ -54,6 +54,19 @@ def timed_build(spec: Path, out: Path) -> tuple[float, float]:
     return time.perf_counter() - start, summary.timings.get("engine", float("nan"))
 
 
+def ray_startup(workers: int) -> float:
+    """Seconds to start a local Ray instance as an `address: null` build does, and shut it down."""
+    import logging
+
+    import ray
+
+    start = time.perf_counter()
+    ray.init(address="local", num_cpus=workers, include_dashboard=False, logging_level=logging.WARNING,
+             log_to_driver=False)
+    ray.shutdown()
+    return time.perf_counter() - start
+
+
 def maps_difference(local: Path, other: Path) -> tuple[bool, float]:
     """(every column but the maps identical, the largest difference of a layer map relative to its largest
     magnitude)."""
@@ -91,11 +104,13 @@ def main() -> None:
                                                       "batch_size": args.batch_size})
         local_wall, local_engine = timed_build(local_spec, folder / "local")
         print(f"local                          build {local_wall:7.1f} s   engine stage {local_engine:7.1f} s")
+        startup = ray_startup(args.workers)
         ray_wall, ray_engine = timed_build(ray_spec, folder / "ray")
         print(f"ray ({args.workers} workers, batch {args.batch_size:4d}) build {ray_wall:7.1f} s   "
               f"engine stage {ray_engine:7.1f} s")
         print(f"ratio ray / local: build {ray_wall / local_wall:.2f}x, engine stage {ray_engine / local_engine:.2f}x"
               f" (overhead {ray_engine - local_engine:+.1f} s on the engine stage)")
+        print(f"of which Ray's start and shutdown alone (measured before the build): {startup:.1f} s")
         same, worst = maps_difference(folder / "local", folder / "ray")
         print(f"maps.parquet: other columns identical {same}; layer maps max difference relative to each map's "
               f"largest {worst:.2e}")

@@ -234,9 +234,10 @@ def save_results(results, directory) -> Path:
     """Write `results` as a build does: explanations.json and the stored maps (results/maps.parquet) in
     `directory`; `reportgen.read_results(directory)` reads them back with every heatmap."""
     from reportgen.output import dump_json
-    from reportgen.store import MapsWriter, table_of
+    from reportgen.store import MapsWriter, results_tables
 
     folder = Path(directory)
     with MapsWriter(folder / results.maps_file) as writer:
-        writer.write(table_of(results.documents))
+        for table in results_tables(results):
+            writer.write(table)
     return dump_json(results.to_dict(), folder / "explanations.json")

@@ -14,7 +14,7 @@ Conventions
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 # 2: per-layer sanity check and recommendation (reportgen/metrics/__init__.py)
@@ -508,10 +508,11 @@ class ReportResults:
         return self.corpus.rows if self.corpus is not None else self.documents
 
     def to_dict(self) -> dict[str, Any]:
-        """explanations.json: everything but what `STORED_APART` names (see SCHEMA_VERSION 5)."""
-        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "documents"}
-        out["documents"] = [{f.name: _plain(getattr(d, f.name)) for f in fields(d) if f.name not in STORED_APART}
-                            for d in self.documents]
+        """explanations.json: everything but what `STORED_APART` names (see SCHEMA_VERSION 5), of the report's
+        documents and of each baseline's alike."""
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in ("documents", "comparison")}
+        out["documents"] = [_document_summary(d) for d in self.documents]
+        out["comparison"] = None if self.comparison is None else self.comparison.to_dict()
         return out
 
     @classmethod
@@ -523,12 +524,7 @@ class ReportResults:
             raise ValueError(f"explanations.json schema_version {version!r}; this reportgen reads {SCHEMA_VERSION}")
         model = dict(data["model"])
         model["layers"] = [LayerInfo(**layer) for layer in model["layers"]]
-        docs = []
-        for d in data["documents"]:
-            d = {k: v for k, v in d.items() if k not in STORED_APART}
-            d["prediction"] = Prediction(**d["prediction"])
-            d["input"] = InputInfo(**d["input"])
-            docs.append(DocumentExplanation(text="", tokens=[], heatmaps=[], **d))
+        docs = [_summary_from_dict(d) for d in data["documents"]]
         known = {f.name for f in fields(cls)}
         rest = {k: v for k, v in data.items() if k in known and k not in ("model", "documents", "settings", "metrics")}
         metrics = data.get("metrics")
@@ -536,7 +532,31 @@ class ReportResults:
                    metrics=None if metrics is None else MetricsReport.from_dict(metrics), **rest)
 
 
+def _document_summary(doc: DocumentExplanation) -> dict[str, Any]:
+    """A document as explanations.json keeps it: without what `STORED_APART` names."""
+    return {f.name: _plain(getattr(doc, f.name)) for f in fields(doc) if f.name not in STORED_APART}
+
+
+def _summary_from_dict(d: dict[str, Any]) -> DocumentExplanation:
+    """A document entry of explanations.json: no text, tokens or heatmaps (`reportgen.read_results` adds them
+    from the Parquet file)."""
+    d = {k: v for k, v in d.items() if k not in STORED_APART}
+    d["prediction"] = Prediction(**d["prediction"])
+    d["input"] = InputInfo(**d["input"])
+    return DocumentExplanation(text="", tokens=[], heatmaps=[], **d)
+
+
 # ---- model comparison (`compare:` in the spec; reportgen/compare/__init__.py) -----------------------------
+
+# The model key of a stored map row (results/maps.parquet's `model` column) when the model has no name
+DEFAULT_MODEL_KEY = "model"
+
+
+def model_key(name: str | None) -> str:
+    """The key a model's rows carry in the stored maps: the report's model its (Keras) name, a baseline the
+    name `compare:` gives it."""
+    return name or DEFAULT_MODEL_KEY
+
 
 @dataclass
 class MetricDifference:
@@ -620,14 +640,25 @@ class BaselineComparison:
     agreement: list[MapAgreement]  # one per document, report order
     bootstrap: dict[str, Any]  # {"resamples", "seed", "level"}
     notes: list[str] = field(default_factory=list)
+    # the baseline's faithfulness metrics on the same documents (the report's metrics settings); None: off
+    metrics: MetricsReport | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _plain(replace(self, documents=[]))  # asdict would copy every map only to drop it
+        out["documents"] = [_document_summary(d) for d in self.documents]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str) -> "BaselineComparison":
+        """Its documents without text, tokens or heatmaps, as the report's own (`reportgen.read_results`
+        reads their maps back from the Parquet file, under the baseline's model key)."""
         values = _record_fields(cls, data, where)
         model = dict(values["model"])
         model["layers"] = [LayerInfo(**layer) for layer in model["layers"]]
         values["model"] = ModelInfo(**model)
-        values["documents"] = [_document_from_dict(d) for d in values["documents"]]
+        values["documents"] = [_summary_from_dict(d) for d in values["documents"]]
+        if values["metrics"] is not None:
+            values["metrics"] = MetricsReport.from_dict(values["metrics"], f"{where}.metrics")
         values["differences"] = [MetricDifference.from_dict(d, f"{where}.differences[{i}]")
                                  for i, d in enumerate(values["differences"])]
         values["mcnemar"] = McNemarTest.from_dict(values["mcnemar"], f"{where}.mcnemar")
@@ -641,8 +672,11 @@ class BaselineComparison:
 class ComparisonReport:
     """`ReportResults.comparison`: the report's model (the candidate) against each baseline of the spec."""
 
-    candidate: str  # the model key of the report's own model (its name)
+    candidate: str  # the model key of the report's own model (`model_key` of its name)
     baselines: list[BaselineComparison]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"candidate": self.candidate, "baselines": [b.to_dict() for b in self.baselines]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "comparison") -> "ComparisonReport":
@@ -650,17 +684,6 @@ class ComparisonReport:
         values["baselines"] = [BaselineComparison.from_dict(b, f"{where}.baselines[{i}]")
                                for i, b in enumerate(values["baselines"])]
         return cls(**values)
-
-
-def _document_from_dict(d: dict[str, Any]) -> DocumentExplanation:
-    """A document entry of explanations.json as ReportResults.from_dict reads its own."""
-    d = dict(d)
-    d["tokens"] = [Token(t["text"], tuple(t["span"]) if t["span"] is not None else None, t.get("id"))
-                   for t in d["tokens"]]
-    d["prediction"] = Prediction(**d["prediction"])
-    d["heatmaps"] = [Heatmap(**h) for h in d["heatmaps"]]
-    d["input"] = InputInfo(**d["input"])
-    return DocumentExplanation(**d)
 
 
 # ---- corpus evidence (issue 17; reportgen/corpus/) ---------------------------------------------------------

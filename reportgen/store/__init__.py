@@ -8,7 +8,7 @@ pyarrow; never metrics, report, render, output, commands, build, cli or api.
 exactly as the build derived them.
 """
 
-from reportgen.store.read import read_maps, read_results
+from reportgen.store.read import read_maps, read_results, results_tables
 from reportgen.store.table import SCHEMA, MapsWriter, documents_of, table_of
 
-__all__ = ["SCHEMA", "MapsWriter", "documents_of", "read_maps", "read_results", "table_of"]
+__all__ = ["SCHEMA", "MapsWriter", "documents_of", "read_maps", "read_results", "results_tables", "table_of"]

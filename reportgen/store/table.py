@@ -14,10 +14,12 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from reportgen.engine.variants import heatmaps_of
 from reportgen.results import DocumentExplanation, InputInfo, LayerMap, Prediction, ReportSettings, Token
+from reportgen.results import DEFAULT_MODEL_KEY
 from reportgen.text.padding import text_positions
 
 NO_SPAN = -1
@@ -42,11 +44,15 @@ SCHEMA = pa.schema([
     ("layer_map", pa.list_(pa.float32())),  # at layer resolution, before relu, counterfactual or resizing
     ("time_axis", pa.bool_()),
     ("notes", pa.list_(pa.string())),
+    # whose map: the report's model (`results.model_key` of its name) or a baseline (its compare: name); a
+    # baseline's doc_index is the document's position among the documents it explained
+    ("model", pa.string()),
 ])
 
 
-def table_of(explanations: Sequence[DocumentExplanation], first_index: int = 0) -> pa.Table:
-    """Rows for `explanations`, the first being document number `first_index` of the corpus."""
+def table_of(explanations: Sequence[DocumentExplanation], first_index: int = 0,
+             model: str = DEFAULT_MODEL_KEY) -> pa.Table:
+    """Rows for `explanations` of the model keyed `model`, the first being document number `first_index`."""
     columns: dict[str, list] = {name: [] for name in SCHEMA.names}
     for offset, doc in enumerate(explanations):
         tokens = doc.tokens
@@ -58,7 +64,7 @@ def table_of(explanations: Sequence[DocumentExplanation], first_index: int = 0) 
             "ends": [t.span[1] if t.span is not None else NO_SPAN for t in tokens],
             "probabilities": list(doc.prediction.probabilities), "predicted": list(doc.prediction.predicted),
             "threshold": doc.prediction.threshold, "true_labels": doc.true_labels,
-            "input": json.dumps(asdict(doc.input), sort_keys=True),
+            "input": json.dumps(asdict(doc.input), sort_keys=True), "model": model,
         }
         for layer_map in doc.layer_maps:
             for name, value in shared.items():
@@ -84,10 +90,13 @@ def input_of(row: dict) -> InputInfo:
     return InputInfo(**json.loads(row["input"]))
 
 
-def documents_of(table: pa.Table, settings: ReportSettings, ids: Iterable[str] | None = None
-                 ) -> list[DocumentExplanation]:
+def documents_of(table: pa.Table, settings: ReportSettings, ids: Iterable[str] | None = None,
+                 model: str | None = None) -> list[DocumentExplanation]:
     """The documents of `table` (those in `ids`, in that order; else all, in corpus order) with every heatmap
-    the settings ask for, derived from the stored maps as the engine derived them."""
+    the settings ask for, derived from the stored maps as the engine derived them; `model`: only that model's
+    rows (None: every row, for a table of one model)."""
+    if model is not None and "model" in table.column_names:
+        table = table.filter(pc.equal(table["model"], model))
     rows = table.to_pylist()
     by_doc: dict[str, list[dict]] = {}
     for row in sorted(rows, key=lambda r: r["doc_index"]):  # a stable sort keeps each document's map order
@@ -127,8 +136,8 @@ class MapsWriter:
         self.rows = 0
         self._writer = pq.ParquetWriter(self.path, SCHEMA, compression="zstd", compression_level=9,
                                         use_dictionary=["doc_id", "text", "tokens", "layer", "target_label",
-                                                        "input", "notes"], write_statistics=["doc_index", "doc_id",
-                                                                                              "layer", "target"])
+                                                        "input", "notes", "model"],
+                                        write_statistics=["doc_index", "doc_id", "layer", "target", "model"])
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows:
