@@ -208,6 +208,8 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
         if spec.compare:
             with clock.stage("comparison", f"comparing with {len(spec.compare)} baseline(s)"):
                 results.comparison = _compare(spec, results, progress)
+                if spec.output.json:
+                    _store_baselines(tmp / results.maps_file, results.comparison)
         results.corpus = corpus.summary
         results.corpus_evidence = corpus.corpus_evidence
         summary = _write_outputs(tmp, results, spec, pdf, progress, spec_text, clock)
@@ -266,6 +268,7 @@ def explain_chunk(context: ChunkContext, samples: list, first_index: int, timing
     """Vectorise and explain `samples` (document numbers `first_index`...), as rows of the stored maps;
     `progress(n)` after each engine batch of n documents."""
     from reportgen.engine.runner import explain_documents
+    from reportgen.results import model_key
     from reportgen.store import table_of
 
     start = time.perf_counter()
@@ -276,7 +279,7 @@ def explain_chunk(context: ChunkContext, samples: list, first_index: int, timing
                                          pad_id=context.spec.input.pad_value)
     if timings is not None:
         timings["vectorising"] = timings.get("vectorising", 0.0) + vectorised - start
-    return table_of(explanations, first_index)
+    return table_of(explanations, first_index, model=model_key(context.adapter.model.name))
 
 
 def explain_corpus(spec, context: ChunkContext, samples: list, progress: Progress | None = None,
@@ -438,9 +441,10 @@ def _assemble(spec, adapter, explanations, layer_paths, metrics_report):
         settings=_settings_record(spec, layer_paths, adapter), versions=versions(), metrics=metrics_report)
 
 
-def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress, reuse=True):
+def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress, reuse=True, section=None):
     """`reuse` False takes the slower path this stage had before it shared compiled steps and forward passes
-    (benchmarks/metrics.py times both; the numbers are the same)."""
+    (benchmarks/metrics.py times both; the numbers are the same). `section`: the input section the documents
+    were read with (a baseline's own; default the spec's)."""
     import numpy as np
 
     from reportgen.engine.batching import predict_ids, token_budget_groups
@@ -449,13 +453,14 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress, 
     from reportgen.metrics import MetricsSettings, compute_metrics
 
     m = spec.metrics
+    section = section or spec.input
     vocab = getattr(pipeline, "vocab", None)
     oov_id = None
-    if spec.input.oov_token and vocab is not None:
-        oov_id = vocab.get(spec.input.oov_token)
+    if section.oov_token and vocab is not None:
+        oov_id = vocab.get(section.oov_token)
     elif adapter.vectorizer is not None:
         oov_id = 1  # TextVectorization reserves 1 for [UNK]
-    start = spec.input.start_token
+    start = section.start_token
 
     def removable(doc):
         return [not (t.span is None or (start is not None and t.text == start)) for t in doc.tokens]
@@ -498,12 +503,12 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress, 
                                                                       adapter.threshold)
         other.input_length = adapter.input_length
         docs = [from_encoded(other, d.id, Encoded(d.text, [t.id for t in d.tokens], list(d.tokens)),
-                             spec.input.padding, spec.input.truncating, spec.input.pad_value, true_labels=label)
+                             section.padding, section.truncating, section.pad_value, true_labels=label)
                 for d, label in zip(chosen, judged)]
         same = type(settings)(targets=targets, relu=(False,), counterfactual=(False,), interpolation=("linear",),
                               score=settings.score, normalize_gradients=settings.normalize_gradients,
                               batch_size=settings.batch_size)
-        out = explain_documents(other, docs, other.resolve_layers(paths), same, pad_id=spec.input.pad_value)
+        out = explain_documents(other, docs, other.resolve_layers(paths), same, pad_id=section.pad_value)
         return {path: [np.asarray(h.weights) for o, label in zip(out, judged) for h in o.heatmaps
                        if h.layer == path and h.target == label[0]] for path in paths}
 
@@ -524,7 +529,7 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress, 
     per_doc, report = compute_metrics(
         explanations, predict_fn, layers=paths,
         settings=MetricsSettings.from_mapping(m, batch_size=per_call, sanity_top_layers=SANITY_TOP_LAYERS),
-        pad_id=spec.input.pad_value, oov_id=oov_id, removable=removable, progress=metrics_progress,
+        pad_id=section.pad_value, oov_id=oov_id, removable=removable, progress=metrics_progress,
         auto_layer=_auto_path(adapter), model=adapter.model, compute_maps=compute_maps if m.sanity else None,
         map_labels=[d.id for d in chosen], reuse=reuse, chunks=chunks if reuse else None)
     for d in explanations:
@@ -579,13 +584,14 @@ def write_report(results, spec, output, pdf: bool | None, progress: Progress | N
                  spec_text: str | None = None, clock: _Clock | None = None) -> BuildSummary:
     """Render results held in memory into a temporary folder, then swap it in (`output`: an AtomicOutput);
     the stored maps are written from `results.documents`."""
-    from reportgen.store import MapsWriter, table_of
+    from reportgen.store import MapsWriter, results_tables
 
     with output as tmp:
         tmp = Path(tmp)
         if spec.output.json:
             with MapsWriter(tmp / results.maps_file) as writer:
-                writer.write(table_of(results.documents))
+                for table in results_tables(results):
+                    writer.write(table)
         summary = _write_outputs(tmp, results, spec, pdf, progress, spec_text, clock or _Clock(progress))
     summary.files = [output.given / f.relative_to(tmp) for f in summary.files]
     summary.out_dir = output.given
@@ -649,7 +655,7 @@ def _compare(spec, results, progress: Progress | None = None):
     from reportgen.engine.runner import ExplainSettings, explain_documents
     from reportgen.models.load import load_keras_model
     from reportgen.report.structure import Orders
-    from reportgen.results import ComparisonReport, ReportResults
+    from reportgen.results import ComparisonReport, ReportResults, model_key
     from reportgen.spec.load import spec_problem
     from reportgen.text.factory import pipeline_from_spec
     from reportgen.text.limit import limit_tokens
@@ -661,9 +667,14 @@ def _compare(spec, results, progress: Progress | None = None):
                                    normalize_gradients=e.normalize_gradients, batch_size=e.batch_size)
     candidate_orders = Orders.of(results)
     candidate_kind = results.model.input_kind
+    candidate = model_key(results.model.name)
     baselines = []
     for index, entry in enumerate(spec.compare):
         key = f"compare[{index}]"
+        if entry.display_name() == candidate:  # the model key of its stored maps would be the report model's
+            raise spec_problem(spec, f"{key}.name" if entry.name else f"{key}.path",
+                               f"the baseline's name {candidate!r} is the report model's name, the key of its "
+                               f"stored maps; give the baseline another name")
         with _blame(spec, f"{key}.labels_file"):
             labels = list(entry.labels) if entry.labels is not None else read_labels(
                 spec.resolve(entry.labels_file)) if entry.labels_file is not None else results.model.labels
@@ -705,12 +716,37 @@ def _compare(spec, results, progress: Progress | None = None):
         with _blame(spec, key):
             explained = explain_documents(adapter, docs, layers, settings, pad_id=section.pad_value)
         paths = [e.path for e in layers]
+        metrics = None
+        if spec.metrics.enabled:  # the same faithfulness stage as the candidate's, on the same documents
+            with _blame(spec, key):
+                metrics = _metrics(spec, adapter, pipeline, explained, layers, settings, None, section=section)
         model = adapter.info(explained=paths)
         own = ReportResults(title=results.title, model=model, documents=explained,
                             settings=type(results.settings)(**{**vars(results.settings), "layers": paths}))
         baseline_orders = Orders.of(own)
-        baselines.append(compare_models(
+        baseline = compare_models(
             results.documents, results.model.labels, explained, adapter.labels, name=entry.display_name(),
             model=model, layers=paths, candidate_lead=lambda doc, t: candidate_orders.lead(doc, t),
-            baseline_lead=lambda doc, t, o=baseline_orders: o.lead(doc, t)))
-    return ComparisonReport(candidate=results.model.name, baselines=baselines)
+            baseline_lead=lambda doc, t, o=baseline_orders: o.lead(doc, t))
+        baseline.metrics = metrics
+        baselines.append(baseline)
+    return ComparisonReport(candidate=candidate, baselines=baselines)
+
+
+def _store_baselines(path: Path, comparison) -> None:
+    """Add each baseline's rows to the stored maps under its model key. The file was closed so the page
+    documents could be read back, and Parquet cannot append: its row groups are copied one at a time into a new
+    file, then the baselines' rows follow (a comparison build pays one copy of the file)."""
+    import pyarrow.parquet as pq
+
+    from reportgen.store import MapsWriter, table_of
+
+    copy = path.with_name(path.name + ".part")
+    stored = pq.ParquetFile(path)
+    with MapsWriter(copy) as writer:
+        for group in range(stored.num_row_groups):
+            writer.write(stored.read_row_group(group))
+        for baseline in comparison.baselines:
+            writer.write(table_of(baseline.documents, model=baseline.name))
+    stored.close()
+    os.replace(copy, path)

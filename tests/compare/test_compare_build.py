@@ -22,7 +22,7 @@ LABELS = ["neg", "pos"]
 SAMPLES = 16
 
 
-def spec_text(model: str, compare: str = "", out: str = "report") -> str:
+def spec_text(model: str, compare: str = "", out: str = "report", metrics: str = "{enabled: false}") -> str:
     return textwrap.dedent(f"""\
         version: 1
         title: Compare
@@ -31,7 +31,7 @@ def spec_text(model: str, compare: str = "", out: str = "report") -> str:
         input: {{level: word, vocabulary: cand/vocab.txt, oov_token: "<OOV>"}}
         samples: {{file: reviews.csv}}
         explain: {{layers: [conv], targets: all, relu: [false, true]}}
-        metrics: {{enabled: false}}
+        metrics: {metrics}
         output: {{dir: {out}, pdf: false}}
         """) + compare
 
@@ -54,8 +54,21 @@ def project(tmp_path_factory, word_model):
     (root / "reviews.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     (root / "spec.yaml").write_text(spec_text("cand/model.keras", BASELINE), encoding="utf-8")
     (root / "single.yaml").write_text(spec_text("base/model.keras", out="single"), encoding="utf-8")
-    assert main(["build", str(root / "spec.yaml"), "--quiet"]) == 0
+    import reportgen.build
+
+    compare = reportgen.build._compare
+
+    def remembered(*args, **kwargs):  # the comparison as the build held it in memory
+        IN_MEMORY.append(compare(*args, **kwargs))
+        return IN_MEMORY[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reportgen.build, "_compare", remembered)
+        assert main(["build", str(root / "spec.yaml"), "--quiet"]) == 0
     return root
+
+
+IN_MEMORY: list = []
 
 
 def predictions(root: Path, model_dir: str) -> dict[str, int]:
@@ -91,16 +104,43 @@ def test_the_flip_list_is_what_the_two_models_predict(project):
 
 
 def test_the_baselines_maps_are_the_single_model_engines(project):
+    from reportgen import read_results
+
     assert main(["build", str(project / "single.yaml"), "--quiet"]) == 0
-    single = json.loads((project / "single" / "explanations.json").read_text(encoding="utf-8"))["documents"]
-    compared = json.loads((project / "report" / "explanations.json").read_text(encoding="utf-8"))
-    (entry,) = compared["comparison"]["baselines"]
-    assert [d["id"] for d in entry["documents"]] == [d["id"] for d in single]
+    single = read_results(project / "single").documents
+    (entry,) = read_results(project / "report").comparison.baselines
+    assert [d.id for d in entry.documents] == [d.id for d in single]
     # same heatmaps to the last digit; the baseline's labels are its own ([pos, neg]), the single report's
     # the spec's ([neg, pos]), so the target index and name of each map are those of the same output unit
-    for mine, theirs in zip(entry["documents"], single):
-        assert [h["weights"] for h in mine["heatmaps"]] == [h["weights"] for h in theirs["heatmaps"]]
-        assert mine["prediction"]["probabilities"] == theirs["prediction"]["probabilities"]
+    for mine, theirs in zip(entry.documents, single):
+        assert [h.weights for h in mine.heatmaps] == [h.weights for h in theirs.heatmaps]
+        assert mine.prediction.probabilities == theirs.prediction.probabilities
+
+
+def test_the_baselines_maps_are_stored_under_its_model_key_and_read_back_exactly(project):
+    from reportgen import read_results
+    from reportgen.store import read_maps
+
+    record = json.loads((project / "report" / "explanations.json").read_text(encoding="utf-8"))
+    (entry,) = record["comparison"]["baselines"]
+    assert all(not {"text", "tokens", "heatmaps", "layer_maps"} & set(d) for d in entry["documents"])
+    rows = read_maps(project / "report", columns=["model", "doc_id", "layer"]).to_pylist()
+    models = {(row["model"], row["layer"]) for row in rows}
+    assert models == {("candidate", "conv"), ("base <i>", "conv")}
+    # one row per document and target (targets: all, two labels) for each model
+    assert sum(row["model"] == "base <i>" for row in rows) == SAMPLES * 2
+
+    (held,) = IN_MEMORY[-1].baselines
+    back = read_results(project / "report")
+    (read,) = back.comparison.baselines
+    assert [d.id for d in read.documents] == [d.id for d in held.documents]
+    for mine, theirs in zip(read.documents, held.documents):
+        assert mine.heatmaps == theirs.heatmaps  # every field, weights as exact floats
+        assert [t.text for t in mine.tokens] == [t.text for t in theirs.tokens] and mine.text == theirs.text
+    # the report's own documents are its rows only, not the baseline's of the same ids
+    assert all(h.layer == "conv" for d in back.documents for h in d.heatmaps)
+    assert [d.prediction.probabilities for d in back.documents] != [d.prediction.probabilities
+                                                                    for d in read.documents]
 
 
 def digest(folder: Path) -> dict[str, str]:
