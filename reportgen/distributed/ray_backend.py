@@ -186,8 +186,8 @@ def _ray_session(ray, spec):
         return
     execution = spec.execution
     address = execution.address
-    options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING,
-                               "log_to_driver": False}
+    # errors come back as exceptions; Ray's own warnings and worker output would break the build's progress line
+    options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.ERROR, "log_to_driver": False}
     if address is None:
         # "local": a new instance of this machine even when `ray start` left one running (ray.init() alone
         # would join it)
