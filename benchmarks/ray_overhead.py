@@ -61,7 +61,7 @@ def ray_startup(workers: int) -> float:
     import ray
 
     start = time.perf_counter()
-    ray.init(address="local", num_cpus=workers, include_dashboard=False, logging_level=logging.WARNING,
+    ray.init(address="local", num_cpus=workers, include_dashboard=False, logging_level=logging.ERROR,
              log_to_driver=False)
     ray.shutdown()
     return time.perf_counter() - start
