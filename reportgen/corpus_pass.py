@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from reportgen.engine.variants import signed_token_weights
 from reportgen.report.evidence import word_sums
 from reportgen.report.sample_choice import choose_samples
-from reportgen.report.spans import aggregate_words, is_char_level
+from reportgen.report.spans import aggregate_words, splits_words
 from reportgen.report.views import shorten
 from reportgen.results import MAPS_FILE, CorpusRow, CorpusSummary, DocumentExplanation, Token
 from reportgen.store import MapsWriter, documents_of
@@ -63,7 +63,7 @@ class CorpusPass:
         text = first["text"]
         tokens = [Token(t, (s, e) if s != NO_SPAN else None) for t, s, e in
                   zip(first["tokens"], first["starts"], first["ends"])]
-        char_level = is_char_level(tokens)
+        in_pieces = splits_words(text, tokens)  # characters or subwords: evidence counts whole words
         top_words: dict[str, list[list]] = {}
         predicted = list(first["predicted"])
         # each layer's top words come from the predicted label's map (the lead map), else its first target's
@@ -78,7 +78,7 @@ class CorpusPass:
                 sums = word_sums(text, tokens, weights.tolist())
                 strongest = sorted((w for w in sums if w.weight), key=lambda w: (-abs(w.weight), w.first))
                 top_words[row["layer"]] = [[w.word, w.weight, row["target"]] for w in strongest[:ROW_WORDS]]
-            units, unit_weights = (aggregate_words(text, tokens, weights.tolist()) if char_level
+            units, unit_weights = (aggregate_words(text, tokens, weights.tolist()) if in_pieces
                                    else (tokens, weights.tolist()))
             self.evidence.add(first["doc_index"], first["doc_id"], text,
                               [((text[u.span[0]:u.span[1]] if u.span else u.text), u.span) for u in units],

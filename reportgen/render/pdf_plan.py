@@ -21,7 +21,7 @@ from reportgen.errors import BuildError
 from reportgen.render import evidence_chart
 from reportgen.report.evidence import TOP
 from reportgen.report.sample_choice import DEFAULT_RULE, SampleChoice, choose_samples
-from reportgen.report.spans import is_char_level
+from reportgen.report.spans import splits_words
 from reportgen.report.structure import Orders, targets_of
 from reportgen.spec.load import check_section
 from reportgen.results import PdfSamples
@@ -254,13 +254,14 @@ def plan_pdf(results: "ReportResults", options: PdfOptions) -> PdfPlan:
     choice = select_documents(results, options)
     indices = choice.indices
     n_labels = len(results.model.labels)
-    word_sums = results.settings.aggregate == "word"  # character models: word panels too
+    word_sums = results.settings.aggregate == "word"  # character and subword models: word panels too
     candidates = []
     for i in indices:
         doc = results.documents[i]
         groups = sample_groups(doc, orders, layers, variants)
         lead_maps = 2 if doc.correct is False and doc.true_labels else 1  # the true label's map beside
-        pages = estimate_sample_pages(doc, groups, n_labels, word_sums and is_char_level(doc.tokens), lead_maps)
+        pages = estimate_sample_pages(doc, groups, n_labels, word_sums and splits_words(doc.text, doc.tokens),
+                                       lead_maps)
         candidates.append(SamplePlan(i, groups, pages))
     metric_layers = len(results.metrics.layers) if results.metrics is not None else 0
     front = estimate_front_pages(len(candidates), n_labels, results.metrics is not None, metric_layers)

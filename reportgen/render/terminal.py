@@ -16,7 +16,7 @@ import os
 from typing import TYPE_CHECKING, Sequence
 
 from reportgen.report.colors import LEVELS, Scale, format_number, level_rgb, max_abs, palette
-from reportgen.report.spans import aggregate_words, align_weights, highlight, is_char_level
+from reportgen.report.spans import aggregate_words, align_weights, highlight, splits_words
 from reportgen.textsafe import terminal_safe
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def explanation_lines(doc: "DocumentExplanation", labels: Sequence[str], use_col
         lines += [f"note: {terminal_safe(note)}" for note in heatmap.notes]
         lines.append(colored_text(doc, heatmap, scale_max) if use_color else annotated_text(doc, heatmap))
         lines.append(legend_line(heatmap, scale_max, use_color,
-                                 per_word=not use_color and is_char_level(doc.tokens)))
+                                 per_word=not use_color and splits_words(doc.text, doc.tokens)))
     return lines
 
 
@@ -81,9 +81,9 @@ def _weights(doc: "DocumentExplanation", heatmap: "Heatmap") -> list[float | Non
 
 
 def annotated_text(doc: "DocumentExplanation", heatmap: "Heatmap") -> str:
-    """The text with each token's weight after it (`good[+0.124]`); character models: per word."""
+    """The text with each token's weight after it (`good[+0.124]`); character and subword models: per word."""
     tokens, weights = doc.tokens, _weights(doc, heatmap)
-    if is_char_level(tokens):
+    if splits_words(doc.text, tokens):
         tokens, weights = aggregate_words(doc.text, tokens, weights)
     text = doc.text
     out: list[str] = []

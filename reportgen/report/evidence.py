@@ -3,7 +3,8 @@
 For one heatmap of one document, every token's weight is added to its *word form*: the token as written in
 the text (its span; the token's own text when it has none), lowercased (`str.lower`), with punctuation at its
 edges trimmed ("Movie," and "movie" are one form; a token that is all punctuation, "!", keeps its text). A
-character model's characters are first gathered into words (`spans.aggregate_words`, the word panels' rule).
+character or subword model's pieces are first gathered into words (`spans.aggregate_words`, the word panels'
+rule, whenever `spans.splits_words`), so "##er" is counted as part of "player", never on its own.
 The sum runs over the form's occurrences within this document only; tokens without a weight (cut by
 truncation) and non-finite weights are left out; each weight is first rounded as explanations.json
 keeps it (`results.round_float`), so a page re-rendered from the JSON shows the same sums. The forms with a positive sum push toward the label, those
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from reportgen.report.colors import format_number, format_weight
-from reportgen.report.spans import aggregate_words, align_weights, is_char_level
+from reportgen.report.spans import aggregate_words, align_weights, splits_words
 from reportgen.results import Token, round_float
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def word_form(text: str) -> str:
 
 def word_sums(text: str, tokens: Sequence[Token], weights: Sequence[float | None]) -> list[EvidenceWord]:
     """Every word form of the document with its summed weight, in order of first occurrence."""
-    if is_char_level(tokens):
+    if splits_words(text, tokens):
         tokens, weights = aggregate_words(text, tokens, weights)
     sums: dict[str, list] = {}  # form -> [sum, count, first]
     for position, (token, weight) in enumerate(zip(tokens, weights)):

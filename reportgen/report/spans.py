@@ -18,7 +18,7 @@ import numpy as np
 
 from reportgen.report.colors import Scale, format_weight, level_class
 from reportgen.results import Token
-from reportgen.text.aggregate import word_spans_of, word_sums
+from reportgen.text.aggregate import word_of_tokens, word_spans_of, word_sums
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,7 @@ def _highlight_overlapping(text: str, tokens: Sequence[Token], weights: Sequence
 
 def aggregate_words(text: str, tokens: Sequence[Token], weights: Sequence[float | None],
                     ) -> tuple[list[Token], list[float | None]]:
-    """Character tokens → words of the text (`reportgen.text.aggregate` rules), each weighing its sum.
+    """Character or subword tokens → words of the text (`reportgen.text.aggregate` rules), each weighing its sum.
 
     Tokens not in the text are kept as they are, first; words no weighted token falls in are left out.
     """
@@ -304,3 +304,17 @@ def is_char_level(tokens: Sequence[Token]) -> bool:
     """True when every token in the text covers exactly one character."""
     spans = [t.span for t in tokens if t.span is not None]
     return bool(spans) and all(e - s == 1 for s, e in spans)
+
+
+def splits_words(text: str, tokens: Sequence[Token]) -> bool:
+    """True when the tokens cut the text's words into pieces, so word sums (`aggregate_words`) say something
+    the tokens do not: character tokens, or two tokens of one word, one ending where the next begins, that both
+    hold a letter or digit (WordPiece's "play", "##er"). A word tokenizer's tokens within one written word are
+    apart, cut by a character it dropped ("well-known" → well, known), or touch only at punctuation ("movie",
+    ","); overlapping n-grams do not touch: a word-level report is left as it is."""
+    if is_char_level(tokens):
+        return True
+    words = word_of_tokens(text, tokens).tolist()
+    pieces = sorted((t.span[0], t.span[1], word) for t, word in zip(tokens, words)
+                    if t.span is not None and word >= 0 and any(c.isalnum() for c in text[t.span[0]:t.span[1]]))
+    return any(b[0] == a[1] and a[2] == b[2] for a, b in zip(pieces, pieces[1:]))

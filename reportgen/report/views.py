@@ -16,7 +16,7 @@ from reportgen.report import colors
 from reportgen.report.alerts import report_alerts
 from reportgen.report.colors import LEVELS, Legend, Scale, ScaleBook, format_number
 from reportgen.report.evidence import Evidence, EvidenceWord, evidence
-from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, is_char_level
+from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, splits_words
 from reportgen.report.structure import Orders, field_of, targets_of
 from reportgen.report.summary import Summary, label_summary
 from reportgen.results import variant_name
@@ -459,9 +459,9 @@ class Views:
         return Panel(h, self._highlights[key], scale, caption)
 
     def word_panel(self, doc_index: int, h: "Heatmap", caption: str) -> Panel | None:
-        """The word sums of a character model's map (when the spec asks for them); None otherwise."""
+        """The word sums of a character or subword model's map (when the spec asks for them); None otherwise."""
         doc = self.results.documents[doc_index]
-        if not (self.word_view and is_char_level(doc.tokens)):
+        if not (self.word_view and splits_words(doc.text, doc.tokens)):
             return None
         return make_word_panel(doc, h, self.word_scales().scale(doc_index, h.layer), caption,
                                self._word_sums(doc, h))
