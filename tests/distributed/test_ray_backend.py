@@ -113,7 +113,7 @@ def project(tmp_path_factory, word_model):
     return root
 
 
-def build_with(project, name: str, execution: str):
+def build_with(project, name: str, execution: str, samples: str = "reviews.csv"):
     """The stored maps of a build of the reviews with this `execution:` section."""
     from reportgen.build import build
 
@@ -123,7 +123,7 @@ version: 1
 title: Ray or local
 model: {{path: model.keras, labels: [neg, pos]}}
 input: {{level: word, vocabulary: vocab.txt, start_token: "<START>", oov_token: "<OOV>"}}
-samples: {{file: reviews.csv}}
+samples: {{file: {samples}}}
 explain: {{layers: [embedding, conv], targets: all, relu: [true, false], batch_size: 3}}
 metrics: {{enabled: false}}
 output: {{dir: {name}, html: false, pdf: false}}
@@ -188,3 +188,15 @@ def test_small_ray_batches_on_two_workers_give_the_local_maps(project, local_map
                                            err_msg=name)
         else:
             assert ours == theirs, name
+
+
+def test_a_sample_the_build_refuses_stops_a_ray_build_with_the_local_message(project, ray_batches):
+    (project / "odd.csv").write_text("id,text,label\nok,good movie,pos\nodd,bad movie,maybe\n", encoding="utf-8")
+    messages = []
+    for name, execution in (("local_bad", "{backend: local}"), ("ray_bad", "{backend: ray, batch_size: 1}")):
+        with pytest.raises(InputError) as caught:
+            build_with(project, name, execution, samples="odd.csv")
+        messages.append(str(caught.value))
+        assert not (project / name).exists()
+    assert messages[0] == messages[1] and messages[0].startswith("sample 'odd'")
+    assert ray_batches == [1]  # the first document's batch came back; the second's actor raised it
