@@ -41,7 +41,7 @@ SAMPLES = [
            ids=[1, i, 3] if i % 4 == 0 else None, tokens=["a", "b", "c"] if i % 4 == 0 else None,
            origin=f"reviews.csv row {i + 1}")
     for i in range(11)
-]
+] + [Sample(id="given-ids", text=None, label=None, ids=[5, 6, 7], tokens=None)]  # pre-vectorised: no text
 
 
 def test_tables_arrive_in_corpus_order_with_the_samples_as_sent():
@@ -49,15 +49,14 @@ def test_tables_arrive_in_corpus_order_with_the_samples_as_sent():
     tables = list(ray_tables(spec_for(batch_size=3), SAMPLES, lambda *step: seen.append(step),
                              load_context=standins.load_context, explain_chunk=standins.explain_samples))
     rows = [row for table in tables for row in table.to_pylist()]
-    assert [row["doc_index"] for row in rows] == list(range(11))
+    assert [row["doc_index"] for row in rows] == list(range(12))
     assert [json.loads(row["sample"]) for row in rows] == [
         [s.id, s.text, s.label, s.ids, s.tokens, s.origin] for s in SAMPLES]
     # batches of 3 consecutive documents, each explained with its own first position in the corpus
-    assert [(row["first_index"], row["chunk_size"]) for row in rows] == [
-        (i - i % 3, min(3, 11 - (i - i % 3))) for i in range(11)]
+    assert [(row["first_index"], row["chunk_size"]) for row in rows] == [(i - i % 3, 3) for i in range(12)]
     assert {row["title"] for row in rows} == {"Ray stand-in"}
     # progress: 0 first, then the documents done after each table, ending at all of them
-    assert seen[0] == ("engine", 0, 11) and seen[-1] == ("engine", 11, 11)
+    assert seen[0] == ("engine", 0, 12) and seen[-1] == ("engine", 12, 12)
     assert [done for _, done, _ in seen] == sorted(done for _, done, _ in seen)
 
 
@@ -66,6 +65,7 @@ def test_each_actor_loads_its_context_once_and_the_pool_has_the_workers_asked():
                              load_context=standins.load_context, explain_chunk=standins.explain_samples))
     rows = [row for table in tables for row in table.to_pylist()]
     assert {row["loads"] for row in rows} == {1}  # 6 batches, yet no actor loaded twice
+    assert len(rows) == len(SAMPLES)
     assert 1 <= len({row["pid"] for row in rows}) <= 2
 
 
