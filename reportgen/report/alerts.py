@@ -47,8 +47,18 @@ def report_alerts(results: "ReportResults", views: "Views | None" = None) -> lis
     orders = views.orders if views is not None else Orders.of(results)
     found = [*_sanity(results), *_lead_layer(results, orders), *_blank_maps(results, orders, plan.sample_paths, views),
              *_curated_accuracy(results), *_pdf_subset(results), *_truncated(results, plan.sample_paths),
-             *_model_notes(results)]
+             *_model_notes(results), *_comparison(results)]
     return sorted(found, key=lambda a: a.severity != WARNING)
+
+
+def _comparison(results: "ReportResults") -> list[Alert]:
+    """The candidate against each baseline of `compare:` (report/comparison.py owns the rules)."""
+    if results.comparison is None:
+        return []
+    from reportgen.report.comparison import baseline_folders, comparison_alerts
+
+    return [alert for baseline, folder in zip(results.comparison.baselines, baseline_folders(results.comparison))
+            for alert in comparison_alerts(results, baseline, f"vs-{folder}")]
 
 
 def _sanity(results: "ReportResults") -> list[Alert]:

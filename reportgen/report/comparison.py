@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Sequence
 
 from reportgen.report import colors
+from reportgen.report.alerts import NOTE, WARNING, Alert
 from reportgen.report.colors import format_number
 from reportgen.report.evidence import word_sums
 from reportgen.report.spans import align_weights, highlight
@@ -29,7 +30,10 @@ if TYPE_CHECKING:
 SHIFT_TOP = 8
 KIND_TEXT = {"fixed": "baseline wrong → candidate right", "broken": "baseline right → candidate wrong",
              "both-wrong": "both wrong, differently", "no-truth": "different predictions (no true label)"}
-CONFIDENT = 0.4  # a probability change this large on a flip is a confident one (an alert)
+CONFIDENT = 0.4  # a probability change this large on a flip is a confident one
+# "many" confident flips (an alert): at least this share of the compared documents, and at least this many
+MANY_FLIPS_SHARE = 0.1
+MANY_FLIPS_MIN = 2
 
 
 @dataclass
@@ -104,6 +108,41 @@ def evidence_shift(results: "ReportResults", baseline: "BaselineComparison", top
     return out
 
 
+@dataclass
+class FaithfulnessRow:
+    """One explained layer of one model: its AOPC gain with the interval and its sanity-check verdict."""
+
+    model: str
+    role: str  # "baseline" / "candidate"
+    layer: str
+    lead: bool  # the layer the model's maps lead with
+    n: int
+    gain: float | None
+    ci_low: float | None
+    ci_high: float | None
+    sanity: bool | None  # None: the check did not run or gave the layer no maps
+    mean_abs: float | None
+
+
+def lead_verdict(metrics, lead: str | None) -> tuple[object | None, bool | None]:
+    """The lead layer's metrics row (None when the model has no metrics of it) and its sanity verdict."""
+    row = next((r for r in (metrics.layers if metrics is not None else []) if r.layer == lead), None)
+    return row, None if row is None or row.sanity is None else row.sanity.passed
+
+
+def faithfulness(results: "ReportResults", baseline: "BaselineComparison") -> list[FaithfulnessRow]:
+    """Each model's per-layer faithfulness on the same documents, baseline first (as the scores table), each
+    in its layers' model order; [] when the build computed no metrics."""
+    sides = [(baseline.name, "baseline", baseline.metrics, baseline.layers[0] if baseline.layers else None),
+             (results.model.name, "candidate", results.metrics, Orders.of(results).lead_layer)]
+    if any(metrics is None for _, _, metrics, _ in sides):
+        return []
+    return [FaithfulnessRow(name, role, r.layer, r.layer == lead, r.n, r.mean, r.ci_low, r.ci_high,
+                            None if r.sanity is None else r.sanity.passed,
+                            None if r.sanity is None else r.sanity.mean_abs)
+            for name, role, metrics, lead in sides for r in metrics.layers]
+
+
 def _side(name: str, role: str, doc: "DocumentExplanation", labels: Sequence[str], views: Views, doc_index: int,
           heatmap, scale, probabilities: Sequence[float]) -> ModelSide:
     panel = None
@@ -137,28 +176,64 @@ def flip_view(results: "ReportResults", baseline: "BaselineComparison", flip, vi
                     panels_legend(scale, panels) if panels else None)
 
 
-def comparison_alerts(results: "ReportResults", baseline: "BaselineComparison") -> list[str]:
-    """What a reviewer must not miss: the candidate worse on a label, confident flips."""
+def baseline_folders(comparison) -> list[str]:
+    """Each baseline's file-safe name, in order: its flip pages' folder and, as `vs-NAME`, its section's anchor."""
+    taken: set[str] = set()
+    return [safe_name(baseline.name, taken) for baseline in comparison.baselines]
+
+
+def comparison_alerts(results: "ReportResults", baseline: "BaselineComparison", anchor: str) -> list[Alert]:
+    """What a reviewer must not miss about the candidate against `baseline` (the report's alerts list them with
+    the others; `anchor` is the baseline's section): the candidate worse on accuracy or a label (the paired
+    interval of the difference lies below 0), many confident flips, and its maps failing the sanity check while
+    the baseline's pass."""
+    link, pdf = f"compare.html#{anchor}", "comparison"
+    name, candidate = baseline.name, results.model.name
     found = []
-    for d in baseline.differences:
-        if d.metric != "accuracy" and d.ci_high is not None and d.ci_high < 0:
-            found.append(f"The candidate's {d.metric} on {d.label} is lower than {baseline.name}'s "
-                         f"({format_number(d.candidate or 0, 3)} against {format_number(d.baseline or 0, 3)}; "
-                         f"the 95 % interval of the difference is below 0).")
+    worse = [d for d in baseline.differences if d.ci_high is not None and d.ci_high < 0]
+    if worse:
+        what = "; ".join(f"{d.metric}{f' on {d.label}' if d.label is not None else ''} "
+                         f"{_percent(d.candidate)} against {_percent(d.baseline)}" for d in worse)
+        found.append(Alert("compare-worse", WARNING,
+                           f"{candidate} does worse than the baseline {name}: {what} (the "
+                           f"{format_number(baseline.bootstrap['level'] * 100, 3)} % paired interval of the "
+                           "difference lies below 0).", link, f"the comparison with {name}", pdf))
     confident = [f for f in baseline.flips if f.change >= CONFIDENT]
-    if confident:
-        found.append(f"{len(confident)} flipped document{'s' if len(confident) != 1 else ''} changed a probability "
-                     f"by {format_number(CONFIDENT, 2)} or more.")
+    n = len(baseline.documents)
+    if confident and len(confident) >= max(MANY_FLIPS_MIN, MANY_FLIPS_SHARE * n):
+        broken = sum(1 for f in confident if f.kind == "broken")
+        found.append(Alert("compare-confident-flips", NOTE,
+                           f"{len(confident)} of {n} documents change their prediction from {name} to {candidate} "
+                           f"with a probability change of {format_number(CONFIDENT, 2)} or more"
+                           f"{f', {broken} of them from right to wrong' if broken else ''}.", link,
+                           f"the flipped documents against {name}", pdf))
+    baseline_row, baseline_passed = lead_verdict(baseline.metrics, baseline.layers[0] if baseline.layers else None)
+    candidate_row, candidate_passed = lead_verdict(results.metrics, Orders.of(results).lead_layer)
+    if baseline_passed is True and candidate_passed is False:
+        found.append(Alert("compare-sanity-failed", WARNING,
+                           f"{candidate}'s maps fail the model randomisation sanity check at its lead layer "
+                           f"{candidate_row.layer}{_rho(candidate_row)} while {name}'s pass at "
+                           f"{baseline_row.layer}{_rho(baseline_row)}: the candidate's explanations are the less "
+                           "trustworthy.", link, f"faithfulness against {name}", pdf))
     return found
 
 
-def section(results: "ReportResults", baseline: "BaselineComparison", flips: list) -> dict:
-    """One baseline's part of the comparison page and of the PDF's comparison section."""
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{format_number(value * 100, 3)} %"
+
+
+def _rho(row) -> str:
+    return "" if row.sanity.mean_abs is None else f" (mean |\u03c1| {format_number(row.sanity.mean_abs, 3)})"
+
+
+def section(results: "ReportResults", baseline: "BaselineComparison", flips: list, folder: str) -> dict:
+    """One baseline's part of the comparison page and of the PDF's comparison section (`folder`: its
+    `baseline_folders` name)."""
     rho = [a.rank_correlation for a in baseline.agreement if a.rank_correlation is not None]
     overlap = [a.top_k_overlap for a in baseline.agreement if a.top_k_overlap is not None]
     return {
-        "baseline": baseline, "flips": flips, "shift": evidence_shift(results, baseline),
-        "alerts": comparison_alerts(results, baseline),
+        "baseline": baseline, "flips": flips, "shift": evidence_shift(results, baseline), "anchor": f"vs-{folder}",
+        "alerts": comparison_alerts(results, baseline, f"vs-{folder}"), "faithfulness": faithfulness(results, baseline),
         "mean_rho": sum(rho) / len(rho) if rho else None, "rho_count": len(rho),
         "mean_overlap": sum(overlap) / len(overlap) if overlap else None,
         "k": max((a.k for a in baseline.agreement), default=0),
@@ -172,11 +247,11 @@ def comparison_paper(results: "ReportResults") -> dict | None:
     if results.comparison is None:
         return None
     sections = []
-    for baseline in results.comparison.baselines:
+    for baseline, folder in zip(results.comparison.baselines, baseline_folders(results.comparison)):
         flips = [FlipView(f, KIND_TEXT.get(f.kind, f.kind), "", next((a for a in baseline.agreement
                                                                        if a.id == f.id), None))
                  for f in baseline.flips]
-        sections.append(section(results, baseline, flips))
+        sections.append(section(results, baseline, flips, folder))
     return {"sections": sections, "candidate": results.comparison.candidate, "kind_text": KIND_TEXT}
 
 
@@ -186,10 +261,8 @@ def comparison_pages(results: "ReportResults", plan: "SitePlan", views: Views) -
     if comparison is None:
         return []
     main = Page("compare", "compare.html", "Model comparison")
-    taken: set[str] = set()
     sections, flip_pages = [], []
-    for baseline in comparison.baselines:
-        folder = safe_name(baseline.name, taken)
+    for baseline, folder in zip(comparison.baselines, baseline_folders(comparison)):
         base_views = Views(baseline_results(results, baseline), Orders.of(baseline_results(results, baseline)))
         doc_taken: set[str] = set()
         flips = []
@@ -202,7 +275,7 @@ def comparison_pages(results: "ReportResults", plan: "SitePlan", views: Views) -
             flips.append(view)
             flip_pages.append((page, "compare_sample.html", {"view": view, "baseline": baseline,
                                                              "compare_url": page.url(main.path)}))
-        sections.append(section(results, baseline, flips))
+        sections.append(section(results, baseline, flips, folder))
     pages = [(main, "compare.html", {"sections": sections, "candidate": comparison.candidate,
                                     "kind_text": KIND_TEXT})]
     for before, after in zip(flip_pages, flip_pages[1:]):

@@ -209,3 +209,31 @@ def test_validate_reads_a_baselines_files_like_the_models(project, capsys, monke
     assert main(["validate", "bad.yaml"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert re.fullmatch(re.escape(f"reportgen: error: {expected}").replace(r"\*", ".*"), line), line
+
+
+METRICS = "{enabled: true, max_samples: 8, steps: 4, random_seeds: 2, sanity: true}"
+
+
+def test_the_baselines_faithfulness_is_the_single_model_metrics_stage(project):
+    """With metrics on, each baseline is scored by the same stage on the same documents: its numbers are
+    those of a single-model build of the baseline."""
+    for name, text in (("with-metrics.yaml", spec_text("cand/model.keras", BASELINE, out="scored", metrics=METRICS)),
+                       ("single-metrics.yaml", spec_text("base/model.keras", out="single-scored", metrics=METRICS))):
+        (project / name).write_text(text, encoding="utf-8")
+        assert main(["build", str(project / name), "--quiet"]) == 0
+    compared = json.loads((project / "scored" / "explanations.json").read_text(encoding="utf-8"))
+    single = json.loads((project / "single-scored" / "explanations.json").read_text(encoding="utf-8"))["metrics"]
+    (entry,) = compared["comparison"]["baselines"]
+    mine = entry["metrics"]
+    assert mine["samples"] == single["samples"] and len(mine["samples"]) == 8
+    (row,) = mine["layers"]
+    (theirs,) = single["layers"]
+    assert row["layer"] == "conv" and row["n"] > 0
+    for key in ("mean", "ci_low", "ci_high", "aopc", "random_aopc", "sanity"):
+        assert row[key] == theirs[key], key
+    # the candidate keeps its own metrics: another model, other numbers
+    assert compared["metrics"]["layers"][0]["mean"] != row["mean"]
+    page = (project / "scored" / "compare.html").read_text(encoding="utf-8")
+    faith = re.search(r'<table class="compare-faithfulness"[^>]*>(.*?)</table>', page, re.S).group(1)
+    cells = re.findall(r'<tr data-model="([^"]+)" data-layer="([^"]+)">', faith)
+    assert cells == [("base &lt;i&gt;", "conv"), ("candidate", "conv")]
