@@ -54,7 +54,7 @@ def run_build(spec: Path, out: Path) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"build of {spec.name} failed:\n{done.stderr[-3000:]}")
     wall, rss_kb = re.search(r"TIME ([\d.]+) (\d+)", done.stderr).groups()
-    stages = re.search(r"built \d+ samples in [\d.]+s \[(.*)\]", done.stderr).group(1)
+    stages = re.search(r"built \d+ samples in [\d.]+s \[(.*)\]", done.stdout + done.stderr).group(1)
     stored = (out / "results" / "maps.parquet").stat().st_size + (out / "explanations.json").stat().st_size
     site = sum(p.stat().st_size for p in out.rglob("*.html"))
     return {"wall": float(wall), "rss_mb": int(rss_kb) / 1024, "stages": stages, "stored": stored, "site": site}

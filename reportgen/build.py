@@ -194,6 +194,7 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
         with clock.stage("engine", f"explaining {len(samples)} docs") as outcome:
             corpus = _explain_corpus_into(tmp, spec, context, samples, progress, clock)
             outcome["detail"] = f"{corpus.documents} docs"
+        clock.timings["engine"] -= corpus.side_seconds  # the summary's split adds up to the build's time
         explanations = corpus.page_documents
         adapter, layers, settings = context.adapter, context.layers, context.settings
         if spec.metrics.enabled:
@@ -237,6 +238,17 @@ def _check_pages(spec, samples) -> None:
             raise spec_problem(spec, "output.pages", f"{len(missing)} id(s) are not among the samples: {listed}")
 
 
+def oov_id_of(section, adapter, pipeline) -> int | None:
+    """The id the pipeline gives words outside the model's vocabulary (`input.oov_token`, or [UNK] of a model's
+    own TextVectorization); None when it has none."""
+    vocab = getattr(pipeline, "vocab", None)
+    if section.oov_token and vocab is not None:
+        return vocab.get(section.oov_token)
+    if adapter.vectorizer is not None:
+        return 1  # TextVectorization reserves 1 for [UNK]
+    return None
+
+
 @dataclass
 class ChunkContext:
     """What explaining a chunk of samples needs, built once per process (once per Ray actor)."""
@@ -246,6 +258,10 @@ class ChunkContext:
     pipeline: object
     layers: list
     settings: object
+
+    @property
+    def oov_id(self) -> int | None:
+        return oov_id_of(self.spec.input, self.adapter, self.pipeline)
 
     @classmethod
     def load(cls, spec, outcome: dict | None = None) -> "ChunkContext":
@@ -276,7 +292,7 @@ def explain_chunk(context: ChunkContext, samples: list, first_index: int, timing
     vectorised = time.perf_counter()
     with _blame(context.spec):
         explanations = explain_documents(context.adapter, docs, context.layers, context.settings, progress,
-                                         pad_id=context.spec.input.pad_value)
+                                         pad_id=context.spec.input.pad_value, heatmaps=False)
     if timings is not None:
         timings["vectorising"] = timings.get("vectorising", 0.0) + vectorised - start
     return table_of(explanations, first_index, model=model_key(context.adapter.model.name))
@@ -316,11 +332,15 @@ def _explain_corpus_into(folder: Path, spec, context: ChunkContext, samples: lis
     corpus = CorpusPass(folder, spec, context)
     try:
         for table in explain_corpus(spec, context, samples, progress, engine_timings):
+            start = time.perf_counter()
             corpus.add(table)
+            engine_timings["corpus statistics"] = engine_timings.get("corpus statistics", 0.0) + (
+                time.perf_counter() - start)
     finally:
         corpus.close()
     for name, seconds in engine_timings.items():  # before the engine's own entry: the summary lists it first
         clock.timings[name] = clock.timings.get(name, 0.0) + seconds
+    corpus.side_seconds = sum(engine_timings.values())  # the engine stage's time that these entries give
     with _blame(spec, "output.pages"):
         corpus.choose_pages()
     return corpus
@@ -454,12 +474,7 @@ def _metrics(spec, adapter, pipeline, explanations, layers, settings, progress, 
 
     m = spec.metrics
     section = section or spec.input
-    vocab = getattr(pipeline, "vocab", None)
-    oov_id = None
-    if section.oov_token and vocab is not None:
-        oov_id = vocab.get(section.oov_token)
-    elif adapter.vectorizer is not None:
-        oov_id = 1  # TextVectorization reserves 1 for [UNK]
+    oov_id = oov_id_of(section, adapter, pipeline)
     start = section.start_token
 
     def removable(doc):

@@ -13,16 +13,17 @@ from itertools import groupby
 from pathlib import Path
 from types import SimpleNamespace
 
-import pyarrow.parquet as pq
+import numpy as np
 
 from reportgen.engine.variants import signed_token_weights
 from reportgen.report.evidence import word_sums
 from reportgen.report.sample_choice import choose_samples
-from reportgen.report.spans import aggregate_words, splits_words
+from reportgen.report.spans import splits_words
 from reportgen.report.views import shorten
 from reportgen.results import MAPS_FILE, CorpusRow, CorpusSummary, DocumentExplanation, Token
 from reportgen.store import MapsWriter, documents_of
-from reportgen.store.table import NO_SPAN, input_of, layer_map_of
+from reportgen.store.table import NO_SPAN, input_of, layer_map_of, read_rows
+from reportgen.text.aggregate import word_of_tokens, word_spans_of
 from reportgen.text.padding import text_positions
 
 SNIPPET_CHARS = 160  # the table shows less; its search looks in all of it
@@ -44,8 +45,11 @@ class CorpusPass:
         self.writer = MapsWriter(self.path)
         self.rows: list[CorpusRow] = []
         self.evidence = CorpusEvidenceBuilder(self.labels, self.layers)
+        oov_id = context.oov_id
+        self.oov = None if oov_id is None else (oov_id, spec.input.oov_token or "[UNK]")
         self.page_documents: list[DocumentExplanation] = []
         self.pages_rule = ""
+        self.side_seconds = 0.0  # of the engine stage, spent vectorising and on these statistics
 
     @property
     def documents(self) -> int:
@@ -61,9 +65,9 @@ class CorpusPass:
         info = input_of(first)
         keep = text_positions(info)
         text = first["text"]
-        tokens = [Token(t, (s, e) if s != NO_SPAN else None) for t, s, e in
-                  zip(first["tokens"], first["starts"], first["ends"])]
-        in_pieces = splits_words(text, tokens)  # characters or subwords: evidence counts whole words
+        tokens = [Token(t, (s, e) if s != NO_SPAN else None, i) for t, i, s, e in
+                  zip(first["tokens"], first["token_ids"], first["starts"], first["ends"])]
+        units = _Units(text, tokens, self.oov)
         top_words: dict[str, list[list]] = {}
         predicted = list(first["predicted"])
         # each layer's top words come from the predicted label's map (the lead map), else its first target's
@@ -73,16 +77,13 @@ class CorpusPass:
                                               and shown[row["layer"]]["target"] not in predicted[:1]):
                 shown[row["layer"]] = row
         for row in rows:
-            weights = signed_token_weights(layer_map_of(row), info.length, keep)
+            weights = units.weights(signed_token_weights(layer_map_of(row), info.length, keep))
             if shown[row["layer"]] is row:
-                sums = word_sums(text, tokens, weights.tolist())
+                sums = word_sums(text, units.tokens, weights.tolist())
                 strongest = sorted((w for w in sums if w.weight), key=lambda w: (-abs(w.weight), w.first))
                 top_words[row["layer"]] = [[w.word, w.weight, row["target"]] for w in strongest[:ROW_WORDS]]
-            units, unit_weights = (aggregate_words(text, tokens, weights.tolist()) if in_pieces
-                                   else (tokens, weights.tolist()))
-            self.evidence.add(first["doc_index"], first["doc_id"], text,
-                              [((text[u.span[0]:u.span[1]] if u.span else u.text), u.span) for u in units],
-                              row["layer"], row["target"], _array(unit_weights))
+            self.evidence.add(first["doc_index"], first["doc_id"], text, units.named, row["layer"], row["target"],
+                              weights)
         self.rows.append(CorpusRow(
             index=first["doc_index"], id=first["doc_id"], snippet=shorten(text, SNIPPET_CHARS),
             tokens=len(tokens), true_labels=first["true_labels"], predicted=predicted,
@@ -98,8 +99,7 @@ class CorpusPass:
         wanted = set(ids)
         for row in self.rows:
             row.page = row.id in wanted
-        table = pq.read_table(self.path, filters=[("doc_id", "in", ids)]) if ids else None
-        self.page_documents = documents_of(table, self.settings, ids) if table is not None else []
+        self.page_documents = documents_of(read_rows(self.path, ids), self.settings, ids) if ids else []
 
     def _page_ids(self) -> tuple[list[str], str]:
         pages = self.spec.output.pages
@@ -131,7 +131,32 @@ class CorpusPass:
         return self.evidence.finish()
 
 
-def _array(values):
-    import numpy as np
+class _Units:
+    """What corpus statistics count in one document: its tokens, or, when they cut words into pieces
+    (characters, subwords), the words of the text they fall in (`report.spans.aggregate_words`' rule). Worked
+    out once per document, so each of its maps costs one weighted count."""
 
-    return np.asarray(values, dtype=np.float64)
+    def __init__(self, text: str, tokens: list[Token], oov: tuple[int, str] | None = None) -> None:
+        self.pieces = splits_words(text, tokens)
+        if self.pieces:
+            spans = word_spans_of(text)
+            word = word_of_tokens(text, tokens)
+            counted = np.bincount(word[word >= 0], minlength=len(spans))
+            self.present = np.flatnonzero(counted)  # words no token falls in (cut by truncation) are left out
+            self.word = word
+            self.tokens = [Token(text[a:b], (a, b)) for a, b in (spans[i] for i in self.present)]
+        else:
+            self.tokens = tokens
+        self.named = [((text[t.span[0]:t.span[1]] if t.span else t.text), t.span) for t in self.tokens]
+        if oov is not None and not self.pieces:
+            # the model reads every word outside its vocabulary as one token: counted as that token (a model
+            # token, with no place in the text), which also bounds the statistics by the model's vocabulary
+            self.named = [(oov[1], None) if t.id == oov[0] else unit for t, unit in zip(self.tokens, self.named)]
+
+    def weights(self, token_weights: np.ndarray) -> np.ndarray:
+        if not self.pieces:
+            return np.asarray(token_weights, dtype=np.float64)
+        inside = self.word >= 0
+        sums = np.bincount(self.word[inside], weights=np.asarray(token_weights, dtype=np.float64)[inside],
+                           minlength=int(self.present[-1]) + 1 if len(self.present) else 0)
+        return sums[self.present]

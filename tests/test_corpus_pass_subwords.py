@@ -18,7 +18,7 @@ def test_corpus_pass_gathers_subwords_into_words(tmp_path):
     doc = DocumentExplanation("d", TEXT, subword_tokens(), Prediction([0.2, 0.8], [1]), [], InputInfo(len(WEIGHTS)),
                               layer_maps=[layer_map])
     context = SimpleNamespace(settings=None, adapter=SimpleNamespace(labels=["neg", "pos"]),
-                              layers=[SimpleNamespace(path="enc")])
+                              layers=[SimpleNamespace(path="enc")], oov_id=None)
     corpus = CorpusPass(tmp_path, SimpleNamespace(), context)
     corpus.add(table_of([doc]))
     corpus.close()

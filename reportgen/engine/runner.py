@@ -61,13 +61,16 @@ class ExplainSettings:
 
 def explain_documents(adapter: ModelAdapter, docs: list[DocumentInput], layers: list[LayerEntry],
                       settings: ExplainSettings, progress: Callable[[int], None] | None = None,
-                      pad_id: int = 0) -> list[DocumentExplanation]:
-    """Explain every document for every (layer, target, variant, interpolation) combination."""
+                      pad_id: int = 0, heatmaps: bool = True) -> list[DocumentExplanation]:
+    """Explain every document for every (layer, target, variant, interpolation) combination.
+
+    `heatmaps` False: only the layer maps every heatmap derives from (what the build stores), none expanded:
+    a character-level chunk's heatmaps as Python lists would hold gigabytes."""
     engine = engine_for(adapter, layers, settings.score)
     results: list[DocumentExplanation | None] = [None] * len(docs)
     for batch in plan_batches(adapter, docs, layers, settings.batch_size, pad_id):
         for pos, explanation in zip(batch, _explain_batch(adapter, engine, [docs[i] for i in batch], layers,
-                                                           settings, pad_id)):
+                                                           settings, pad_id, heatmaps)):
             results[pos] = explanation
         if progress is not None:
             progress(len(batch))
@@ -105,7 +108,7 @@ def plan_batches(adapter: ModelAdapter, docs: list[DocumentInput], layers: list[
 
 
 def _explain_batch(adapter, engine: GradCAM, docs: list[DocumentInput], layers, settings: ExplainSettings,
-                   pad_id: int) -> list[DocumentExplanation]:
+                   pad_id: int, expand: bool = True) -> list[DocumentExplanation]:
     ids = pad_batch(adapter, [d.ids for d in docs], pad_id)
     own = [own_positions(adapter, d) for d in docs]
     starts = np.array([o.start for o in own], dtype=np.int32)
@@ -134,7 +137,7 @@ def _explain_batch(adapter, engine: GradCAM, docs: list[DocumentInput], layers, 
         table = np.array([t + [t[0]] * (width - len(t)) for t in chosen], dtype=np.int32)
         out = engine.attribute(ids, lengths, targets=table, starts=starts)
         counts = [len(t) for t in chosen]
-    return [_document(adapter, d, b, out, layers, settings, counts[b], per_doc_notes[b])
+    return [_document(adapter, d, b, out, layers, settings, counts[b], per_doc_notes[b], expand)
             for b, d in enumerate(docs)]
 
 
@@ -156,7 +159,7 @@ def own_positions(adapter: ModelAdapter, doc: DocumentInput) -> slice:
 
 
 def _document(adapter: ModelAdapter, doc: DocumentInput, b: int, out, layers, settings: ExplainSettings,
-              n_targets: int, notes: list[str]) -> DocumentExplanation:
+              n_targets: int, notes: list[str], expand: bool = True) -> DocumentExplanation:
     probs = [float(p) for p in out.probabilities[b]]
     predicted = predicted_labels(np.asarray(probs), adapter.task, adapter.threshold)
     n = len(doc.ids)
@@ -181,9 +184,12 @@ def _document(adapter: ModelAdapter, doc: DocumentInput, b: int, out, layers, se
                                  values=np.array(raw if shape.time_axis else raw[:1], dtype=np.float32),
                                  time_axis=shape.time_axis, notes=map_notes)
             layer_maps.append(layer_map)
-            heatmaps.extend(heatmaps_of(layer_map, n, keep, relu=settings.relu,
-                                        counterfactual=settings.counterfactual, interpolation=settings.interpolation,
-                                        normalize_gradients=settings.normalize_gradients, score_kind=settings.score))
+            if expand:
+                heatmaps.extend(heatmaps_of(layer_map, n, keep, relu=settings.relu,
+                                            counterfactual=settings.counterfactual,
+                                            interpolation=settings.interpolation,
+                                            normalize_gradients=settings.normalize_gradients,
+                                            score_kind=settings.score))
     return DocumentExplanation(
         id=doc.id, text=doc.text, tokens=[doc.tokens[i] for i in range(keep.start, keep.stop)],
         prediction=Prediction(probabilities=probs, predicted=predicted,

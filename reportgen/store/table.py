@@ -126,6 +126,30 @@ def document_of(rows: list[dict], settings: ReportSettings) -> DocumentExplanati
         layer_maps=layer_maps)
 
 
+def read_rows(path: str | Path, ids: Iterable[str] | None = None, model: str | None = None) -> pa.Table:
+    """The rows of the Parquet file at `path` whose doc_id is in `ids` (every document when None) and, when the
+    file has a model column, whose model is `model` (every model when None), reading one row group at a time:
+    a few documents of a large corpus cost the memory of a chunk, not of the whole file."""
+    parquet = pq.ParquetFile(path)
+    by_model = model is not None and "model" in parquet.schema_arrow.names
+    if ids is None and not by_model:
+        return parquet.read()
+    keys = (["doc_id"] if ids is not None else []) + (["model"] if by_model else [])
+    wanted = None if ids is None else pa.array(sorted(set(ids)), type=pa.string())
+    parts = []
+    for group in range(parquet.num_row_groups):
+        columns = parquet.read_row_group(group, columns=keys)
+        mask = None
+        if wanted is not None:
+            mask = pa.compute.is_in(columns.column("doc_id"), value_set=wanted)
+        if by_model:
+            same = pa.compute.equal(columns.column("model"), pa.scalar(model, pa.string()))
+            mask = same if mask is None else pa.compute.and_(mask, same)
+        if pa.compute.any(mask).as_py():
+            parts.append(parquet.read_row_group(group).filter(mask))
+    return pa.concat_tables(parts) if parts else parquet.schema_arrow.empty_table()
+
+
 class MapsWriter:
     """Streams tables into one Parquet file; each `write` is one row group (the build writes a chunk of
     documents at a time, so memory stays bounded whatever the corpus size)."""
