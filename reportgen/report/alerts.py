@@ -47,7 +47,7 @@ def report_alerts(results: "ReportResults", views: "Views | None" = None) -> lis
     orders = views.orders if views is not None else Orders.of(results)
     found = [*_sanity(results), *_lead_layer(results, orders), *_blank_maps(results, orders, plan.sample_paths, views),
              *_curated_accuracy(results), *_pdf_subset(results), *_truncated(results, plan.sample_paths),
-             *_model_notes(results), *_comparison(results)]
+             *_model_notes(results), *_comparison(results), *_shortcuts(results)]
     return sorted(found, key=lambda a: a.severity != WARNING)
 
 
@@ -59,6 +59,40 @@ def _comparison(results: "ReportResults") -> list[Alert]:
 
     return [alert for baseline, folder in zip(results.comparison.baselines, baseline_folders(results.comparison))
             for alert in comparison_alerts(results, baseline, f"vs-{folder}")]
+
+
+# Flags that say a word is not language: its weight is the model leaning on the data's form. Names and the
+# model's own tokens are listed on the corpus page but are often legitimate evidence (a politician, a club).
+SHORTCUT_FLAGS = ("markup", "number", "punctuation")
+
+
+def _shortcuts(results: "ReportResults") -> list[Alert]:
+    """Markup, numbers or punctuation among the words that weigh most across the corpus, in enough documents
+    (the corpus page's bar for ranking by mean) and with an interval that keeps its sign: a word in two
+    documents is listed on the corpus page, not raised here."""
+    evidence = getattr(results, "corpus_evidence", None)
+    found: dict[str, tuple] = {}
+    for item in evidence.labels if evidence is not None else []:
+        for direction, words in (("toward", item.toward), ("away", item.away)):
+            for word in words:
+                flags = [f for f in word.flags if f in SHORTCUT_FLAGS]
+                steady = (word.total_low is not None and word.total_low > 0) or \
+                         (word.total_high is not None and word.total_high < 0)
+                if flags and steady and word.documents >= item.min_documents:
+                    place = (abs(word.total), word, flags, direction, item)
+                    if word.word not in found or place[0] > found[word.word][0]:
+                        found[word.word] = place
+    if not found:
+        return []
+    ranked = sorted(found.values(), key=lambda place: (-place[0], place[1].word))
+    named = [f"{word.word} ({', '.join(flags)}; {direction} {item.label} at {item.layer}, total "
+             f"{format_number(word.total, 3, signed=True)} over {word.documents} documents)"
+             for _, word, flags, direction, item in ranked[:NAMED_SAMPLES]]
+    more = f" and {len(ranked) - NAMED_SAMPLES} more" if len(ranked) > NAMED_SAMPLES else ""
+    return [Alert("shortcuts", WARNING,
+                  f"Words that are not language rank among the strongest evidence across the corpus: "
+                  f"{'; '.join(named)}{more}. The model may lean on the data's form rather than its meaning.",
+                  "corpus.html#shortcuts-title", "possible shortcuts", "corpus")]
 
 
 def _sanity(results: "ReportResults") -> list[Alert]:

@@ -705,7 +705,8 @@ class Views:
         return {
             "alerts": report_alerts(results, self),
             "pdf_sections": ["summary", "method"] + (["metrics"] if metrics else [])
-            + (["comparison"] if results.comparison is not None else []),
+            + (["comparison"] if results.comparison is not None else [])
+            + (["corpus"] if getattr(results, "corpus_evidence", None) is not None else []),
             "versions": versions_table(results), "summary": summary, "per_class": per_class(summary),
             "selection": {"choice": choice, "variants_text": variants_text(variants),
                           "over_budget_ids": id_list(over_budget)},

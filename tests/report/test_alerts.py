@@ -206,3 +206,28 @@ def test_the_pdf_summary_starts_with_the_alerts(results, tmp_path):
     assert "is over samples chosen by samples.select" in text
     assert text.index("Read this first") < text.index("How the model did")
     assert layers  # the layers are still named elsewhere in the PDF
+
+
+def test_markup_numbers_and_punctuation_among_the_corpus_evidence_are_a_warning_names_are_not():
+    from tests.report.test_corpus_view import evidence, label, word
+
+    def steady(name, total, flags, documents=6):
+        w = word(name, total, flags, documents=documents)
+        w.total_low, w.total_high = (total / 2, total * 2) if total > 0 else (total * 2, total / 2)
+        return w
+
+    results = make_results(n_docs=4, seed=3)
+    wavering = word("quot", 8.0, ["markup"], documents=9)  # its interval (7 ... 9 by `word`) is steady: shifted
+    wavering.total_low = -1.0
+    results.corpus_evidence = evidence(label("conv", 0, "neg", toward=[
+        word("good", 9.0), wavering, steady("br", 5.0, ["markup"]), steady("paris", 4.0, ["name"]),
+        steady("!!", 3.0, ["punctuation"], documents=2)], away=[steady("10", -7.0, ["number"])]))
+    [alert] = [a for a in report_alerts(results) if a.kind == "shortcuts"]
+    assert alert.warning and alert.link == "corpus.html#shortcuts-title" and alert.pdf_anchor == "corpus"
+    # strongest first, each with its flag, side, label and layer
+    assert alert.text.index("10 (number; away neg at conv") < alert.text.index("br (markup; toward neg at conv")
+    # a name, an interval that crosses 0, or fewer documents than the corpus page ranks by mean: not raised
+    assert all(w not in alert.text for w in ("paris", "good", "quot", "!!"))
+
+    results.corpus_evidence = evidence(label("conv", 0, "neg", toward=[steady("paris", 4.0, ["name"])]))
+    assert not [a for a in report_alerts(results) if a.kind == "shortcuts"]
