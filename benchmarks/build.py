@@ -4,7 +4,7 @@ Default: 1,000 samples × 3 layers × 2 targets × 2 variants (relu, signed), wo
 Run from the repository root: `python benchmarks/build.py [--samples N]`.
 
 `--built SPEC DIR` (repeatable) renders real reports again from what a build wrote into DIR (`reportgen build
-SPEC --out DIR --no-pdf` is enough: explanations.json): sample pages per second and sample page size on the site,
+SPEC --out DIR --no-pdf` is enough: explanations.json and results/maps.parquet): sample pages per second and sample page size on the site,
 then report.pdf as the spec asks for it (pages per second, size, peak memory of the chunk workers), beside a
 plain WeasyPrint render of the same texts in the same process (the highlight's cost per page), e.g.
 `--built samples/bbc/spec.yaml /tmp/bbc --built samples/bbc-char/spec.yaml /tmp/bbc-char`; `--html-only` skips
@@ -76,10 +76,10 @@ def built_report(spec_path: str, folder: str, html_only: bool = False) -> None:
     from benchmarks.pdf import _render_option, option_cases
     from reportgen.render import pdf as pdf_module
     from reportgen.report.spans import is_char_level
-    from reportgen.results import ReportResults
+    from reportgen.store import read_results
     from reportgen.spec import load_spec
 
-    results = ReportResults.from_dict(json.loads((Path(folder) / "explanations.json").read_text(encoding="utf-8")))
+    results = read_results(folder)  # explanations.json and the stored maps, every heatmap derived
     pdf_options = load_spec(spec_path).output.pdf
     name = Path(spec_path).parent.name
     level = "char" if is_char_level(results.documents[0].tokens) else "word"

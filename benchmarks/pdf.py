@@ -281,14 +281,13 @@ def compare_options(sources: dict, rounds: int, render_dir: Path | None) -> None
 
 def _option_sources(built: list[tuple[str, str]], n_docs: int) -> dict:
     """name → (results, output.pdf options): built reports (their spec's choice of samples), else synthetic."""
-    from reportgen.results import ReportResults
+    from reportgen.store import read_results
     from reportgen.spec import load_spec
     from tests.fakes import make_results
 
     out = {}
     for spec, folder in built:
-        data = json.loads((Path(folder) / "explanations.json").read_text(encoding="utf-8"))
-        out[Path(spec).parent.name] = (ReportResults.from_dict(data), load_spec(spec).output.pdf)
+        out[Path(spec).parent.name] = (read_results(folder), load_spec(spec).output.pdf)
     if built:
         return out
     for level in ("word", "char"):
