@@ -7,7 +7,10 @@ documents; derives only what the sample pages derive too: lead maps on a scale, 
 - the evidence shift per label: every word form's weight in each model's lead maps of that label
   (`report.evidence.word_sums`), each map first divided by its own largest |weight| so two models' maps,
   whose raw scales differ, weigh alike, then averaged over the documents both models explained for the
-  label; the words whose average changed most (candidate − baseline).
+  label; the words whose average changed most (candidate − baseline), each with the candidate's statistics
+  over the whole corpus (`results.corpus_evidence`, total with its bootstrap interval, document frequency,
+  shortcut flags) where that evidence ranks the word; the baseline explains only the page documents, so it
+  has none.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from typing import TYPE_CHECKING, Sequence
 from reportgen.report import colors
 from reportgen.report.alerts import NOTE, WARNING, Alert
 from reportgen.report.colors import format_number
-from reportgen.report.evidence import word_sums
+from reportgen.report.corpus import corpus_evidence_of
+from reportgen.report.evidence import word_form, word_sums
 from reportgen.report.spans import align_weights, highlight
 from reportgen.report.structure import Orders, Page, relative_url, safe_name
 from reportgen.report.views import Panel, Views, heatmap_caption, label_names, panels_legend
@@ -41,6 +45,9 @@ class ShiftWord:
     word: str
     baseline: float
     candidate: float
+    # the candidate's corpus statistics of the word for the label at its lead layer (results.WordEvidence),
+    # when the corpus evidence ranks it; None otherwise
+    corpus: object | None = None
 
     @property
     def change(self) -> float:
@@ -82,9 +89,24 @@ def baseline_results(results: "ReportResults", baseline: "BaselineComparison") -
                          settings=replace(results.settings, layers=list(baseline.layers)))
 
 
+def corpus_words(results: "ReportResults", layer: str | None, target: int) -> tuple[dict[str, object], int | None]:
+    """The candidate's corpus evidence for one label at one layer: every word it ranks (toward or away, by total
+    or mean) by its word form, and the documents it covers; ({}, None) without corpus evidence."""
+    found = next((entry for entry in (getattr(corpus_evidence_of(results), "labels", None) or [])
+                  if entry.layer == layer and entry.target == target), None)
+    if found is None:
+        return {}, None
+    words: dict[str, object] = {}
+    for w in (*found.toward, *found.away, *found.toward_mean, *found.away_mean):
+        words.setdefault(word_form(w.word), w)
+    return words, found.documents
+
+
 def evidence_shift(results: "ReportResults", baseline: "BaselineComparison", top: int = SHIFT_TOP
-                   ) -> list[tuple[str, list[ShiftWord]]]:
-    """Per label (candidate order): the `top` words whose normalised weight changed most (module docstring)."""
+                   ) -> list[tuple[str, list[ShiftWord], int | None]]:
+    """Per label (candidate order): the `top` words whose normalised weight changed most (module docstring),
+    each with the candidate's corpus statistics where its corpus evidence ranks the word, and the documents
+    that evidence covers (None: no corpus evidence)."""
     candidate_orders, base = Orders.of(results), baseline_results(results, baseline)
     baseline_orders = Orders.of(base)
     out = []
@@ -104,7 +126,9 @@ def evidence_shift(results: "ReportResults", baseline: "BaselineComparison", top
                     totals.setdefault(w.word, [0.0, 0.0])[slot] += w.weight
         words = [ShiftWord(word, b / counted, c / counted) for word, (b, c) in totals.items()] if counted else []
         words.sort(key=lambda w: (-abs(w.change), w.word))
-        out.append((label, words[:top]))
+        corpus, covered = corpus_words(results, candidate_orders.lead_layer, k)
+        shown = [replace(w, corpus=corpus.get(w.word)) for w in words[:top]]
+        out.append((label, shown, covered))
     return out
 
 

@@ -85,3 +85,29 @@ def test_the_pdf_has_a_comparison_section(tmp_path):
         pytest.skip("pdftotext (poppler-utils) is not installed")
     text = subprocess.run(["pdftotext", str(tmp_path / "report.pdf"), "-"], capture_output=True, text=True).stdout
     assert "Model comparison" in text and f"Flipped documents ({len(expected)})" in text
+
+
+def test_the_evidence_shift_carries_the_candidates_corpus_statistics_where_present(tmp_path):
+    from reportgen.report.comparison import evidence_shift
+    from reportgen.results import CorpusEvidence, LabelEvidence, WordEvidence
+
+    results, _ = with_comparison()
+    (baseline,) = results.comparison.baselines
+    label, words, covered = evidence_shift(results, baseline)[0]
+    assert covered is None and all(w.corpus is None for w in words)  # no corpus evidence: nothing to add
+    ranked, unranked = words[0].word, words[1].word
+    lead = Orders.of(results).lead_layer
+    stats = WordEvidence(ranked.upper(), 12.5, 10.25, 14.75, 1.25, 1.0, 1.5, 7, ["number"], [])
+    other_layer = WordEvidence(unranked, 3.0, None, None, 3.0, None, None, 1, [], [])
+    results.corpus_evidence = CorpusEvidence(50, 1, 0.95, 10, [
+        LabelEvidence(lead, 0, label, 123, 400, 2, [stats], [], [], []),
+        LabelEvidence("another layer", 0, label, 123, 400, 2, [other_layer], [], [], [])])
+    render_site(results, tmp_path)
+    page = (tmp_path / "compare.html").read_text(encoding="utf-8")
+    table = re.search(r'<table class="evidence-shift" data-label="%s">(.*?)</table>' % re.escape(html.escape(label)),
+                      page, re.S).group(1)
+    assert "whole corpus (123 documents)" in table
+    cells = dict(re.findall(r'<th scope="row">([^<]*)</th>.*?<td class="num" data-role="corpus-total">(.*?)</td>',
+                            table))
+    assert cells[html.escape(ranked)] == '+12.5 (+10.2 … +14.8), 7 docs <span class="muted">(number)</span>'
+    assert cells[html.escape(unranked)] == '<span class="muted">not ranked</span>'  # ranked at another layer only
