@@ -3,7 +3,9 @@
 The spec is commented key by key and valid as written wherever the model allows it: the model path is
 relative to the spec's folder, labels have the right count, the input section says whether a vocabulary
 is needed (a model with its own TextVectorization needs none; an ids model gets the vocabulary file found
-beside it, e.g. `vocab.txt`, with the level and the start/OOV tokens read from it; without one the
+beside it, e.g. `vocab.txt`, with the level and the start/OOV tokens read from it, or, for a WordPiece
+vocabulary ("##" pieces), `tokenizer: wordpiece` with lower and strip_accents read from its pieces and
+`max_tokens` from the model's position embedding; without one the
 `vocabulary` key is written commented out, and `reportgen validate` says it is missing), a labels file beside
 the model (`labels.txt`, `labels.csv`) becomes `model.labels_file` when it has one name per class, what was
 found beside the model is said after the "wrote" line, the layers with a
@@ -17,6 +19,7 @@ import json
 import os
 import re
 import textwrap
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,10 @@ VOCABULARY_NAMES = tuple(f"{stem}{ext}" for stem in ("vocab", "vocabulary", "wor
 LABELS_NAMES = ("labels.txt", "labels.csv")
 START_TOKENS = ("<START>", "<start>", "<s>", "[CLS]")
 OOV_TOKENS = ("<OOV>", "<UNK>", "<unk>", "[UNK]", "<oov>")
+# A vocabulary is WordPiece's when this share of its tokens continue a word ("##ing"): BERT's has 5,828 of
+# 30,522 (19%); a word or character vocabulary has next to none.
+WORDPIECE_SHARE = 0.01
+_SPECIAL = re.compile(r"\[[A-Za-z_]+\]|<[^<>\s]+>")  # [UNK], <pad>: not text, whatever their case
 
 
 def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, labels: list[str] | None = None,
@@ -49,9 +56,11 @@ def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, label
     from reportgen.api import load_adapter
     from reportgen.models.describe import describe_model
 
-    description = describe_model(load_adapter(model, labels))
-    vocabulary = None
+    adapter = load_adapter(model, labels)
+    description = describe_model(adapter)
+    vocabulary = positions = None
     if description["input"]["kind"] == "ids":
+        positions = adapter.max_positions()
         vocabulary = find_vocabulary(Path(model))
         if vocabulary is not None:
             vocabulary["path"] = _relative(vocabulary["file"], out_path)
@@ -61,7 +70,8 @@ def run(model: str, *, out: str = "spec.yaml", samples: str | None = None, label
         if labels_found is not None:
             labels_found["path"] = _relative(labels_found["file"], out_path)
     text = starter_spec(description, model_path=_relative(Path(model), out_path), samples=sample_info,
-                        labels_given=labels is not None, vocabulary=vocabulary, labels_file=labels_found)
+                        labels_given=labels is not None, vocabulary=vocabulary, labels_file=labels_found,
+                        positions=positions)
     from reportgen.output import write_text
 
     try:
@@ -104,7 +114,8 @@ def find_vocabulary(model: Path) -> dict[str, Any] | None:
     file = next((model.parent / name for name in VOCABULARY_NAMES if (model.parent / name).is_file()), None)
     if file is None:
         return None
-    info: dict[str, Any] = {"file": file, "level": None, "start_token": None, "oov_token": None, "error": None}
+    info: dict[str, Any] = {"file": file, "level": None, "start_token": None, "oov_token": None, "error": None,
+                            "wordpiece": None}
     from reportgen.text.vocab import load_vocabulary
 
     try:
@@ -116,7 +127,24 @@ def find_vocabulary(model: Path) -> dict[str, Any] | None:
     info["level"] = vocabulary.level
     info["start_token"] = next((t for t in START_TOKENS if t in tokens), None)
     info["oov_token"] = next((t for t in OOV_TOKENS if t in tokens), None)
+    info["wordpiece"] = read_wordpiece(list(tokens))
     return info
+
+
+def read_wordpiece(tokens: list[str]) -> dict[str, Any] | None:
+    """What a WordPiece vocabulary says of its tokenizer: how many pieces continue a word, whether any piece
+    has a capital letter (then training did not lowercase) or an accented letter (then it did not strip
+    accents); None when it is not a WordPiece vocabulary (`WORDPIECE_SHARE`)."""
+    from reportgen.text.wordpiece import SUFFIX
+
+    continuing = sum(1 for t in tokens if t.startswith(SUFFIX) and len(t) > len(SUFFIX))
+    if not tokens or continuing < WORDPIECE_SHARE * len(tokens):
+        return None
+    text = [t for t in tokens if not _SPECIAL.fullmatch(t)]
+    capitals = any(c.isupper() for t in text for c in t)
+    accents = any(unicodedata.category(part) == "Mn" for t in text for c in t
+                  for part in unicodedata.normalize("NFD", c))
+    return {"continuing": continuing, "tokens": len(tokens), "capitals": capitals, "accents": accents}
 
 
 def find_labels(model: Path, classes: int) -> dict[str, Any] | None:
@@ -225,8 +253,9 @@ def entry(text: str, comment: str = "") -> str:
 
 def starter_spec(d: dict[str, Any], *, model_path: str, samples: dict[str, Any] | None,
                  labels_given: bool, vocabulary: dict[str, Any] | None = None,
-                 labels_file: dict[str, Any] | None = None) -> str:
-    """The commented YAML of a starter spec for the model `d` (a `describe_model` result)."""
+                 labels_file: dict[str, Any] | None = None, positions: tuple[str, int] | None = None) -> str:
+    """The commented YAML of a starter spec for the model `d` (a `describe_model` result); `positions`: the
+    model's position embedding and its length (`ModelAdapter.max_positions`)."""
     name = Path(model_path).name
     lines = [
         f"# reportgen spec for {name}, written by `reportgen init`.",
@@ -240,7 +269,7 @@ def starter_spec(d: dict[str, Any], *, model_path: str, samples: dict[str, Any] 
         "",
         *_model_section(d, model_path, labels_given, labels_file),
         "",
-        *_input_section(d, vocabulary),
+        *_input_section(d, vocabulary, positions),
         "",
         *_samples_section(samples),
         "",
@@ -284,7 +313,8 @@ def _model_section(d: dict[str, Any], model_path: str, labels_given: bool,
     return lines
 
 
-def _input_section(d: dict[str, Any], vocabulary: dict[str, Any] | None = None) -> list[str]:
+def _input_section(d: dict[str, Any], vocabulary: dict[str, Any] | None = None,
+                   positions: tuple[str, int] | None = None) -> list[str]:
     model_input = d["input"]
     length = model_input["length"]
     if model_input["kind"] == "strings":
@@ -324,10 +354,16 @@ def _input_section(d: dict[str, Any], vocabulary: dict[str, Any] | None = None) 
                       "in the vocabulary: what unknown words became in training")
                 if oov else entry('  # oov_token: "<OOV>"', "what unknown words became in training (else they are "
                                                              "dropped)"))
+    wordpiece = vocabulary["wordpiece"] if vocabulary is not None else None
+    if wordpiece is not None:
+        lines += _wordpiece_lines(wordpiece)
+    else:
+        lines += [
+            entry(f"  level: {level}", f"word or char; {level_note}"),
+            entry("  lower: true", "lowercase before looking tokens up"),
+            entry("  strip_punctuation: true", "Keras 2 text_to_word_sequence filters"),
+        ]
     lines += [
-        entry(f"  level: {level}", f"word or char; {level_note}"),
-        entry("  lower: true", "lowercase before looking tokens up"),
-        entry("  strip_punctuation: true", "Keras 2 text_to_word_sequence filters"),
         start_line,
         oov_line,
         entry("  pad_value: 0", "the id padding uses"),
@@ -341,7 +377,28 @@ def _input_section(d: dict[str, Any], vocabulary: dict[str, Any] | None = None) 
         how = ("it masks padding, so texts share batches" if masked else
                "it does not mask padding, so texts of different lengths run in separate batches")
         lines.append(entry("  # length: null", f"variable-length model: each text keeps its length; {how}"))
+    if positions is not None:  # a longer text would fail inside the position embedding
+        lines.append(entry(f"  max_tokens: {positions[1]}", f"the positions of position embedding "
+                                                             f"{positions[0]!r}: longer texts are cut there"))
+    fed = model_input.get("fed") or []
+    if len(fed) > 1:
+        lines.append(entry("  # model_inputs:", "guessed from the input names; uncomment to feed them otherwise"))
+        lines += [f"  #   {yaml_scalar(str(f['name']))}: {f['role']}" for f in fed]
     return lines
+
+
+def _wordpiece_lines(wordpiece: dict[str, Any]) -> list[str]:
+    """The tokenizer lines for a WordPiece vocabulary (`read_wordpiece`)."""
+    share = f'{wordpiece["continuing"]} of {wordpiece["tokens"]} pieces continue a word ("##")'
+    lower, strip = not wordpiece["capitals"], not wordpiece["accents"]
+    return [
+        entry("  tokenizer: wordpiece", f"{share}: KerasHub WordPieceTokenizer subwords"),
+        entry(f"  lower: {str(lower).lower()}",
+              "no capital letter among the pieces" if lower else "capital letters among the pieces"),
+        entry(f"  strip_accents: {str(strip).lower()}",
+              "TODO: as in training; no accented letter among the pieces" if strip
+              else "accented letters among the pieces"),
+    ]
 
 
 def _samples_section(samples: dict[str, Any] | None) -> list[str]:

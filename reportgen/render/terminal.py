@@ -16,7 +16,7 @@ import os
 from typing import TYPE_CHECKING, Sequence
 
 from reportgen.report.colors import LEVELS, Scale, format_number, level_rgb, max_abs, palette
-from reportgen.report.spans import aggregate_words, align_weights, highlight, splits_words
+from reportgen.report.spans import aggregate_words, align_weights, highlight, is_char_level, splits_words
 from reportgen.textsafe import terminal_safe
 
 if TYPE_CHECKING:
@@ -40,12 +40,13 @@ def explanation_lines(doc: "DocumentExplanation", labels: Sequence[str], use_col
     scale_max = document_max(doc)
     lines = [prediction_line(doc, labels)]
     lines += [f"note: {terminal_safe(note)}" for note in doc.input.notes]
+    pieces = (("character" if is_char_level(doc.tokens) else "subword") if splits_words(doc.text, doc.tokens)
+              else None)  # what annotated_text sums per word
     for heatmap in doc.heatmaps:
         lines += ["", map_heading(heatmap, doc)]
         lines += [f"note: {terminal_safe(note)}" for note in heatmap.notes]
         lines.append(colored_text(doc, heatmap, scale_max) if use_color else annotated_text(doc, heatmap))
-        lines.append(legend_line(heatmap, scale_max, use_color,
-                                 per_word=not use_color and splits_words(doc.text, doc.tokens)))
+        lines.append(legend_line(heatmap, scale_max, use_color, per_word=None if use_color else pieces))
     return lines
 
 
@@ -127,15 +128,16 @@ def colored_text(doc: "DocumentExplanation", heatmap: "Heatmap", scale_max: floa
     return "".join(out)
 
 
-def legend_line(heatmap: "Heatmap", scale_max: float, use_color: bool, per_word: bool = False) -> str:
-    """What the colours or the [w] annotations mean, with the scale's numbers."""
+def legend_line(heatmap: "Heatmap", scale_max: float, use_color: bool, per_word: str | None = None) -> str:
+    """What the colours or the [w] annotations mean, with the scale's numbers; `per_word`: the pieces the
+    annotations sum per word ("character", "subword"), None when they annotate tokens."""
     target = terminal_safe(heatmap.target_label)
     if scale_max <= 0:
         return f"legend: every weight is 0 (nothing in this text moves the {heatmap.score_kind} of {target})"
     step = scale_max / LEVELS
     if not use_color:
-        what = "the sum of the word's character weights" if per_word else "the token's Grad-CAM weight"
-        unit = "character " if per_word else ""
+        what = f"the sum of the word's {per_word} weights" if per_word else "the token's Grad-CAM weight"
+        unit = f"{per_word} " if per_word else ""
         return (f"legend: [w] = {what} for {target}; + for it, - against it; "
                 f"max |{unit}weight| {format_number(scale_max)}")
     swatches = "".join(f"{_background(level)}  {RESET}" for level in range(-LEVELS, LEVELS + 1))
