@@ -54,7 +54,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 import reportgen
 from reportgen.output import json_text
 from reportgen.report import colors
-from reportgen.report.corpus import corpus_evidence_of, corpus_view
+from reportgen.report.corpus import corpus_view, pdf_corpus_evidence
 from reportgen.report.spans import Highlight
 from reportgen.report.structure import Orders
 from reportgen.report.views import SampleView, Views
@@ -353,7 +353,7 @@ class _Renderer:
             context.update(self.views.paper_front(variants=plan.variants, over_budget=plan.over_budget,
                                                   choice=plan.choice),
                            meta=_meta(results, plan), description=render_markdown(results.description),
-                           corpus=corpus_view(corpus_evidence_of(results), layers=plan.layers, top=PDF_CORPUS_WORDS))
+                           corpus=corpus_view(pdf_corpus_evidence(results), layers=plan.layers, top=PDF_CORPUS_WORDS))
         if part != "chunk" and results.comparison is not None:  # the candidate against its baselines
             from reportgen.report.comparison import comparison_paper
 

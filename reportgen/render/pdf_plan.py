@@ -235,7 +235,9 @@ def estimate_front_pages(n_samples: int, n_labels: int, with_metrics: bool, n_me
 
 def estimate_corpus_pages(results: "ReportResults", layers: list[str]) -> int:
     """The corpus evidence section: an introduction and shortcuts page, then a page per label and layer shown."""
-    evidence = getattr(results, "corpus_evidence", None)
+    from reportgen.report.corpus import pdf_corpus_evidence
+
+    evidence = pdf_corpus_evidence(results)
     shown = [item for item in evidence.labels if item.layer in layers] if evidence is not None else []
     return 1 + len(shown) if shown else 0
 

@@ -243,3 +243,12 @@ def corpus_view(evidence: "CorpusEvidence | None", pages: Mapping[str, str] | No
 def corpus_evidence_of(results: Any) -> "CorpusEvidence | None":
     """The results' corpus evidence, None when the build made none (or predates the field)."""
     return getattr(results, "corpus_evidence", None)
+
+
+def pdf_corpus_evidence(results: Any) -> "CorpusEvidence | None":
+    """The corpus evidence report.pdf shows: only when the corpus holds documents without a page. Evidence over
+    the samples alone stays on the site's corpus page; the paper keeps its page budget for the samples."""
+    corpus = getattr(results, "corpus", None)
+    if corpus is None or corpus.documents <= len(results.documents):
+        return None
+    return corpus_evidence_of(results)

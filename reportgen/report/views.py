@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from reportgen.report import colors
 from reportgen.report.alerts import report_alerts
 from reportgen.report.colors import LEVELS, Legend, Scale, ScaleBook, format_number
+from reportgen.report.corpus import pdf_corpus_evidence
 from reportgen.report.evidence import Evidence, EvidenceWord, evidence
 from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, splits_words
 from reportgen.report.structure import Orders, field_of, targets_of
@@ -706,7 +707,7 @@ class Views:
             "alerts": report_alerts(results, self),
             "pdf_sections": ["summary", "method"] + (["metrics"] if metrics else [])
             + (["comparison"] if results.comparison is not None else [])
-            + (["corpus"] if getattr(results, "corpus_evidence", None) is not None else []),
+            + (["corpus"] if pdf_corpus_evidence(results) is not None else []),
             "versions": versions_table(results), "summary": summary, "per_class": per_class(summary),
             "selection": {"choice": choice, "variants_text": variants_text(variants),
                           "over_budget_ids": id_list(over_budget)},

@@ -8,6 +8,7 @@ import random
 import numpy as np
 
 from reportgen.corpus import CorpusEvidenceBuilder
+from reportgen.results import CorpusRow, CorpusSummary
 from tests.fakes import make_results
 
 SHORTCUT_TEXT = "We watched it in Paris <br /><br /> and gave it 10 <script> stars. Paris again"
@@ -35,4 +36,11 @@ def corpus_results(n_extra: int = 30, bootstrap: int = 50, seed: int = 0, **kwar
         for layer in layers:
             builder.add(first + k, UNPAGED.format(k), SHORTCUT_TEXT, SHORTCUT_UNITS, layer, 0, weights)
     results.corpus_evidence = builder.finish()
+    # the corpus the evidence was counted over: the documents with a page, then the extra ones without
+    rows = [CorpusRow(d, doc.id, doc.text[:80], len(doc.tokens), doc.true_labels, list(doc.prediction.predicted),
+                      list(doc.prediction.probabilities), doc.prediction.threshold, True, {})
+            for d, doc in enumerate(results.documents)]
+    rows += [CorpusRow(first + k, UNPAGED.format(k), SHORTCUT_TEXT[:80], len(SHORTCUT_UNITS), None, [0],
+                       [1.0] + [0.0] * (len(results.model.labels) - 1), None, False, {}) for k in range(n_extra)]
+    results.corpus = CorpusSummary(len(rows), "every document up to the fake's page count", rows)
     return results

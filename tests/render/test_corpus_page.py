@@ -256,3 +256,17 @@ def test_the_callout_lists_the_strongest_flagged_words_and_counts_the_rest(tmp_p
     first = re.search(r'<li data-word="14".*?</li>', page, re.S).group(0)
     assert first.count('href="#label-') == PLACES_SHOWN  # 4 places: 3 named
     assert "and 1 more label or layer." in first
+
+
+def test_the_pdf_leaves_the_corpus_section_to_the_site_when_every_document_has_a_page(tmp_path):
+    """Evidence over the samples alone is on the site's corpus page; the paper keeps its pages for them."""
+    pypdf = pytest.importorskip("pypdf")
+    from reportgen.render.pdf import render_pdf
+
+    results = corpus_results(n_docs=3, n_extra=0)
+    assert results.corpus.documents == len(results.documents)
+    render_pdf(results, tmp_path / "r.pdf", {"layers": "all"}, None, None, workers=1)
+    titles = [item.title for item in pypdf.PdfReader(tmp_path / "r.pdf").outline if not isinstance(item, list)]
+    assert "Samples" in titles and "Corpus evidence" not in titles
+    render_site(results, tmp_path / "site")
+    assert (tmp_path / "site" / "corpus.html").exists()
