@@ -193,6 +193,7 @@ explain:
   score: logit
   interpolation: [linear]
   scale: layer
+  aggregate: word
 metrics:
   enabled: true
   max_samples: 40
@@ -210,7 +211,7 @@ output:
     layers: main
     variants: main
     samples: 10
-    max_pages: 40
+    max_pages: 50
 """
 
 
