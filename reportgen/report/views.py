@@ -9,7 +9,7 @@ the same colour on both.
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Sequence
 
 from reportgen.report import colors
@@ -17,7 +17,8 @@ from reportgen.report.alerts import report_alerts
 from reportgen.report.colors import LEVELS, Legend, Scale, ScaleBook, format_number
 from reportgen.report.corpus import pdf_corpus_evidence
 from reportgen.report.evidence import Evidence, EvidenceWord, evidence
-from reportgen.report.spans import Highlight, aggregate_words, align_weights, highlight, splits_words
+from reportgen.report.spans import (Highlight, aggregate_words, align_weights, highlight, is_char_level,
+                                    splits_words)
 from reportgen.report.structure import Orders, field_of, targets_of
 from reportgen.report.summary import Summary, label_summary
 from reportgen.results import variant_name
@@ -520,6 +521,30 @@ class Views:
         legend = panels_legend(scale, [lm.panel for lm in leads])
         return LeadView(first.layer, leads, legend, why, warning, mirror_note=mirror_note)
 
+    def word_lead(self, doc_index: int, lead: LeadView) -> LeadView:
+        """The lead as word sums (`aggregate_words`), same maps, roles and layer, on a per-document scale of
+        their sums: a character-level site's sample page leads with it (a character map was one element per
+        character run, two thirds of a 160 KB page; every character map stays on the all-maps page)."""
+        doc = self.results.documents[doc_index]
+        sums = [self._word_sums(doc, lm.panel.heatmap) for lm in lead.maps]
+        scale = colors.lead_scale([w for _, weights in sums for w in weights], self.results.settings.palette)
+        maps = []
+        for lm, (tokens, weights) in zip(lead.maps, sums):
+            panel = Panel(lm.panel.heatmap, highlight(doc.text, tokens, weights, scale), scale,
+                          lm.panel.caption + " \u00b7 word sums", view="word")
+            maps.append(replace(lm, panel=panel, blank_note=blank_note(panel)))
+        return replace(lead, maps=maps, legend=panels_legend(scale, [lm.panel for lm in maps]))
+
+    def _lead_anchor(self, doc: "DocumentExplanation", lead: LeadView,
+                     layers: list[tuple[str, list[tuple[int, list["Heatmap"]]]]]) -> str | None:
+        """The id of the lead map's row (its layer, its target) on the all-maps page, as maps.html numbers them."""
+        h = lead.maps[0].panel.heatmap
+        for i, (layer, rows) in enumerate(layers, 1):
+            for j, (target, _) in enumerate(rows, 1):
+                if (layer, target) == (h.layer, h.target):
+                    return f"layer-{i}-target-{j}"
+        return None
+
     def evidence(self, doc_index: int, lead: "Heatmap | None", which: str = "predicted") -> Evidence | None:
         """The ranked words of the lead map's layer and target, from its signed map (relu off, not
         counterfactual) when the document has one, else from the lead map itself."""
@@ -626,6 +651,11 @@ class Views:
         main_panel = lead.maps[0].panel if lead is not None and lead.maps else None
         evidences = self.evidences(doc_index, lead)
         layers = self._every_map(doc)
+        word = self.word_panel(doc_index, main, heatmap_caption(main)) if main else None
+        # a character model's lead reads as words; its character maps are on the all-maps page
+        lead_words = lead is not None and bool(lead.maps) and word is not None and is_char_level(doc.tokens)
+        if lead is not None and lead_words:
+            lead, word = self.word_lead(doc_index, lead), None
         return {
             "doc": doc,
             "bars": probability_bars(doc, self.labels),
@@ -633,7 +663,9 @@ class Views:
             "predicted_text": predicted_text(doc, self.labels),
             "main": main_panel,
             "lead": lead,
-            "word": self.word_panel(doc_index, main, heatmap_caption(main)) if main else None,
+            "word": word,
+            "lead_words": lead_words,
+            "lead_anchor": self._lead_anchor(doc, lead, layers) if lead_words and lead else None,
             "every_map": EveryMap(
                 maps=sum(len(maps) for _, rows in layers for _, maps in rows), layers=len(layers),
                 targets=len({target for _, rows in layers for target, _ in rows}),

@@ -96,7 +96,7 @@ def test_every_map_of_a_document_appears_exactly_once_on_its_maps_page(built):
         for section in sections:
             layer = html.unescape(re.search(r"<h2>Layer <a [^>]*>([^<]*)</a>", section).group(1))
             for row in re.split(r'<div class="target-row">', section)[1:]:
-                target = html.unescape(re.search(r"<h3>Target ([^<]*)</h3>", row).group(1))
+                target = html.unescape(re.search(r"<h3[^>]*>Target ([^<]*)</h3>", row).group(1))
                 for panel in Panels(row).panels:
                     variant = panel["caption"].split(" \u00b7 ")[0].strip()
                     shown[(layer, target, variant)] += 1
