@@ -39,9 +39,9 @@ def site_line(results, out: Path, heading: str) -> None:
     """Render the site once and print pages/s, overall and by page kind (the time from one page's end to the
     next, so a kind's share of the views and scales built on first use falls on the first page that needs them),
     and each kind's page size."""
-    from reportgen.report.structure import plan_site
+    from reportgen.render.html import site_plan
 
-    kinds = [p.kind for p in plan_site(results, with_metrics=results.metrics is not None).pages]
+    kinds = [p.kind for p in site_plan(results).pages]
     spent: dict[str, float] = {}
     last = [0.0]
 

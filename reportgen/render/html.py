@@ -254,14 +254,20 @@ def add_corpus_page(plan: SitePlan) -> None:
     plan.nav.insert(after + 1, NavItem("Corpus", "corpus.html", "corpus"))
 
 
+def site_plan(results: "ReportResults") -> SitePlan:
+    """The pages `render_site` writes, in its order (the comparison pages come after these)."""
+    plan = plan_site(results, with_metrics=results.metrics is not None)
+    if corpus_view(corpus_evidence_of(results)) is not None:
+        add_corpus_page(plan)
+    return plan
+
+
 def render_site(results: "ReportResults", out_dir: Path,
                 progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Write every page of the site and `assets/site.css` under `out_dir`; return the files written."""
     out_dir = Path(out_dir)
     env = make_environment()
-    plan = plan_site(results, with_metrics=results.metrics is not None)
-    if corpus_view(corpus_evidence_of(results)) is not None:
-        add_corpus_page(plan)
+    plan = site_plan(results)
     views = Views(results, plan.orders)
     total = len(plan.pages) + 1
     alerts = report_alerts(results, views)  # the sample pages read the same lead maps
