@@ -7,10 +7,12 @@ import json
 import os
 from pathlib import Path
 
-from tests import paths
 import numpy as np
 import pytest
 import yaml
+
+from tests import paths
+from tests.stored import stored_documents
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 pytestmark = pytest.mark.slow
@@ -57,7 +59,7 @@ def test_sample_spec_builds_and_matches_the_model(sample, tmp_path):
     requested_layers = requested_layers if isinstance(requested_layers, list) else [requested_layers]
     auto = next(layer["path"] for layer in data["model"]["layers"] if layer["auto"])
     expected_layers = {auto if name == "auto" else name for name in requested_layers}
-    for doc in data["documents"]:
+    for doc in stored_documents(summary.out_dir):  # text, tokens and maps are in results/maps.parquet
         if data["model"]["input_kind"] == "strings":
             probs = model.predict(tf.constant([[doc["text"]]]), verbose=0)[0]
         else:
