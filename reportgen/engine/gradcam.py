@@ -1,5 +1,5 @@
 """Batched Grad-CAM: one forward pass records every requested layer for K copies of the batch (one per
-target slot); one backward pass reaches all of them.
+target slot, padded to a row bucket); one backward pass reaches all of them.
 
 For document x, layer output A (time x channels) and target score y:
     w_c = mean_t dy/dA[t, c]      (over the document's own time steps, [start, end) per document)
@@ -38,6 +38,23 @@ class BatchMaps:
     probabilities: np.ndarray  # (batch, n_labels)
 
 
+# A step traced for a static row count runs the IMDB BiLSTM about twice as fast as the shape-free one
+# (benchmarks/engine.py, 2 cores: 6 batches of 64 reviews, 0.49 against 0.95 s; 4 reviews, 86 against 124 ms):
+# Keras' RNN loop costs a fixed overhead per time step when the batch size is unknown. So rows are padded
+# (with copies of row 0, dropped afterwards) up to the next of a few sizes, 8, 12, 16, 24, 32, 48, ... (at
+# most a third wasted), each traced once when first met; a row bucket that would overrun the token budget
+# goes through the shape-free step (long documents, where that overhead is small against the work).
+MIN_STATIC_ROWS = 8
+
+
+def static_rows(rows: int, positions: int) -> int | None:
+    """The padded row count of a call with `rows` rows of `positions` ids, or None for the shape-free step."""
+    bucket = MIN_STATIC_ROWS
+    while bucket < rows:
+        bucket = bucket * 3 // 2 if bucket & (bucket - 1) == 0 else bucket * 4 // 3
+    return bucket if bucket * max(positions, 1) <= TOKEN_BUDGET else None
+
+
 # XLA (jit_compile=True) is off. Measured on CPU (benchmarks/engine.py part 6, 2 cores), 1 target: the IMDB
 # BiLSTM step runs 3.3x faster once compiled (36 vs 119 ms a 64-review batch at load 5; 101 vs 336 ms a
 # 32-review batch at load 7), its maps within 2.6e-6 of the plain step's (relative to each map's largest
@@ -51,18 +68,18 @@ class GradCAM:
     `score` is "logit" (pre-activation of the final layer, as in the Grad-CAM paper) or "probability"
     (the tutorial's choice; saturates for confident predictions).
 
-    One compiled step serves every batch size, length and target count (two in all: targets given, or
-    the top-K chosen inside). Tracing dominates a small build (the IMDB BiLSTM step: ~3 s to trace plus
-    ~3 s of graph optimisation on its first call, against ~0.3 s for the demo's 41 reviews after), so the
-    step never retraces: its signature has no static dimension (a static batch size runs ~30% faster on
-    the BiLSTM, but would trace once per size), and K targets are K copies of the batch (slot-major rows)
-    through one forward and one non-persistent backward pass. A persistent tape with K backward passes
-    would need one trace per K, each ~1.6x as long to trace (measured on the IMDB sample: 4.4 s for K=2
-    against 2.75 s for K=1). Rows are independent (inference mode), so each copy's gradient is exactly its
-    own target's. The price is K forwards where one would do: on the BBC Conv1D model (cheap forward) all 5
-    targets cost 192 against 114 ms a 32-article batch, for a first call of 0.6 against 2.8 s; on the IMDB
-    BiLSTM K=2 costs less than before (0.3 vs 0.84 s for the demo's 41 reviews). `jit_compile` (XLA) stays
-    off: see the note above the class.
+    K targets are K copies of the batch (slot-major rows, one (document, target) pair a row) through one
+    forward and one non-persistent backward pass, so the step's signature knows nothing of K: one trace
+    per kind of target request (targets given, or the top-K chosen inside) and per row bucket
+    (`static_rows`), whatever the lengths and target counts. Tracing dominates a small build (the IMDB
+    BiLSTM step: ~3 s to trace plus ~3 s of graph optimisation on its first call, against ~0.3 s for the
+    demo's 41 reviews after): a build meets one or two buckets (its full batches, its last one). A
+    persistent tape with K backward passes would need one trace per K, each ~1.6x as long to trace
+    (measured on the IMDB sample: 4.4 s for K=2 against 2.75 s for K=1). Rows are independent (inference
+    mode), so each copy's gradient is exactly its own target's. The price is K forwards where one would do:
+    on the BBC Conv1D model (cheap forward) all 5 targets cost 192 against 114 ms a 32-article batch, for a
+    first call of 0.6 against 2.8 s; on the IMDB BiLSTM K=2 costs less than before (0.3 vs 0.84 s for the
+    demo's 41 reviews). `jit_compile` (XLA) stays off: see the note above the class.
     """
 
     def __init__(self, adapter: ModelAdapter, layers: list[LayerEntry], score: str = "logit",
@@ -77,10 +94,10 @@ class GradCAM:
         self.layers = list(layers)
         self.score = score
         self.jit_compile = jit_compile
-        self._steps: dict[bool, object] = {}
+        self._steps: dict[tuple[bool, int | None], object] = {}  # (choose_top, static rows or None)
 
     def tracing_count(self) -> int:
-        """How many times this engine's steps were traced (one per kind of target request, at most two)."""
+        """How many times this engine's steps were traced (one per kind of target request and row bucket)."""
         return sum(step.experimental_get_tracing_count() for step in self._steps.values())
 
     def attribute(self, ids: np.ndarray, lengths: np.ndarray, targets: np.ndarray | None = None,
@@ -95,63 +112,74 @@ class GradCAM:
         choose_top = targets is None
         k = int(top_k) if choose_top else int(targets.shape[1])
         batch = len(ids)
-        starts = np.zeros(batch, dtype=np.int32) if starts is None else starts
+        starts = np.zeros(batch, dtype=np.int32) if starts is None else np.asarray(starts, dtype=np.int32)
+        ends = np.asarray(lengths, dtype=np.int32)
+        # top-K: the rank each slot explains; else the label per document and slot
+        chosen = np.tile(np.arange(k, dtype=np.int32), (batch, 1)) if choose_top else np.asarray(targets, np.int32)
         # K copies of a batch hold K times its working memory: slots go through in groups that keep the
         # rows to the token budget the batch itself was cut to (at least one slot a call)
         positions = batch * ids.shape[1]
         per_call = k if positions * k <= TOKEN_BUDGET else max(1, TOKEN_BUDGET // max(1, positions))
-        step = self._step(choose_top)
-        ids_t = tf.constant(ids, dtype=self.adapter.input_dtype)
-        starts_t = tf.constant(starts, dtype=tf.int32)
-        ends_t = tf.constant(lengths, dtype=tf.int32)
         parts = []
         for first in range(0, k, per_call):
-            slots = np.arange(first, min(k, first + per_call), dtype=np.int32)
-            # top-K: the ranks to explain; else the label per document and slot
-            chosen = np.tile(slots, (batch, 1)) if choose_top else np.asarray(targets)[:, slots]
-            parts.append(run_traced(step, ids_t, starts_t, ends_t, tf.constant(chosen, dtype=tf.int32)))
-        maps = {e.path: [m for part in parts for m in part[0][i].numpy()] for i, e in enumerate(self.layers)}
-        norms = {e.path: np.concatenate([part[1][i].numpy() for part in parts]) for i, e in enumerate(self.layers)}
+            slots = min(k, first + per_call) - first
+            rows = slots * batch
+            # row s * batch + b is document b for slot first + s; rows past them repeat row 0 and are dropped
+            take = np.arange(static_rows(rows, ids.shape[1]) or rows) % rows
+            row_ids = np.tile(ids, (slots, 1))[take]
+            row_chosen = chosen[:, first:first + slots].T.reshape(-1)[take, None]
+            out = run_traced(self._step(choose_top), tf.constant(row_ids, dtype=self.adapter.input_dtype),
+                             tf.constant(np.tile(starts, slots)[take]), tf.constant(np.tile(ends, slots)[take]),
+                             tf.constant(row_chosen))
+            parts.append((slots, [m.numpy()[:rows] for m in out[0]], [n.numpy()[:rows] for n in out[1]],
+                          out[2].numpy()[:rows], out[3].numpy()[:rows], out[4]))
+        maps = {e.path: [m[s * batch:(s + 1) * batch] for slots, layer_maps, *_ in parts
+                         for m in [layer_maps[i]] for s in range(slots)] for i, e in enumerate(self.layers)}
+        norms = {e.path: np.concatenate([n[i].reshape(slots, batch) for slots, _, n, *_ in parts])
+                 for i, e in enumerate(self.layers)}
         return BatchMaps(maps=maps, grad_norms=norms,
-                         scores=np.concatenate([part[2].numpy() for part in parts], axis=1),
-                         targets=np.concatenate([part[3].numpy() for part in parts], axis=1),
-                         probabilities=parts[0][4].numpy())
+                         scores=np.concatenate([p[3].reshape(p[0], batch).T for p in parts], axis=1),
+                         targets=np.concatenate([p[4].reshape(p[0], batch).T for p in parts], axis=1),
+                         probabilities=parts[0][5].numpy()[:batch])
 
     def _step(self, choose_top: bool):
-        if choose_top not in self._steps:
-            self._steps[choose_top] = self._build_step(choose_top)
-        return self._steps[choose_top]
+        """The compiled step for this kind of target request: one trace per row bucket it meets."""
 
-    def _build_step(self, choose_top: bool):
+        def step(ids, starts, ends, chosen):
+            rows = static_rows(int(ids.shape[0]), int(ids.shape[1]))
+            if (choose_top, rows) not in self._steps:
+                self._steps[(choose_top, rows)] = self._build_step(choose_top, rows)
+            return self._steps[(choose_top, rows)](ids, starts, ends, chosen)
+
+        return step
+
+    def _build_step(self, choose_top: bool, rows: int | None):
         import tensorflow as tf
 
         adapter, layers, score = self.adapter, self.layers, self.score
         follows = [adapter.shapes[e.path].follows_input for e in layers]
 
-        signature = [tf.TensorSpec([None, None], adapter.input_dtype), tf.TensorSpec([None], tf.int32),
-                     tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, None], tf.int32)]
+        # rows: the static row count of this trace (None: any); positions always stay free
+        signature = [tf.TensorSpec([rows, None], adapter.input_dtype), tf.TensorSpec([rows], tf.int32),
+                     tf.TensorSpec([rows], tf.int32), tf.TensorSpec([rows, 1], tf.int32)]
 
         # autograph off: the step has no tensor-dependent Python control flow, and converting it (and the
         # Keras code it calls) only adds tracing time
         @tf.function(input_signature=signature, autograph=False, jit_compile=self.jit_compile)
-        def step(ids, starts, ends, chosen):
-            batch, k = tf.shape(chosen)[0], tf.shape(chosen)[1]
-            # row s * batch + b is document b for slot s
-            rows = tf.tile(ids, [k, 1])
-            row_starts, row_ends = tf.tile(starts, [k]), tf.tile(ends, [k])
+        def step(rows, row_starts, row_ends, chosen):
+            # each row is one (document, target) pair: chosen holds its label, or the rank to explain
             record: dict = {}
             with tf.GradientTape() as tape:
                 with adapter.capture([e.layer for e in layers], record, ids=rows, watch=tape.watch):
                     outputs = adapter.model(adapter.model_input(rows), training=False)
                     logits = adapter.logits_from(record, outputs)
                 all_scores = adapter.class_scores(logits, score)
-                probs = adapter.class_scores(logits, "probability")[:batch]
+                probs = adapter.class_scores(logits, "probability")
                 if choose_top:
                     ranked = tf.math.top_k(probs, k=tf.reduce_max(chosen) + 1, sorted=True).indices
-                    targets = tf.gather(ranked, chosen, batch_dims=1)
+                    row_targets = tf.gather(ranked, chosen, batch_dims=1)[:, 0]
                 else:
-                    targets = chosen
-                row_targets = tf.reshape(tf.transpose(targets), [-1])
+                    row_targets = chosen[:, 0]
                 row_scores = tf.gather(all_scores, row_targets[:, None], batch_dims=1)[:, 0]
                 total = tf.reduce_sum(row_scores)
             activations = [record[id(e.layer)] for e in layers]
@@ -183,8 +211,8 @@ class GradCAM:
                 else:
                     raise ModelError(f"layer {layers[i].path!r}: output rank {len(a.shape)}; Grad-CAM "
                                      "for text needs (batch, time, channels) or (batch, channels)")
-                maps.append(tf.reshape(layer_map, [k, batch, -1]))
-                norms.append(tf.reshape(norm, [k, batch]))
-            return maps, norms, tf.transpose(tf.reshape(row_scores, [k, batch])), targets, probs
+                maps.append(layer_map)
+                norms.append(norm)
+            return maps, norms, row_scores, row_targets, probs
 
         return step
