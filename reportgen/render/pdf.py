@@ -71,7 +71,13 @@ if TYPE_CHECKING:
 # in full). Chunked renders keep the bodies' tags: pdf_assemble grafts them into the frame's tree.
 PDF_TAGS = True
 PRINT_LEVELS = 4  # levels per sign on paper: half the site's 8 halves the spans of a smooth map
-SINGLE_RENDER_PAGES = 20  # estimated sample pages up to which one in-process document is cheapest
+# Estimated sample pages up to which one in-process document is rendered. Chunks pay for worker start-up
+# (a spawned Python importing WeasyPrint: ~1.3 s), the frame's own layout, fonts subset per chunk and pypdf's
+# assembly (~0.05 s a page, pure Python): on 2 cores the IMDB demo's 33 pages took 4.2 s as one document
+# against 7-8 s in 4 chunks, bbc-char's 30 pages 11-14 s against 21 s, and the PDF was a quarter the size.
+# One document's layout holds ~5 MB a word-level page, ~14 MB a character-level one (single_fits).
+SINGLE_RENDER_PAGES = 40
+SINGLE_PAGE_MEMORY = 16 * 2**20
 CHUNK_PAGES = 24  # at most this many estimated sample pages per chunk: bounds a worker's memory
 MIN_CHUNK_PAGES = 8  # each chunk costs a little (its own fonts, a document start); no smaller ones
 # A worker's peak: Python, WeasyPrint and its fonts (~120 MB) and one chunk's layout (~150-250 MB). Workers are
@@ -424,6 +430,7 @@ def _render_single_pass(r: _Renderer, plan: PdfPlan) -> tuple[bytes, PdfPlan, in
             if total <= plan.max_pages or not samples:
                 r.attach_plan(plan)  # the attached JSON names the samples that fitted
                 pdf = r.write(document, html.encode("utf-8"))
+                del document  # before _gc_paused collects: a live document is traversed and not freed
                 return pdf, plan, total
             starts = _anchor_pages(document, [s.anchor for s in samples])
             del document
@@ -542,6 +549,7 @@ def _render_chunked(r: _Renderer, plan: PdfPlan, workers: int, chunk_pages: int,
                 identity.update(html.encode("utf-8"))
                 r.attach_plan(plan)  # the attached JSON names the samples that fitted
                 frame_pdf = r.write(frame, identity.digest())
+                del frame
                 break
             del frame
         plan = _fit(plan, r.results, front, [v.pages for v in kept])
@@ -579,6 +587,13 @@ def default_workers() -> int:
     return max(1, cpus)
 
 
+def single_fits(sample_pages: int) -> bool:
+    """Whether one in-process document is the cheaper way to render this many estimated sample pages, and
+    the available memory holds its layout."""
+    memory = available_memory()
+    return sample_pages <= SINGLE_RENDER_PAGES and (memory is None or memory >= sample_pages * SINGLE_PAGE_MEMORY)
+
+
 def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_options: Mapping[str, Any] | bool | None,
                spec_text: str | None = None, json_path: str | os.PathLike[str] | None = None,
                progress: ProgressFn | None = None, *, workers: int | None = None,
@@ -590,7 +605,7 @@ def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_o
     budget (`max_pages`) counts every page; the front matter is always there, samples fill what is left.
     Tuning, not spec keys: `workers` (default: `default_workers()`); `chunk_pages`
     (estimated pages per chunk; a report whose samples are estimated at no more than SINGLE_RENDER_PAGES
-    is rendered as one document unless it is given); `levels`, the colour levels per sign on paper.
+    is rendered as one document unless it is given, see single_fits); `levels`, the colour levels per sign on paper.
     `plan`: `plan_pdf(results, PdfOptions.from_mapping(pdf_options))` made earlier (the build makes it before
     writing explanations.json, whose `pdf_samples` it fills); made here when not given.
     """
@@ -598,7 +613,7 @@ def render_pdf(results: "ReportResults", out_path: str | os.PathLike[str], pdf_o
     renderer = _Renderer(results, options, spec_text, Path(json_path) if json_path is not None else None, levels)
     plan = plan if plan is not None else renderer.plan()
     renderer.attach_plan(plan)
-    chunked = chunk_pages is not None or plan.sample_pages > SINGLE_RENDER_PAGES
+    chunked = chunk_pages is not None or not single_fits(plan.sample_pages)
     chunks = 0
     if chunked and plan.samples:
         workers = workers or default_workers()

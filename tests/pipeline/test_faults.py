@@ -2,8 +2,8 @@
 
 Each build runs as `python -m reportgen build` in its own session, with a marker in its environment that
 every process it starts inherits: the PDF's worker processes are found by that marker in /proc, so a worker
-orphaned by a killed build (reparented away from it) is still found. The spec has 21 one-page samples, more
-than the 20 estimated pages a single in-process render takes: the PDF is rendered in chunks by workers.
+orphaned by a killed build (reparented away from it) is still found. The spec has 41 one-page samples, more
+than the 40 estimated pages a single in-process render takes: the PDF is rendered in chunks by workers.
 Builds are deterministic (the spec's date, SOURCE_DATE_EPOCH), so reports are compared byte for byte.
 """
 
@@ -30,7 +30,7 @@ pytest.importorskip("weasyprint")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 VOCAB = ["<PAD>", "<OOV>", "good", "great", "bad", "awful", "movie", "the", "a", "was", "plot", "and"]
-SAMPLES = 21  # one estimated page each: over pdf.SINGLE_RENDER_PAGES, so chunks render in worker processes
+SAMPLES = 41  # one estimated page each: over pdf.SINGLE_RENDER_PAGES, so chunks render in worker processes
 KILL_POINTS = 10
 SEED = 14
 MARKER = "REPORTGEN_FAULT_TEST"
