@@ -13,6 +13,12 @@ the same sample pages (synthetic word- and character-level samples, or the sampl
 process, rounds interleaved so that other load falls on every option alike: the highlights as report.pdf
 draws them, fewer CSS rules per span, translucent colours (opacity), no data- hooks, untagged, and the same
 text with no highlight at all (the floor every option is a ratio of).
+
+`python benchmarks/pdf.py --split SPEC DIR [--split ...]` says where report.pdf's time goes for a built report
+(`reportgen build SPEC --out DIR`), rendered as the build renders it and then in chunks, in one process each:
+sample views, templates, WeasyPrint's HTML parse, style and layout, drawing and writing the PDF, pypdf's
+assembly of chunks, the time spent waiting for chunk workers, and the layout of a front page against a sample
+page (from WeasyPrint's own progress log).
 """
 
 from __future__ import annotations
@@ -297,6 +303,138 @@ def _option_sources(built: list[tuple[str, str]], n_docs: int) -> dict:
     return out
 
 
+class _Split:
+    """Wall time spent inside some functions, by name, while installed (restored on exit)."""
+
+    def __init__(self, targets: dict):
+        self.targets = targets  # name -> (owner, attribute)
+        self.seconds: dict[str, float] = {}
+        self.saved: list = []
+
+    def __enter__(self) -> "_Split":
+        for name, (owner, attribute) in self.targets.items():
+            original = getattr(owner, attribute)
+            self.saved.append((owner, attribute, original))
+
+            def timed(*args, _original=original, _name=name, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    self.seconds[_name] = self.seconds.get(_name, 0.0) + time.perf_counter() - start
+
+            setattr(owner, attribute, timed)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for owner, attribute, original in reversed(self.saved):
+            setattr(owner, attribute, original)
+
+
+class _PageLayouts:
+    """Times between WeasyPrint's "Creating layout - Page N" records: each page's layout."""
+
+    def __init__(self):
+        import logging
+
+        self.stamps: list[float] = []
+        outer = self
+
+        class Handler(logging.Handler):
+            def emit(self, record):
+                if str(record.msg).startswith("Step 5 - Creating layout - Page"):
+                    outer.stamps.append(time.perf_counter())
+                elif str(record.msg).startswith("Step 6"):  # the last page's layout ends where drawing starts
+                    outer.stamps.append(time.perf_counter())
+
+        self.handler = Handler()
+        self.logger = logging.getLogger("weasyprint.progress")
+
+    def __enter__(self) -> "_PageLayouts":
+        import logging
+
+        self.level = self.logger.level
+        self.logger.addHandler(self.handler)
+        self.logger.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.level)
+
+    def per_page(self) -> list[float]:
+        return [b - a for a, b in zip(self.stamps, self.stamps[1:])]
+
+
+def split_report(spec_path: str, folder: str) -> None:
+    """Print where report.pdf's time goes for a built report (see the module's docstring)."""
+    import weasyprint
+
+    from reportgen.render import pdf as pdf_module
+    from reportgen.render.pdf_plan import PdfOptions, plan_pdf
+    from reportgen.spec import load_spec
+    from reportgen.store import read_results
+
+    results = read_results(folder)
+    pdf_options = load_spec(spec_path).output.pdf
+    plan = plan_pdf(results, PdfOptions.from_mapping(pdf_options))
+    weasyprint.HTML(string="<p>warm</p>").write_pdf()  # fonts and imports, as a build has them by then
+    print(f"\n[{Path(spec_path).parent.name}] {len(plan.samples)} samples, estimated {plan.sample_pages} sample "
+          f"pages after {plan.front_pages} front pages; one document up to {pdf_module.SINGLE_RENDER_PAGES}")
+    targets = {"sample views": (pdf_module._Renderer, "sample_view"),
+               "templates (Jinja)": (pdf_module._Renderer, "html"),
+               "HTML parse": (weasyprint.HTML, "__init__"),
+               "style and layout": (weasyprint.HTML, "render"),
+               "draw and write PDF": (weasyprint.Document, "write_pdf"),
+               "assembly (pypdf)": (pdf_module, "stamp_bodies"),
+               "waiting for workers": (pdf_module, "_render_in_workers")}
+    with tempfile.TemporaryDirectory() as tmp:
+        for how, chunk_pages in (("as a build renders it", None), ("in chunks", CHUNKS_SPLIT_PAGES)):
+            gc.collect()
+            with _Split(targets) as split, _PageLayouts() as layouts:
+                start, cpu = time.perf_counter(), time.process_time()
+                summary = pdf_module.render_pdf(results, Path(tmp) / "report.pdf", pdf_options, "version: 1\n",
+                                                None, chunk_pages=chunk_pages)
+                wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            kind = f"{summary.chunks} chunks" if summary.chunks else "one document"
+            print(f"  {how} ({kind}): {summary.pages} pages in {wall:.2f} s = {summary.pages / wall:.2f} pages/s, "
+                  f"main process CPU {cpu:.2f} s; {summary.bytes / 2**20:.2f} MiB; largest worker so far "
+                  f"{_mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)}  "
+                  f"(load average {os.getloadavg()[0]:.1f})")
+            for name, seconds in sorted(split.seconds.items(), key=lambda item: -item[1]):
+                print(f"    {name:22s} {seconds:6.2f} s")
+            pages = layouts.per_page()
+            if not summary.chunks and len(pages) >= summary.pages:  # one document: its pages in order
+                first_sample = summary.pages - _sample_pages(Path(tmp) / "report.pdf", summary)
+                front, samples = pages[:first_sample], pages[first_sample:summary.pages]
+                if front and samples:
+                    print(f"    layout per page: front matter {sum(front) / len(front):.3f} s ({len(front)} pages), "
+                          f"samples {sum(samples) / len(samples):.3f} s ({len(samples)} pages)")
+
+
+CHUNKS_SPLIT_PAGES = 8  # --split: estimated pages per chunk for the chunked render
+
+
+def _sample_pages(path: Path, summary) -> int:
+    """Pages from the first sample's to the end, read from the PDF's outline (the samples' bookmarks)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    starts = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                starts.append((str(item.title), reader.get_destination_page_number(item)))
+
+    walk(reader.outline)
+    ids = set(summary.samples)
+    firsts = [page for title, page in starts if title.rsplit(" ", 1)[-1] in ids]
+    return summary.pages - min(firsts) if firsts else 0
+
+
 def _has(tool: str) -> bool:
     from shutil import which
 
@@ -319,7 +457,14 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=6, help="--options: synthetic samples per level")
     parser.add_argument("--rounds", type=int, default=3, help="--options: interleaved rounds")
     parser.add_argument("--save", type=Path, default=None, help="--options: write each option's PDF here")
+    parser.add_argument("--split", nargs=2, action="append", default=[], metavar=("SPEC", "DIR"),
+                        help="where report.pdf's time goes for a report built from SPEC into DIR; repeatable")
     args = parser.parse_args()
+    if args.split:
+        print(f"cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}")
+        for spec_path, folder in args.split:
+            split_report(spec_path, folder)
+        return
     if args.options:
         print(f"cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}")
         if args.save:
