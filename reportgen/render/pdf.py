@@ -459,6 +459,19 @@ def chunk_size(estimated_pages: int, workers: int) -> int:
     return max(MIN_CHUNK_PAGES, min(CHUNK_PAGES, math.ceil(estimated_pages / (2 * workers))))
 
 
+def _worker_ready() -> None:
+    """A task that only makes the pool start a worker (`_start_all`)."""
+
+
+def _start_all(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start every worker now: each spends ~1.3 s importing WeasyPrint, which then overlaps the sample views and
+    HTML of the first chunks (bbc-char: 2.5 s of views) instead of following them. The pool starts one worker
+    per task submitted while none is idle. A pool that cannot start them breaks; its chunks say so later."""
+    with _children_start(), contextlib.suppress(BrokenProcessPool, RuntimeError):
+        for _ in range(workers):
+            pool.submit(_worker_ready)
+
+
 def _render_in_workers(jobs: Iterator[tuple[str, str, list[str], str]], workers: int, chunks: list[list[int]],
                        finished: Callable[[int], None]) -> list[tuple[bytes, list[int]]]:
     """Render chunks in worker processes, in order; any chunk a broken pool could not render is rendered here.
@@ -473,6 +486,7 @@ def _render_in_workers(jobs: Iterator[tuple[str, str, list[str], str]], workers:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
                                initargs=(os.getpid(),))
     try:
+        _start_all(pool, workers)
         for job in jobs:
             try:
                 with _children_start():  # submit starts the workers, one per submit up to `workers`
