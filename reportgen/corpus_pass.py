@@ -9,7 +9,6 @@ maps, the way anyone reading the results derives them.
 
 from __future__ import annotations
 
-from itertools import groupby
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,7 +21,7 @@ from reportgen.report.spans import splits_words
 from reportgen.report.views import shorten
 from reportgen.results import MAPS_FILE, CorpusRow, CorpusSummary, DocumentExplanation, Token
 from reportgen.store import MapsWriter, documents_of
-from reportgen.store.table import NO_SPAN, input_of, layer_map_of, read_rows
+from reportgen.store.table import NO_SPAN, document_rows, input_of, layer_map_of, read_rows
 from reportgen.text.aggregate import word_of_tokens, word_spans_of
 from reportgen.text.padding import text_positions
 
@@ -57,8 +56,8 @@ class CorpusPass:
 
     def add(self, table) -> None:
         self.writer.write(table)
-        for _, rows in groupby(table.to_pylist(), key=lambda row: row["doc_index"]):
-            self._add_document(list(rows))
+        for rows in document_rows(table):
+            self._add_document(rows)
 
     def _add_document(self, rows: list[dict]) -> None:
         first = rows[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -97,12 +97,34 @@ def documents_of(table: pa.Table, settings: ReportSettings, ids: Iterable[str] |
     rows (None: every row, for a table of one model)."""
     if model is not None and "model" in table.column_names:
         table = table.filter(pc.equal(table["model"], model))
-    rows = table.to_pylist()
-    by_doc: dict[str, list[dict]] = {}
-    for row in sorted(rows, key=lambda r: r["doc_index"]):  # a stable sort keeps each document's map order
-        by_doc.setdefault(row["doc_id"], []).append(row)
+    by_doc = {rows[0]["doc_id"]: rows for rows in document_rows(table)}
     wanted = list(by_doc) if ids is None else [i for i in ids if i in by_doc]
     return [document_of(by_doc[doc_id], settings) for doc_id in wanted]
+
+
+# A document's own columns, repeated on each of its rows (layers x targets)
+DOCUMENT_COLUMNS = ("text", "tokens", "token_ids", "starts", "ends")
+
+
+def document_rows(table: pa.Table) -> Iterator[list[dict]]:
+    """Each document's rows as dicts, in corpus order (a document's maps in their stored order). Its own columns
+    are turned into Python on its first row only and each map is a float32 array, never Python floats: a
+    character-level chunk's rows as Python objects were over a gigabyte."""
+    order = pc.sort_indices(table, sort_keys=[("doc_index", "ascending")]).to_numpy()  # stable: keeps map order
+    small = table.drop_columns([*DOCUMENT_COLUMNS, "layer_map"]).take(order).to_pylist()
+    maps = table.column("layer_map").take(order)
+    start = 0
+    while start < len(small):
+        end = start + 1
+        while end < len(small) and small[end]["doc_index"] == small[start]["doc_index"]:
+            end += 1
+        rows = small[start:end]
+        first = int(order[start])
+        rows[0].update({name: table.column(name)[first].as_py() for name in DOCUMENT_COLUMNS})
+        for k, row in enumerate(rows):
+            row["layer_map"] = maps[start + k].values.to_numpy(zero_copy_only=False)
+        yield rows
+        start = end
 
 
 def document_of(rows: list[dict], settings: ReportSettings) -> DocumentExplanation:
