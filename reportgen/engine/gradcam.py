@@ -41,7 +41,7 @@ class BatchMaps:
 # A step traced for a static row count runs the IMDB BiLSTM about twice as fast as the shape-free one
 # (benchmarks/engine.py, 2 cores: 6 batches of 64 reviews, 0.49 against 0.95 s; 4 reviews, 86 against 124 ms):
 # Keras' RNN loop costs a fixed overhead per time step when the batch size is unknown. So rows are padded
-# (with copies of row 0, dropped afterwards) up to the next of a few sizes, 8, 12, 16, 24, 32, 48, ... (at
+# (with copies of the first rows, dropped afterwards) up to the next of a few sizes, 8, 12, 16, 24, 32, 48, ... (at
 # most a third wasted), each traced once when first met; a row bucket that would overrun the token budget
 # goes through the shape-free step (long documents, where that overhead is small against the work).
 MIN_STATIC_ROWS = 8
@@ -124,7 +124,7 @@ class GradCAM:
         for first in range(0, k, per_call):
             slots = min(k, first + per_call) - first
             rows = slots * batch
-            # row s * batch + b is document b for slot first + s; rows past them repeat row 0 and are dropped
+            # row s * batch + b is document b for slot first + s; padding rows repeat the first rows, dropped after
             take = np.arange(static_rows(rows, ids.shape[1]) or rows) % rows
             row_ids = np.tile(ids, (slots, 1))[take]
             row_chosen = chosen[:, first:first + slots].T.reshape(-1)[take, None]
@@ -133,8 +133,8 @@ class GradCAM:
                              tf.constant(row_chosen))
             parts.append((slots, [m.numpy()[:rows] for m in out[0]], [n.numpy()[:rows] for n in out[1]],
                           out[2].numpy()[:rows], out[3].numpy()[:rows], out[4]))
-        maps = {e.path: [m[s * batch:(s + 1) * batch] for slots, layer_maps, *_ in parts
-                         for m in [layer_maps[i]] for s in range(slots)] for i, e in enumerate(self.layers)}
+        maps = {e.path: [layer_maps[i][s * batch:(s + 1) * batch] for slots, layer_maps, *_ in parts
+                         for s in range(slots)] for i, e in enumerate(self.layers)}
         norms = {e.path: np.concatenate([n[i].reshape(slots, batch) for slots, _, n, *_ in parts])
                  for i, e in enumerate(self.layers)}
         return BatchMaps(maps=maps, grad_norms=norms,
