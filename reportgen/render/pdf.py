@@ -8,9 +8,10 @@ metrics, then the samples.
 WeasyPrint's cost follows the number of styled spans, and its memory grows with them (measured with
 WeasyPrint 70: about 1.2-1.5 ms per highlighted word; 300 highlighted pages took 2.2-3.5 GB), so: weights
 are read with fewer levels than on the site (`PRINT_LEVELS`, same colours at the same weights), runs of one
-level are one span, the garbage collector is paused while WeasyPrint works, and a report with more than a
-few pages of samples is rendered in chunks of samples, in worker processes, then stamped onto a frame
-document that carries page numbers, bookmarks, contents and metadata (`pdf_assemble`).
+level are one span, the garbage collector is paused while WeasyPrint works, and a report with more samples
+than one document renders quickly in one process's memory (`single_fits`) is rendered in chunks of samples,
+in worker processes, then stamped onto a frame document that carries page numbers, bookmarks, contents and
+metadata (`pdf_assemble`).
 
 Worker processes never outlive the build: each asks the kernel to kill it when its parent dies (Linux
 `prctl(PR_SET_PDEATHSIG)`; elsewhere a thread watches the parent's pid), ignores Ctrl-C (the parent reports it
