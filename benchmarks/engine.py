@@ -647,7 +647,7 @@ def main() -> None:
     line("the same batch, warm", f"{five['warm']:8.3f} s")
     line(f"traces over {five['shapes']} distinct batch shapes (mixed lengths, batch {cfg.batch_size} and 1)",
          f"{five['traces']} (one per row bucket met: gradcam.static_rows)")
-    print("first call goal: <= 3 s of tracing per target count (one trace serves every count)")
+    print("first call goal: <= 3 s of tracing per target count (one trace per row bucket: batch x targets)")
     print(f"\n-- 6. XLA (jit_compile=True) vs the plain compiled step, 1 target; load now {load_average()} --")
     xla_runs = [(model_what, bench_xla(adapter, docs, layers, cfg.batch_size, 1, cfg.repeats)),
                 (what, bench_xla(mc_adapter, mc_docs, mc_adapter.resolve_layers("all"), cfg.batch_size, 1,

@@ -40,10 +40,11 @@ class BatchMaps:
 
 # A step traced for a static row count runs the IMDB BiLSTM about twice as fast as the shape-free one
 # (benchmarks/engine.py, 2 cores: 6 batches of 64 reviews, 0.49 against 0.95 s; 4 reviews, 86 against 124 ms):
-# Keras' RNN loop costs a fixed overhead per time step when the batch size is unknown. So rows are padded
-# (with copies of the first rows, dropped afterwards) up to the next of a few sizes, 8, 12, 16, 24, 32, 48, ... (at
-# most a third wasted), each traced once when first met; a row bucket that would overrun the token budget
-# goes through the shape-free step (long documents, where that overhead is small against the work).
+# the gradient of Keras' RNN loop costs a fixed overhead per time step when the batch size is unknown (the
+# forward alone does not: 27.3 against 26.7 ms, so the shape-free predict step keeps). So rows are
+# padded (with copies of the first rows, dropped afterwards) up to the next of a few sizes, 8, 12, 16, 24,
+# 32, 48, ... (at most a third wasted), each traced once when first met; a row bucket that would overrun the
+# token budget goes through the shape-free step (long documents, where that overhead is small against the work).
 MIN_STATIC_ROWS = 8
 
 
@@ -55,13 +56,13 @@ def static_rows(rows: int, positions: int) -> int | None:
     return bucket if bucket * max(positions, 1) <= TOKEN_BUDGET else None
 
 
-# XLA (jit_compile=True) is off. Measured on CPU (benchmarks/engine.py part 6, 2 cores), 1 target: the IMDB
-# BiLSTM step runs 3.3x faster once compiled (36 vs 119 ms a 64-review batch at load 5; 101 vs 336 ms a
-# 32-review batch at load 7), its maps within 2.6e-6 of the plain step's (relative to each map's largest
-# value), but XLA compiles every new batch shape (rows x positions) again, 1.7-4.5 s each: first call 3.5 s
-# against 1.6 s, and 5.2 s against 0.7 s for the next three shapes. It pays off only after ~20 batches of
-# one shape, never in a demo build (41 reviews, one batch). The BBC Conv1D model cannot be compiled at all:
-# its string input path (TextVectorization, a string Fill) has no XLA kernel.
+# XLA (jit_compile=True) is off. Measured on CPU (benchmarks/engine.py part 6, 2 cores), 1 target, the IMDB
+# BiLSTM: against the shape-free step XLA was 3.3x faster a batch, but against the row-bucketed step only
+# 1.24x (36.4 vs 45.0 ms a 64-review batch at load 1.9), maps within 2.6e-6 of the plain step's (relative to
+# each map's largest value), and XLA compiles every new batch shape (rows x positions) again: the first
+# pass over 4 shapes took 4.2 s against 0.26 s, so it pays off only after ~450 batches of known shapes. The
+# BBC Conv1D model cannot be compiled at all: its string input path (TextVectorization, a string Fill) has
+# no XLA kernel.
 class GradCAM:
     """Grad-CAM over a fixed set of layers of one model; `attribute` is called once per batch.
 
