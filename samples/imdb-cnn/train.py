@@ -29,8 +29,6 @@ import trainlib  # noqa: E402  (puts the repository on sys.path)
 
 import numpy as np  # noqa: E402
 
-from reportgen.text.vocab import Vocabulary  # noqa: E402
-from reportgen.text.word import WordPipeline  # noqa: E402
 
 
 def _imdb_train():
@@ -94,16 +92,9 @@ def main() -> None:
     labels = np.array([int(s.label[0]) for s in samples])
     train_at, test_at = trainlib.stratified_split(labels, imdb.TEST_FRACTION, SEED)
     vocabulary = (IMDB / "vocab.txt").read_text(encoding="utf-8").splitlines()
-    word_id = {w: i for i, w in enumerate(vocabulary)}
     words = [imdb.fast_words(s.text) for s in samples]
-    ids = [[1] + [word_id.get(w, 2) for w in ws] for ws in words]
     clock.say(f"{len(samples)} reviews, {len(train_at)} train / {len(test_at)} test, vocabulary {len(vocabulary)}")
-
-    pipeline = WordPipeline(Vocabulary.from_tokens(vocabulary, source="vocab.txt"),
-                            start_token="<START>", oov_token="<OOV>")
-    for i in test_at:
-        if pipeline.encode(samples[i].text).ids != ids[i]:
-            raise SystemExit(f"review {samples[i].id}: WordPipeline and the training tokeniser disagree")
+    ids = imdb.review_ids(samples, words, vocabulary, test_at)
 
     model = build_model(len(vocabulary))
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])

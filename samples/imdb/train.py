@@ -109,6 +109,20 @@ def predict_full_length(model, sequences: list[list[int]], batch_size: int = 64)
     return result
 
 
+def review_ids(samples, words: list[list[str]], vocabulary: list[str], test_at) -> list[list[int]]:
+    """Each review's ids (<START>, then its words, <OOV> for the rest). The held-out reviews also go through
+    reportgen's own pipeline, so the accuracy a script reports is the one a report sees: the fast tokeniser
+    used for training must agree with it exactly."""
+    word_id = {w: i for i, w in enumerate(vocabulary)}
+    ids = [[1] + [word_id.get(w, 2) for w in ws] for ws in words]
+    pipeline = WordPipeline(Vocabulary.from_tokens(vocabulary, source="vocab.txt"),
+                            start_token="<START>", oov_token="<OOV>")
+    for i in test_at:
+        if pipeline.encode(samples[i].text).ids != ids[i]:
+            raise SystemExit(f"review {samples[i].id}: WordPipeline and the training tokeniser disagree")
+    return ids
+
+
 def main() -> None:
     clock = trainlib.Clock()
     trainlib.seed_everything(SEED)
@@ -120,17 +134,8 @@ def main() -> None:
     words = [fast_words(s.text) for s in samples]
     vocabulary = build_vocabulary([words[i] for i in train_at])
     (HERE / "vocab.txt").write_text("\n".join(vocabulary) + "\n", encoding="utf-8")
-    word_id = {w: i for i, w in enumerate(vocabulary)}
-    ids = [[1] + [word_id.get(w, 2) for w in ws] for ws in words]
     clock.say(f"{len(samples)} reviews, {len(train_at)} train / {len(test_at)} test, vocabulary {len(vocabulary)}")
-
-    # The held-out reviews go through reportgen's own pipeline, so the accuracy below is the one a report
-    # sees; the fast tokeniser used for training must agree with it exactly.
-    pipeline = WordPipeline(Vocabulary.from_tokens(vocabulary, source="vocab.txt"),
-                            start_token="<START>", oov_token="<OOV>")
-    for i in test_at:
-        if pipeline.encode(samples[i].text).ids != ids[i]:
-            raise SystemExit(f"review {samples[i].id}: WordPipeline and the training tokeniser disagree")
+    ids = review_ids(samples, words, vocabulary, test_at)
     clock.say("held-out reviews: WordPipeline ids == training ids")
 
     model = build_model()
