@@ -266,12 +266,8 @@ class ChunkContext:
     @classmethod
     def load(cls, spec, outcome: dict | None = None) -> "ChunkContext":
         adapter = _load_adapter(spec, outcome)
-        with _blame(spec, "input"):
-            from reportgen.text.factory import pipeline_from_spec
-
-            pipeline = pipeline_from_spec(spec.input, spec.paths.vocabulary, adapter.vectorizer, spec.paths.base_dir)
         layers, settings = _engine_settings(spec, adapter)
-        return cls(spec, adapter, pipeline, layers, settings)
+        return cls(spec, adapter, _pipeline(spec, adapter), layers, settings)
 
 
 # Documents vectorised and explained at a time by the local backend: large enough that the engine's length
@@ -402,12 +398,17 @@ def _documents(spec, adapter, pipeline, samples):
     return docs
 
 
-def _make_documents(spec, adapter, samples):
-    """The documents and the text pipeline (benchmarks time the engine on them without a build)."""
+def _pipeline(spec, adapter):
+    """The spec's text pipeline for the model (its own TextVectorization, when it has one)."""
     from reportgen.text.factory import pipeline_from_spec
 
     with _blame(spec, "input"):
-        pipeline = pipeline_from_spec(spec.input, spec.paths.vocabulary, adapter.vectorizer, spec.paths.base_dir)
+        return pipeline_from_spec(spec.input, spec.paths.vocabulary, adapter.vectorizer, spec.paths.base_dir)
+
+
+def _make_documents(spec, adapter, samples):
+    """The documents and the text pipeline (benchmarks time the engine on them without a build)."""
+    pipeline = _pipeline(spec, adapter)
     return _documents(spec, adapter, pipeline, samples), pipeline
 
 

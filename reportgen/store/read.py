@@ -48,15 +48,11 @@ def read_results(directory: str | Path, ids: Iterable[str] | str | None = None) 
 def _documents(path: Path, kept: list[DocumentExplanation], settings, ids, model: str | None
                ) -> list[DocumentExplanation]:
     """`ids` of `model`'s rows (None: every row) with what explanations.json keeps of them (`kept`)."""
-    from reportgen.store.table import documents_of
+    from reportgen.store.table import documents_of, read_rows
 
     summaries = {d.id: d for d in kept}
     wanted = list(summaries) if ids is None else None if ids == "all" else list(ids)
-    filters = [] if wanted is None else [("doc_id", "in", wanted)]
-    if model is not None and "model" in pq.read_schema(path).names:
-        filters.append(("model", "=", model))
-    table = pq.read_table(path, filters=filters or None)
-    docs = documents_of(table, settings, wanted, model=model)
+    docs = documents_of(read_rows(path, wanted, model), settings, wanted, model=model)
     for doc in docs:  # what explanations.json keeps of a document with a page (its metrics)
         if doc.id in summaries:
             summary = summaries[doc.id]
