@@ -17,6 +17,7 @@ from __future__ import annotations
 import numbers
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np

@@ -497,9 +497,9 @@ class PdfSpec(Section):
 PAGE_WORDS = ("auto", *PDF_SAMPLE_WORDS)
 PAGES_HELP = (
     "Which explained documents get a page of their own (every document is in the index table and the corpus "
-    f"statistics). auto (the default): the samples listed in samples.select/extra, else every document up to "
-    "200, else 200 chosen errors-first. all; a number N (N by errors-first); errors-first or stratified (every "
-    "document, in that rule's choice); {pick: RULE, count: N}; or a list of ids."
+    "statistics). auto (the default): the samples listed in samples.select/extra; without them, every document "
+    "when there are at most 200, else 200 chosen errors-first. all; a number N (N by errors-first); "
+    "errors-first or stratified (every document, in that rule's choice); {pick: RULE, count: N}; or a list of ids."
 )
 
 

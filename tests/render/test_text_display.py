@@ -94,7 +94,6 @@ def test_report_shows_markers_and_a_note_and_keeps_the_exact_text_in_json(built)
     assert any("id\u27e8U+202E\u27e9with\u27e8U+0000\u27e9" in html for html in pages.values())
     plain = pages[built / "samples" / "plain.html"]
     assert "hidden-char" not in plain and "order the model did not read" not in plain
-    data = json.loads((built / "explanations.json").read_text(encoding="utf-8"))
     docs = {d["id"]: d for d in stored_documents(built)}
     assert docs["rlo"]["text"] == RLO_TEXT and "id\u202ewith\x00" in docs
     # the model read the override as part of the word (an unknown word): spans keep pointing at it

@@ -170,3 +170,15 @@ def test_interrupted_corpus_pass_leaves_the_previous_report(built, monkeypatch):
     assert calls["n"] == 1
     assert tree_digest(summary.out_dir) == before
     assert [p.name for p in root.iterdir() if ".building-" in p.name] == []
+
+
+def test_save_results_writes_what_read_results_reads_back(built, tmp_path):
+    from reportgen import read_results, save_results
+
+    root, summary = built
+    first = read_results(summary.out_dir, ids="all")
+    save_results(first, tmp_path / "copy")
+    again = read_results(tmp_path / "copy", ids="all")
+    assert [d.id for d in again.documents] == [d.id for d in first.documents]
+    assert [h.weights for d in again.documents for h in d.heatmaps] == \
+        [h.weights for d in first.documents for h in d.heatmaps]

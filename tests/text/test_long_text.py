@@ -163,7 +163,6 @@ def test_build_cuts_long_documents_and_says_so(long_project):
     from reportgen.build import build
 
     out = build(long_project / "spec.yaml").out_dir
-    data = json.loads((out / "explanations.json").read_text(encoding="utf-8"))
     docs = {d["id"]: d for d in stored_documents(out)}
     long_doc, short = docs["long"], docs["short"]
     assert len(long_doc["tokens"]) == 50 and all(len(h["weights"]) == 50 for h in long_doc["heatmaps"])
