@@ -98,19 +98,7 @@ def main() -> None:
 
     model = build_model(len(vocabulary))
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    train_ids = [ids[i][: imdb.MAX_TRAIN_TOKENS] for i in train_at]
-    train_lengths = np.array([len(s) for s in train_ids])
-    rng = np.random.default_rng(SEED)
-
-    def batches():
-        for chosen in imdb.length_buckets(train_lengths, rng, BATCH_SIZE):
-            yield imdb.padded([train_ids[i] for i in chosen]), labels[train_at][chosen].astype("float32")
-
-    signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), tf.float32))
-    for epoch in range(EPOCHS):
-        data = tf.data.Dataset.from_generator(batches, output_signature=signature)
-        history = model.fit(data, epochs=1, verbose=2, shuffle=False)
-        clock.say(f"epoch {epoch + 1}/{EPOCHS}: train accuracy {history.history['accuracy'][-1]:.4f}")
+    imdb.fit_by_length(model, ids, labels, train_at, SEED, EPOCHS, BATCH_SIZE, clock)
 
     test_ids = [ids[i] for i in test_at]
     probability = predict_alone(model, test_ids)

@@ -109,14 +109,39 @@ def predict_full_length(model, sequences: list[list[int]], batch_size: int = 64)
     return result
 
 
+def fit_by_length(model, ids, labels, train_at, seed: int, epochs: int, batch_size: int, clock) -> None:
+    """Train on the training reviews cut to MAX_TRAIN_TOKENS, in seeded batches of similar length (little
+    padding), one epoch at a time so each says its accuracy."""
+    import tensorflow as tf
+
+    train_ids = [ids[i][:MAX_TRAIN_TOKENS] for i in train_at]
+    train_lengths = np.array([len(s) for s in train_ids])
+    rng = np.random.default_rng(seed)
+
+    def batches():
+        for chosen in length_buckets(train_lengths, rng, batch_size):
+            yield padded([train_ids[i] for i in chosen]), labels[train_at][chosen].astype("float32")
+
+    signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), tf.float32))
+    for epoch in range(epochs):
+        data = tf.data.Dataset.from_generator(batches, output_signature=signature)
+        history = model.fit(data, epochs=1, verbose=2, shuffle=False)
+        clock.say(f"epoch {epoch + 1}/{epochs}: train accuracy {history.history['accuracy'][-1]:.4f}")
+
+
+def report_pipeline(vocabulary: list[str]) -> WordPipeline:
+    """The text pipeline the sample's spec gives reportgen."""
+    return WordPipeline(Vocabulary.from_tokens(vocabulary, source="vocab.txt"), start_token="<START>",
+                        oov_token="<OOV>")
+
+
 def review_ids(samples, words: list[list[str]], vocabulary: list[str], test_at) -> list[list[int]]:
     """Each review's ids (<START>, then its words, <OOV> for the rest). The held-out reviews also go through
     reportgen's own pipeline, so the accuracy a script reports is the one a report sees: the fast tokeniser
     used for training must agree with it exactly."""
     word_id = {w: i for i, w in enumerate(vocabulary)}
     ids = [[1] + [word_id.get(w, 2) for w in ws] for ws in words]
-    pipeline = WordPipeline(Vocabulary.from_tokens(vocabulary, source="vocab.txt"),
-                            start_token="<START>", oov_token="<OOV>")
+    pipeline = report_pipeline(vocabulary)
     for i in test_at:
         if pipeline.encode(samples[i].text).ids != ids[i]:
             raise SystemExit(f"review {samples[i].id}: WordPipeline and the training tokeniser disagree")
@@ -126,7 +151,6 @@ def review_ids(samples, words: list[list[str]], vocabulary: list[str], test_at) 
 def main() -> None:
     clock = trainlib.Clock()
     trainlib.seed_everything(SEED)
-    import tensorflow as tf
 
     samples = trainlib.read_samples(**SAMPLES)
     labels = np.array([int(s.label[0]) for s in samples])
@@ -140,19 +164,7 @@ def main() -> None:
 
     model = build_model()
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    train_ids = [ids[i][:MAX_TRAIN_TOKENS] for i in train_at]
-    train_lengths = np.array([len(s) for s in train_ids])
-    rng = np.random.default_rng(SEED)
-
-    def batches():
-        for chosen in length_buckets(train_lengths, rng, BATCH_SIZE):
-            yield padded([train_ids[i] for i in chosen]), labels[train_at][chosen].astype("float32")
-
-    spec = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), tf.float32))
-    for epoch in range(EPOCHS):
-        data = tf.data.Dataset.from_generator(batches, output_signature=spec)
-        history = model.fit(data, epochs=1, verbose=2, shuffle=False)
-        clock.say(f"epoch {epoch + 1}/{EPOCHS}: train accuracy {history.history['accuracy'][-1]:.4f}")
+    fit_by_length(model, ids, labels, train_at, SEED, EPOCHS, BATCH_SIZE, clock)
 
     test_ids = [ids[i] for i in test_at]
     probability = predict_full_length(model, test_ids)
@@ -175,6 +187,7 @@ def main() -> None:
         checks.append({"id": sid, "probability_positive": float(model.predict(one, verbose=0)[0, 0]),
                        "label": int(labels[int(sid)])})
     custom = []
+    pipeline = report_pipeline(vocabulary)
     for text in CUSTOM_TEXTS:
         one = np.array([pipeline.encode(text).ids], dtype="int32")
         custom.append({"text": text, "ids": one[0].tolist(),
