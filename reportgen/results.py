@@ -55,8 +55,6 @@ def _clean(value: Any) -> Any:
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
-    if getattr(value, "ndim", 0) > 0 and hasattr(value, "tolist"):  # numpy arrays (a layer map's values)
-        return [_clean(v) for v in value.tolist()]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
         return _clean(value.item())
     return value
