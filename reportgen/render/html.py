@@ -116,10 +116,13 @@ def segments_html(hl: Highlight, heatmap: "Heatmap | None" = None, titles: bool 
     parse). A run of neighbouring tokens of one level is one element on every medium (`report.spans`); level-0
     text is plain text. Each run carries the hooks users script against, on paper too: `data-level`, its signed
     level; `data-w`, its weight, or its smallest and largest weight space-separated when they differ;
-    `data-tokens`, how many tokens it holds, when more than one. On the site a run is also one stop for Tab and
-    says what it means (`token_attributes`: '+0.12 to +0.3 toward positive, 4 tokens'); `heatmap`, the map the
-    highlight reads, names the label it explains. No `title`: it said the same as the description (a quarter
-    of a character map's bytes), and site.css shows the description in a bubble on hover as on focus.
+    `data-tokens`, how many tokens it holds, when more than one. On the site a run is a `<mark>` (text
+    highlighted for reference), coloured through its `data-level`, one stop for Tab, and says what it means
+    (as `token_attributes` describes: '+0.12 to +0.3 toward positive, 4 tokens'); `heatmap`, the map the
+    highlight reads, names the label it explains. Nothing else: a run's bytes are most of a character-level
+    page, so no class repeating `data-level`, no `role` the element has already, no `title` saying what the
+    description says (site.css shows the description in a bubble on hover as on focus). On paper a run is a
+    `<span>` with its level class: WeasyPrint matches class selectors by index, attribute selectors one by one.
     """
     label, counterfactual = (heatmap.target_label, heatmap.counterfactual) if heatmap is not None else (None, False)
     out = []
@@ -132,9 +135,13 @@ def segments_html(hl: Highlight, heatmap: "Heatmap | None" = None, titles: bool 
         low, high = segment.low, segment.high
         weights = format_weight(low) if high == low else f"{format_weight(low)} {format_weight(high)}"
         tokens = f' data-tokens="{segment.tokens}"' if segment.tokens > 1 else ""
-        extra = _site_attributes(segment.description(label, counterfactual)) if titles else ""
-        append(f'<span class="{segment.css_class}" data-level="{level}" data-w="{weights}"{tokens}{extra}>'
-               f'{_text_html(segment.text)}</span>')
+        if titles:
+            append(f'<mark data-level="{level}" data-w="{weights}"{tokens} tabindex="0" '
+                   f'aria-description="{escape(segment.description(label, counterfactual))}">'
+                   f'{_text_html(segment.text)}</mark>')
+        else:
+            append(f'<span class="{segment.css_class}" data-level="{level}" data-w="{weights}"{tokens}>'
+                   f'{_text_html(segment.text)}</span>')
     return Markup("".join(out))
 
 

@@ -127,10 +127,17 @@ def level_css(scope: str = "", palette_name: str | None = None, negative_cue: st
     props = [f"--ink:{INK}"] + [f"{level_property(k)}:{level_color(k, palette_name)}" for k in levels]
     rules = [f"{scope or ':root'}{{{';'.join(props)}}}"]
     for k in levels:
-        rules.append(f"{prefix}.{level_class(k)}{{background-color:var({level_property(k)})}}")
-    rules.append(",".join(f"{prefix}.{level_class(k)}" for k in levels) + "{color:var(--ink)}")
-    rules.append(",".join(f"{prefix}.{level_class(k)}" for k in levels if k < 0) + f"{{{negative_cue}}}")
+        rules.append(f"{level_selector(k, prefix)}{{background-color:var({level_property(k)})}}")
+    rules.append(",".join(level_selector(k, prefix) for k in levels) + "{color:var(--ink)}")
+    rules.append(",".join(level_selector(k, prefix) for k in levels if k < 0) + f"{{{negative_cue}}}")
     return "\n".join(rules) + "\n"
+
+
+def level_selector(level: int, prefix: str = "") -> str:
+    """What a level's colour applies to: its class (legends, chips, paper's runs) and, on the site, a
+    highlighted run, which carries only its `data-level` (`render.html.segments_html`)."""
+    return f'{prefix}.{level_class(level)},{prefix}mark[data-level="{level}"]'
+
 
 
 def format_number(value: float, digits: int = 3, signed: bool = False) -> str:

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from reportgen.report.colors import Scale, format_weight, level_class
+from reportgen.report.colors import Scale, format_number, format_weight, level_class
 from reportgen.results import Token
 from reportgen.text.aggregate import word_of_tokens, word_spans_of, word_sums
 
@@ -45,6 +45,15 @@ class Segment:
         return f"{format_weight(self.low)} to {format_weight(self.high)}"
 
     @property
+    def told_weights(self) -> str:
+        """The weight or range as a reader is told it ('+0.00379', '+0.12 to +0.3'): 3 significant digits and a
+        true minus, as the evidence chart prints weights; the exact weights stay in `data-w`."""
+        if self.low is None or self.high is None:
+            return ""
+        low, high = _told(self.low), _told(self.high)
+        return low if low == high else f"{low} to {high}"
+
+    @property
     def count_text(self) -> str:
         return f", {self.tokens} tokens" if self.tokens > 1 else ""
 
@@ -56,9 +65,9 @@ class Segment:
     def description(self, target_label: str | None, counterfactual: bool = False) -> str:
         """What a screen reader announces for the run: its weight or range, which way it pushes the explained
         label, and its token count ('+0.12 to +0.3 toward positive, 4 tokens')."""
-        if not self.weights_text:
+        if not self.told_weights:
             return ""
-        return describe(self.weights_text, self.level, target_label, counterfactual) + self.count_text
+        return describe(self.told_weights, self.level, target_label, counterfactual) + self.count_text
 
 
 @dataclass(frozen=True)
@@ -78,11 +87,17 @@ class Chip:
         return format_weight(self.weight)
 
     def description(self, target_label: str | None, counterfactual: bool = False) -> str:
-        return describe(self.title, self.level, target_label, counterfactual) if self.level else ""
+        if not self.level or self.weight is None:
+            return ""
+        return describe(_told(self.weight), self.level, target_label, counterfactual)
+
+
+def _told(weight: float) -> str:
+    return format_number(weight, 3, signed=True)
 
 
 def describe(weight_text: str, level: int, target_label: str | None, counterfactual: bool) -> str:
-    """'+0.32 toward positive', '−0.10 away from positive': the weight as the hover title writes it, then the
+    """'+0.32 toward positive', '−0.1 away from positive': the weight as a reader is told it, then the
     way it pushes the map's label. A counterfactual map's positive weights push the label's score down (as the
     lead's legend says), so there the sides swap. Without a label, the weight alone."""
     if target_label is None or not level:

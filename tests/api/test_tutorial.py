@@ -87,7 +87,7 @@ def test_repeated_tokens_keep_their_own_weight(multiclass):
     block = html[html.index('<div class="text">') + len('<div class="text">'):]
     block = block[:block.index("</div>")]
     runs, position = [], 0
-    for m in re.finditer(r'<span ([^>]*)>([^<]*)</span>|([^<]+)', block):
+    for m in re.finditer(r'<mark ([^>]*)>([^<]*)</mark>|([^<]+)', block):
         piece = m.group(2) if m.group(1) else m.group(3)
         if m.group(1):
             runs.append((position, position + len(piece), dict(re.findall(r'([\w-]+)="([^"]*)"', m.group(1)))))

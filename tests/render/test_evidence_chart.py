@@ -48,7 +48,7 @@ def test_hostile_words_are_escaped_and_the_svg_is_well_formed():
     assert rows[0][1].startswith("<script>alert(1)</script>: +1")
     assert rows[1][1].startswith("a&b\"c'd")
     root = ET.fromstring(svg)
-    assert root.get("width") == "100%" and root.get("viewBox").startswith("0 0 360.0 ")
+    assert root.get("width") == "100%" and root.get("viewBox").startswith("0 0 360 ")
     assert root.find(f"{SVG}title").text == ev.title
     assert "x" * 60 not in "".join(t.text or "" for t in root.iter(f"{SVG}text"))  # long labels are cut
 
@@ -61,6 +61,11 @@ def test_colours_are_the_palettes_strongest_and_away_bars_carry_the_dotted_cue()
         assert fills == [colors.palette(name).positive[-1], colors.palette(name).negative[-1]]
         groups = [g for g in root.iter(f"{SVG}g")]
         assert [len(list(g.iter(f"{SVG}line"))) for g in groups] == [0, 1]
+        # the cue is a dotted line in the ink: its stroke is its own, its dash pattern the root's (inherited)
+        [line] = root.iter(f"{SVG}line")
+        assert line.get("stroke") == colors.INK and root.get("stroke-dasharray") and root.get("stroke-width")
+        assert all(r.get("stroke") is None for r in root.iter(f"{SVG}rect"))  # bars and words have no outline
+        assert all(t.get("stroke") is None for t in root.iter(f"{SVG}text"))
 
 
 def test_bars_are_to_scale_and_output_is_deterministic():

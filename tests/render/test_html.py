@@ -152,7 +152,8 @@ def test_no_external_fetches_or_opacity(built):
     css = (out / "assets" / "site.css").read_text(encoding="utf-8")
     assert "opacity" not in css and "@import" not in css and "url(" not in css
     # each level class paints its custom property, which holds an opaque #rrggbb
-    assert ".wp8{background-color:var(--level-p8)}" in css and ".wn1{background-color:var(--level-n1)}" in css
+    assert '.wp8,mark[data-level="8"]{background-color:var(--level-p8)}' in css
+    assert '.wn1,mark[data-level="-1"]{background-color:var(--level-n1)}' in css
     assert re.search(r"--level-p8:#[0-9a-f]{6}[;}]", css) and re.search(r"--level-n1:#[0-9a-f]{6}[;}]", css)
     for name, source in pages_of(out).items():
         assert "<link rel=\"stylesheet\"" in source and "http://" not in source.replace(
@@ -205,18 +206,20 @@ def test_highlighted_text_is_the_original_text(built, results):
         assert all(text == doc.text for text in page.texts)
 
 
-def test_hover_bubbles_carry_exact_weights(built, results):
-    """What hover and focus show (the description, site.css's bubble) starts with a weight of the document's maps."""
+def test_hover_bubbles_carry_the_weights_to_three_digits(built, results):
+    """What hover and focus show (the description, site.css's bubble) starts with a weight of the document's
+    maps, to 3 significant digits as the evidence chart prints weights (the exact weight is the run's data-w)."""
     out, _, _ = built
     doc = results.documents[1]
     weights = [w for h in doc.heatmaps for w in h.weights]
     plan = plan_site(results)
     for path in (plan.sample_paths[1], plan.maps_paths[1]):
         page = Page((out / path).read_text(encoding="utf-8"))
-        singles = [d.split()[0] for d in page.descriptions if re.match(r"[+-]\d[\d.e+-]* (toward|away)", d)]
+        singles = [d.split()[0] for d in page.descriptions if re.match(r"[+\u2212]\d[\d.e+-]* (toward|away)", d)]
         assert singles, path
         for weight in singles:
-            assert any(math.isclose(float(weight), w, rel_tol=1e-6) for w in weights), weight
+            told = float(weight.replace("\u2212", "-"))
+            assert any(told == float(f"{w:.3g}") for w in weights), weight
 
 
 def test_sample_page_shows_prediction_truth_and_all_probabilities(built, results):
@@ -442,14 +445,14 @@ def test_render_fragment_for_notebooks(results):
     heatmap = doc.heatmaps[1]
     fragment = site.render_fragment(doc, heatmap, labels=results.model.labels)
     assert fragment.startswith("<div class=\"reportgen-fragment\">")
-    assert ".reportgen-fragment .wp8{background-color:" in fragment
+    assert '.reportgen-fragment .wp8,.reportgen-fragment mark[data-level="8"]{background-color:' in fragment
     assert 'class="legend"' in fragment and "<script" not in fragment.lower()
     assert Page(fragment).texts == [doc.text]
     top = max(abs(w) for w in heatmap.weights)
     assert f"+{top:.3g}" in fragment
     halved = site.render_fragment(doc, heatmap, scale_max=2 * top)
     assert f"+{2 * top:.3g}" in halved
-    levels = lambda s: {int(x) for x in re.findall(r'<span class="w[pn](\d)"', s)}  # noqa: E731
+    levels = lambda s: {int(x) for x in re.findall(r'<mark data-level="(-?\d)"', s)}  # noqa: E731
     assert max(levels(fragment)) == 8  # the map's own maximum is the top level
     assert max(levels(halved)) == 4  # on twice the scale it reaches half way: 0.5 * 8
 
@@ -458,8 +461,8 @@ def test_site_css_comes_from_the_template_folder():
     css = site.site_css()
     assert css.startswith((site.template_dir() / "site.css").read_text(encoding="utf-8").rstrip("\n"))
     assert css.endswith("}\n")
-    assert len(re.findall(r"\.wp\d\{background-color:", css)) == 8
-    assert len(re.findall(r"\.wn\d\{background-color:", css)) == 8
+    assert len(re.findall(r'\.wp\d,mark\[data-level="\d"\]\{background-color:', css)) == 8
+    assert len(re.findall(r'\.wn\d,mark\[data-level="-\d"\]\{background-color:', css)) == 8
 
 
 def test_a_small_report_without_labels_or_heatmaps(tmp_path):

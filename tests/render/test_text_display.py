@@ -40,7 +40,7 @@ def test_segments_show_hidden_characters_as_escaped_badges():
     assert '<code class="hidden-char" title="NULL">\u27e8U+0000\u27e9</code>' in html
     # the words stay in reading order, around the markers
     plain = html.replace('<code class="hidden-char" title="RIGHT-TO-LEFT OVERRIDE">', "").replace("</code>", "")
-    assert "was \u27e8U+202E\u27e9good</span> bad" in plain
+    assert "was \u27e8U+202E\u27e9good</mark> bad" in plain
 
 
 def test_every_hidden_kind_gets_a_marker_and_ordinary_text_is_untouched():

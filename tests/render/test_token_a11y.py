@@ -39,24 +39,26 @@ def test_description_by_hand():
     hl = highlight(text, tokens, [0.32, -0.1, 0.0, 0.1, 0.11, 0.1], Scale(0.32, "document", ""))
     label = 'pos "x" <b>'
     plain = str(segments_html(hl, SimpleNamespace(target_label=label, counterfactual=False)))
-    assert 'tabindex="0" role="mark" aria-description="+0.32 toward pos &#34;x&#34; &lt;b&gt;"' in plain
-    assert 'aria-description="-0.1 away from pos &#34;x&#34; &lt;b&gt;"' in plain  # as data-w
+    # a run is a <mark> (its role is the element's own), one stop for Tab, coloured by its data-level
+    assert ('<mark data-level="8" data-w="+0.32" tabindex="0" aria-description="+0.32 toward pos &#34;x&#34; '
+            '&lt;b&gt;">superb</mark>') in plain
+    assert 'aria-description="\u22120.1 away from pos &#34;x&#34; &lt;b&gt;"' in plain  # a true minus, as charts
     # three neighbouring words of one level are one run, one stop for Tab, described by their range
-    assert ('<span class="wp3" data-level="3" data-w="+0.1 +0.11" data-tokens="3" '
-            'tabindex="0" role="mark" aria-description="+0.1 to +0.11 toward pos &#34;x&#34; &lt;b&gt;, 3 tokens">'
-            'fine and good</span>') in plain
+    assert ('<mark data-level="3" data-w="+0.1 +0.11" data-tokens="3" '
+            'tabindex="0" aria-description="+0.1 to +0.11 toward pos &#34;x&#34; &lt;b&gt;, 3 tokens">'
+            'fine and good</mark>') in plain
     assert plain.count('tabindex="0"') == 3  # the unweighted "<film>" is plain text, not a stop for Tab
     assert "title=" not in plain  # hover shows the description (site.css), which says what a title did
     # a counterfactual map's positive weights push the label's score down: the sides swap
     flipped = str(segments_html(hl, SimpleNamespace(target_label="pos", counterfactual=True)))
     assert 'aria-description="+0.32 away from pos"' in flipped
-    assert 'aria-description="-0.1 toward pos"' in flipped
+    assert 'aria-description="\u22120.1 toward pos"' in flipped
     assert 'aria-description="+0.1 to +0.11 away from pos, 3 tokens"' in flipped
     # what a sighted reader sees and copies is the text as written
     assert re.sub(r"<[^>]+>", "", plain).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") == text
     # paper: no focus stops, no ARIA
     paper = str(segments_html(hl, SimpleNamespace(target_label="pos", counterfactual=False), titles=False))
-    assert "tabindex" not in paper and "aria-" not in paper and "role=" not in paper
+    assert "tabindex" not in paper and "aria-" not in paper and "role=" not in paper and "<mark" not in paper
 
 
 class Blocks(HTMLParser):
@@ -74,7 +76,7 @@ class Blocks(HTMLParser):
         if self.depth:
             self.depth += 1
             if attrs.get("data-level") not in (None, "0"):
-                self.blocks[-1].append(attrs)
+                self.blocks[-1].append({**attrs, "element": tag})
         elif tag == "div" and ("text" in classes or "chips" in classes):
             self.blocks.append([])
             self.depth = 1
@@ -103,12 +105,15 @@ def test_every_highlighted_token_is_focusable_and_described_by_its_map(site):
         page = (out / path).read_text(encoding="utf-8")
         for block in Blocks(page).blocks:
             for attrs in block:
-                assert attrs.get("tabindex") == "0" and attrs.get("role") == "mark", attrs
+                # a run is a <mark>; a chip a span with the mark role
+                assert attrs.get("tabindex") == "0" and "mark" in (attrs["element"], attrs.get("role")), attrs
                 match = DESCRIPTION.match(attrs.get("aria-description", ""))
                 assert match, attrs
                 low, high, _, _, count = match.groups()
-                # the description names the run's weights and token count as its data- hooks do
-                assert [number(x) for x in attrs["data-w"].split()] == [number(low)] + ([number(high)] if high else [])
+                # the description names the run's weights (to 3 significant digits; one number where both
+                # round alike) and its token count, as its data- hooks do
+                told = list(dict.fromkeys(float(f"{float(x):.3g}") for x in attrs["data-w"].split()))
+                assert told == [number(low)] + ([number(high)] if high else []), attrs
                 assert int(count or 1) == int(attrs.get("data-tokens", "1"))
                 assert (number(low) > 0) == (int(attrs["data-level"]) > 0)
                 runs += bool(high or count)
@@ -184,11 +189,12 @@ def test_a_highlighted_word_takes_focus_and_shows_its_description(site, tmp_path
 
 def test_hover_shows_the_description_that_replaced_the_title():
     """Runs carry no title (it said what aria-description says): the stylesheet's bubble must show the
-    description on hover as on focus, so mouse users keep the exact weight."""
+    description on hover as on focus, so mouse users keep the weight."""
     from reportgen.render.html import site_css
 
     css = re.sub(r"/\*.*?\*/", "", site_css(), flags=re.S)
     bubbles = [selectors for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css)
                if re.search(r"content:\s*attr\(aria-description\)", body)]
     selectors = {s.strip() for group in bubbles for s in group.split(",")}
-    assert '[role="mark"][tabindex]:hover::after' in selectors and '[role="mark"][tabindex]:focus::after' in selectors
+    assert ('[aria-description][tabindex]:hover::after' in selectors
+            and '[aria-description][tabindex]:focus::after' in selectors)

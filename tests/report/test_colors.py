@@ -58,9 +58,11 @@ def test_colours_are_the_palette_tables_by_level():
     assert colors.level_rgb(-8) == (0xce, 0x75, 0x2e)
     css = colors.level_css()
     assert "opacity" not in css and "rgba" not in css and "hsla" not in css
-    rules = re.findall(r"\.(w[pn]\d)\{background-color:var\((--level-[pn]\d)\)\}", css)
+    rules = re.findall(r'\.(w[pn]\d),mark\[data-level="(-?\d)"\]\{background-color:var\((--level-[pn]\d)\)\}', css)
     assert len(rules) == 2 * colors.LEVELS
-    assert all(cls[1:] == prop[-2:] for cls, prop in rules)  # wp3 paints --level-p3
+    assert all(cls[1:] == prop[-2:] for cls, _, prop in rules)  # wp3 paints --level-p3
+    # a site run, which has no class, gets its level's colour through its data-level: -3 paints --level-n3
+    assert all(prop[-2:] == ("p" if int(level) > 0 else "n") + level.lstrip("-") for _, level, prop in rules)
     props = dict(re.findall(r"(--level-[pn]\d):(#[0-9a-f]{6})", css))
     assert props["--level-p1"] == "#dfecfe" and props["--level-n8"] == "#ce752e" and len(props) == 16
     with pytest.raises(ValueError, match="palette 'rainbow'"):
@@ -83,7 +85,8 @@ def test_stronger_levels_are_darker_and_ink_stays_readable():
 
 def test_scoped_css_for_fragments():
     css = colors.level_css(scope=".reportgen-fragment")
-    assert len(re.findall(r"\.reportgen-fragment \.w[pn]\d\{background-color:", css)) == 2 * colors.LEVELS
+    painted = r'\.reportgen-fragment \.w[pn]\d,\.reportgen-fragment mark\[data-level="-?\d"\]\{background-color:'
+    assert len(re.findall(painted, css)) == 2 * colors.LEVELS
     # the custom properties live on the fragment, not on the notebook's :root
     assert css.startswith(".reportgen-fragment{--ink:") and ":root" not in css
 

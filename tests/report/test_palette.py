@@ -267,7 +267,7 @@ class _Hooks(HTMLParser):
         a = dict(attrs)
         if tag == "div":
             self._in_text = a.get("class") == "text"
-        if tag != "span":
+        if tag not in ("span", "mark"):  # the site's runs are marks, paper's and chips are spans
             return
         if "chip" in (a.get("class") or "").split():
             self._chip = a
@@ -276,7 +276,7 @@ class _Hooks(HTMLParser):
         self._open.append((len(self.text), a))
 
     def handle_endtag(self, tag):
-        if tag != "span":
+        if tag not in ("span", "mark"):
             return
         top = self._open.pop()
         if top is None:
@@ -285,7 +285,7 @@ class _Hooks(HTMLParser):
         start, a = top
         if "data-level" in a:
             self.spans.append((start, len(self.text), int(a["data-level"]), [float(x) for x in a["data-w"].split()],
-                               int(a.get("data-tokens", "1")), a["class"]))
+                               int(a.get("data-tokens", "1")), a.get("class")))
 
     def handle_data(self, data):
         if self._chip is not None:
@@ -330,7 +330,7 @@ def test_highlighted_tokens_carry_their_level_and_weight():
                 assert not covering, (token, w)
                 continue
             [(_, _, shown, ws, tokens, css_class)] = covering
-            assert shown == level and css_class == colors.level_class(level)
+            assert shown == level and css_class is None  # a site run is coloured through its data-level alone
             if tokens == 1:
                 assert ws == [pytest.approx(w, rel=1e-6)]
             else:  # a run of several tokens: their smallest and largest weight, one number when equal
@@ -344,8 +344,15 @@ def test_every_highlight_on_the_built_site_carries_the_hooks(built):
     for path in plan_site(results).sample_paths:
         page = (out / path).read_text(encoding="utf-8")
         spans = re.findall(r'<span class="(?:chip )?(w[pn]\d)"([^>]*)>', page)
-        assert spans
-        for css_class, attrs in spans:
+        for css_class, attrs in spans:  # chips: their class and their hooks name one level
             level = int(re.search(r'data-level="(-?\d+)"', attrs).group(1))
             assert colors.level_class(level) == css_class
             assert re.search(r'data-w="[+-]\d', attrs)
+        runs = re.findall(r'<mark ([^>]*)>', page)
+        assert runs
+        css = (out / "assets" / "site.css").read_text(encoding="utf-8")
+        for attrs in runs:  # runs: no class, their colour comes from their data-level
+            assert "class=" not in attrs
+            level = int(re.search(r'data-level="(-?\d+)"', attrs).group(1))
+            assert level and re.search(r'data-w="[+-]\d', attrs)
+            assert f'mark[data-level="{level}"]{{background-color:var(--level-{"p" if level > 0 else "n"}{abs(level)})}}' in css

@@ -38,7 +38,7 @@ def test_text_between_tokens_joins_a_run_only_between_equal_levels():
     assert plain(hl) == [("a, b", 4), ("; ", 0), ("c", -4)]
     assert hl.segments[0].title == "+0.45 to +0.55, 2 tokens"
     assert hl.segments[0].description("pos") == "+0.45 to +0.55 toward pos, 2 tokens"
-    assert hl.segments[2].description("pos") == "-0.5 away from pos"
+    assert hl.segments[2].description("pos") == "\u22120.5 away from pos"  # as the evidence chart writes it
     assert hl.segments[0].description("pos", counterfactual=True) == "+0.45 to +0.55 away from pos, 2 tokens"
 
 
