@@ -184,7 +184,7 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
         output = output_for(Path(out) if out is not None else paths.output_dir, paths)
         output.check()  # before any work: a folder that would lose someone's files is refused at once
         samples = load_samples(spec, paths.base_dir)
-        _check_pages(spec, samples)
+        check_pages(spec, samples)
         outcome["detail"] = f"{len(samples)} samples"
     with clock.stage("model loading", f"loading model {shown_path(paths.model)}") as outcome:
         context = ChunkContext.load(spec, outcome)
@@ -225,8 +225,9 @@ def build(spec_path: str | os.PathLike, out: str | os.PathLike | None = None, pd
     return summary
 
 
-def _check_pages(spec, samples) -> None:
-    """`output.pages` ids must be samples: found before the engine spends minutes on a corpus."""
+def check_pages(spec, samples) -> None:
+    """`output.pages` ids must be samples: found before the engine spends minutes on a corpus (and by
+    `reportgen validate`)."""
     from reportgen.spec.load import spec_problem
 
     pages = spec.output.pages

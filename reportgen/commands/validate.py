@@ -5,7 +5,8 @@ file's own config (`reportgen.models.archive`: the `.keras` zip or the `.h5` att
 whether the model takes token ids, which then need a vocabulary; how many labels its output layer has; and
 which layers `explain.layers` may name. Each problem is reported at its spec key and YAML line. The
 vocabulary and labels files are read; the spec's start/OOV tokens must be in the vocabulary; every text
-sample must give tokens; every sample's labels must be among the spec's labels. What a model's config does
+sample must give tokens; every sample's labels must be among the spec's labels; every id `output.pages` lists
+must be a sample. What a model's config does
 not tell (a file without one, a head whose size is not recorded) is left to `build`.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 
-from reportgen.build import spec_labels
+from reportgen.build import check_pages, spec_labels
 from reportgen.errors import InputError, ReportgenError, SpecError
 from reportgen.models.archive import ModelConfig, class_count, read_model_config
 from reportgen.samples import Sample, load_samples, source_name
@@ -30,6 +31,7 @@ def run(spec_path: str) -> int:
     """Print one "ok" line, or raise SpecError / InputError naming every problem found."""
     spec = load_spec(spec_path)
     samples = load_samples(spec)
+    check_pages(spec, samples)
     check_inputs(spec, samples)
     count = f"{len(samples)} sample{'s' if len(samples) != 1 else ''}"
     source = f"{source_name(spec.samples)} ({spec.samples.source})"

@@ -224,3 +224,22 @@ def test_a_file_without_a_readable_config_is_left_to_the_build(tmp_path) -> None
     with zipfile.ZipFile(tmp_path / "c.keras", "w") as archive:
         archive.writestr("config.json", "[1, 2")
     assert [read_model_config(tmp_path / name) for name in ("a.keras", "b.keras", "c.keras")] == [None] * 3
+
+
+# ----- output.pages -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_output_pages_ids_that_are_no_sample_are_named_before_the_model_loads(tmp_path, capsys, command) -> None:
+    """The spec's samples are a and b (reviews.csv); `zz` and `A` (ids are case-sensitive) are not. The model
+    file holds only a config, so a build that went on to load it would fail with another message."""
+    spec_file = project(tmp_path, nested_config(2, "softmax"),
+                        "model:\n  path: model.keras\n  labels: [neg, pos]\noutput:\n  pages: [b, zz, A]\n",
+                        {"reviews.csv": "id,text\na,good\nb,bad good\n"})
+    code, out, err = cli(capsys, command, spec_file, *(["--out", tmp_path / "report"] if command == "build" else []))
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines() == ["reportgen: error: output.pages: 2 id(s) are not among the samples: 'zz', 'A' "
+                                f"(spec.yaml line {line_of(spec_file, '^  pages:')})"]
+    assert not (tmp_path / "report").exists()
+    spec_file.write_text(spec_file.read_text(encoding="utf-8").replace("[b, zz, A]", "[b]"), encoding="utf-8")
+    if command == "validate":
+        assert cli(capsys, "validate", spec_file)[0] == 0
