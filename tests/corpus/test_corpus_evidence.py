@@ -121,8 +121,8 @@ def replicate_totals(stats, word, seed, replicates):
 @pytest.mark.parametrize("corpus", ["hand", "random"])
 def test_bootstrap_intervals_are_the_percentiles_of_the_seeded_replicates(corpus):
     # the hand corpus's words are in few documents (their replicates are drawn when needed), the random
-    # corpus's in many (their replicates are summed as documents arrive)
-    docs = HAND if corpus == "hand" else random_corpus(40, seed=2)
+    # corpus's in many, more than sparse_limit(300) = 75 (their replicates are summed as documents arrive)
+    docs = HAND if corpus == "hand" else random_corpus(200, seed=2)
     seed, replicates = 7, 300
     expected = brute_force(docs)
     label = build(docs, bootstrap=replicates, seed=seed, top=10, min_documents=1).labels[0]
@@ -219,7 +219,7 @@ def internal_size(builder: CorpusEvidenceBuilder) -> tuple:
     for key, tally in sorted(builder._tallies.items()):
         arrays = {name: value.shape for name, value in vars(tally).items() if isinstance(value, np.ndarray)}
         out.append((key, sorted(arrays.items()), sum(len(v) for v in tally.examples.values()),
-                    sum(len(v) for v in tally.sparse.values())))
+                    tally.pairs - tally.dropped))
     return tuple(out), len(builder._words)
 
 
@@ -238,8 +238,8 @@ def test_memory_depends_on_the_vocabulary_not_on_the_number_of_documents():
 
 def test_rare_words_get_no_replicate_rows():
     # 300 documents, each with the two common words and a word of its own: only the common words are in more
-    # than SPARSE_DOCUMENTS documents, so only they hold a row of replicates
-    from reportgen.corpus.evidence import SPARSE_DOCUMENTS
+    # than sparse_limit(100) = 25 documents, so only they hold a row of replicates
+    from reportgen.corpus.evidence import sparse_limit
 
     builder = CorpusEvidenceBuilder(LABELS, ["conv"], bootstrap=100)
     for d in range(300):
@@ -247,8 +247,33 @@ def test_rare_words_get_no_replicate_rows():
         builder.add(d, str(d), text, units_of(text), "conv", 0, np.array([1.0, -0.5, 0.25]))
     [tally] = builder._tallies.values()
     assert tally.rows == 2
-    assert len(tally.sparse) == 300 and all(len(v) == 1 for v in tally.sparse.values())
-    assert SPARSE_DOCUMENTS < 300
+    rare = [builder._vocabulary[f"rare{d}"] for d in range(300)]
+    assert tally.sparse_words == 300 and [tally.pairs_of(w) for w in rare] == [[(d, 0.25)] for d in range(300)]
+    assert sparse_limit(100) == 25
+
+
+def test_a_word_gets_a_row_after_the_sparse_limit_and_kept_pairs_survive_compaction():
+    # bootstrap 20: sparse_limit 5. Words a<k> and b<k> are in documents 6k..6k+5 (a row from their sixth),
+    # rare<d> in document d only: the pairs of a and b words are dropped when they get their row, so the pair
+    # arrays are compacted instead of holding all 1,800 pairs ever kept
+    from reportgen.corpus.evidence import sparse_limit
+
+    assert sparse_limit(20) == 5
+    docs = [(f"a{d // 6} b{d // 6} rare{d}", [1.0, -0.5, 0.25 + d / 1000]) for d in range(600)]
+    builder = CorpusEvidenceBuilder(LABELS, ["conv"], bootstrap=20, seed=3, top=2000, min_documents=1)
+    for d, (text, weights) in enumerate(docs):
+        builder.add(d, f"doc{d}", text, units_of(text), "conv", 1, np.array(weights))
+    [tally] = builder._tallies.values()
+    assert tally.rows == 200 and tally.sparse_words == 600
+    assert len(tally.pair_doc) < 1800
+    expected = brute_force(docs)
+    label = builder.finish().labels[0]
+    got = all_words(label)
+    assert len(got) == 800
+    for word in ("a0", "b57", "a99", "rare0", "rare311", "rare599"):
+        totals, _ = replicate_totals(expected, word, 3, 20)
+        low, high = np.quantile(totals, [0.025, 0.975])
+        assert (got[word].total_low, got[word].total_high) == (pytest.approx(low), pytest.approx(high))
 
 
 def test_shortcut_flags_on_hand_made_words():
