@@ -17,7 +17,7 @@ and the replicates: a word seen in at most `sparse_limit(bootstrap)` documents k
 contribution) pairs, 24 bytes each in arrays shared by all words, and its replicates are drawn again from the
 seeds when needed; a more frequent word has a row of `bootstrap` replicate totals and frequencies (12 bytes a
 replicate). A word's pairs cost at most half a row, and most of a corpus's vocabulary is words in a few
-documents, so rows are kept for the words in many (IMDB, 5,000 reviews: ~1,700 rows a layer instead of ~13,500
+documents, so rows are kept for the words in many (IMDB, 5,000 reviews: ~2,100 rows a layer instead of ~13,500
 with rows from the fifth document on); nothing grows with the number of documents but the pairs of the words
 still below the limit, which the vocabulary bounds.
 """
