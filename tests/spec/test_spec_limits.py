@@ -7,7 +7,6 @@ with RecursionError (exit 1), and a 50 MB description went on into the PDF.
 from __future__ import annotations
 
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -29,16 +28,14 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def validate(folder: Path, text: str | bytes, capsys) -> tuple[int, list[str], float]:
+def validate(folder: Path, text: str | bytes, capsys) -> tuple[int, list[str]]:
     spec = folder / "spec.yaml"
     spec.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    start = time.perf_counter()
     code = main(["validate", spec.name])
-    elapsed = time.perf_counter() - start
     out, err = capsys.readouterr()
     lines = err.splitlines()
     assert all(line.startswith(PREFIX) for line in lines), err
-    return code, [line[len(PREFIX):] for line in lines], elapsed
+    return code, [line[len(PREFIX):] for line in lines]
 
 
 def billion_laughs(levels: int) -> str:
@@ -51,21 +48,21 @@ def billion_laughs(levels: int) -> str:
 def test_an_alias_bomb_is_refused_at_once_naming_the_alias_line(folder, capsys) -> None:
     text = HEAD + "x-lols:\n" + textwrap.indent(billion_laughs(10), "  ") + TAIL.replace(
         "samples:", "description: *a9\nsamples:")
-    code, lines, elapsed = validate(folder, text, capsys)
-    assert code == 2 and elapsed < 5
+    code, lines = validate(folder, text, capsys)
+    assert code == 2  # refused while composing: expanded, the bomb would hold 9 ** 10 strings
     assert len(lines) == 1
     assert lines[0].startswith("YAML aliases expand to ") and "more than the limit of 100,000" in lines[0]
     assert lines[0].endswith("(spec.yaml line 15)")  # `description: *a9`, the alias that repeats the most
 
 
 def test_an_alias_that_contains_itself_is_an_error_not_a_crash(folder, capsys) -> None:
-    code, lines, _ = validate(folder, HEAD + TAIL + "explain: &x {layers: [*x]}\n", capsys)
+    code, lines = validate(folder, HEAD + TAIL + "explain: &x {layers: [*x]}\n", capsys)
     assert (code, lines) == (2, ["YAML alias on line 6 refers to a value that contains it (a loop); write the value"
                                  " out instead (spec.yaml line 6)"])
 
 
 def test_nesting_deeper_than_the_limit_is_refused_with_its_line(folder, capsys) -> None:
-    code, lines, _ = validate(folder, HEAD + TAIL + "extra: " + "[" * 5000 + "]" * 5000 + "\n", capsys)
+    code, lines = validate(folder, HEAD + TAIL + "extra: " + "[" * 5000 + "]" * 5000 + "\n", capsys)
     assert code == 2 and len(lines) == 1
     assert lines[0].startswith(f"the YAML is nested more than {limits.MAX_YAML_DEPTH} levels deep")
     assert lines[0].endswith("(spec.yaml line 6, column 57)")
@@ -73,16 +70,22 @@ def test_nesting_deeper_than_the_limit_is_refused_with_its_line(folder, capsys) 
 
 def test_aliases_that_nest_too_deep_once_expanded_are_refused(folder, capsys) -> None:
     chain = "".join(f"l{n}: &l{n} {'[' * 20}{'*l' + str(n - 1) if n else 1}{']' * 20}\n" for n in range(5))
-    code, lines, _ = validate(folder, HEAD + TAIL + chain, capsys)
+    code, lines = validate(folder, HEAD + TAIL + chain, capsys)
     assert code == 2 and len(lines) == 1 and "levels deep once its aliases are expanded" in lines[0]
 
 
-def test_a_spec_file_over_the_size_limit_is_refused_before_it_is_parsed(folder, capsys) -> None:
+def test_a_spec_file_over_the_size_limit_is_refused_before_it_is_parsed(folder, capsys, monkeypatch) -> None:
+    import yaml
+
+    def parsed(*args, **kwargs):
+        raise AssertionError("the YAML parser ran on a spec over the size limit")
+
+    monkeypatch.setattr(yaml.reader.Reader, "__init__", parsed)  # what any YAML loader starts with
     text = HEAD + TAIL + "# " + "x" * limits.MAX_SPEC_BYTES + "\n"
-    code, lines, elapsed = validate(folder, text, capsys)
-    assert code == 2 and elapsed < 2
+    code, lines = validate(folder, text, capsys)
+    assert code == 2
     assert lines == ["the spec is 4.0 MiB; the limit is 4 MiB: move inline samples to a samples file (samples.file)"
-                     f" and long text out of the spec (spec.yaml)"]
+                     " and long text out of the spec (spec.yaml)"]
 
 
 @pytest.mark.parametrize("key, size, line", [("title", 301, 2), ("description", 100_001, 6),
@@ -92,7 +95,7 @@ def test_free_text_keys_have_a_length_limit_at_their_line(folder, capsys, key, s
         text = HEAD.replace("Limits", "x" * size) + TAIL
     else:
         text = HEAD + TAIL + f"{key}: {'x' * size}\n"
-    code, lines, _ = validate(folder, text, capsys)
+    code, lines = validate(folder, text, capsys)
     limit = limits.MAX_TEXT_LENGTH[key]
     assert (code, lines) == (2, [f"{key}: too long: {size:,} characters, the limit is {limit:,}; shorten it (or link"
                                  f" to a longer document) (spec.yaml line {line})"])
@@ -100,7 +103,7 @@ def test_free_text_keys_have_a_length_limit_at_their_line(folder, capsys, key, s
 
 def test_inline_items_have_a_count_limit(folder, capsys) -> None:
     items = ", ".join(["good"] * (limits.MAX_INLINE_ITEMS + 1))
-    code, lines, _ = validate(folder, HEAD + f"samples:\n  items: [{items}]\n", capsys)
+    code, lines = validate(folder, HEAD + f"samples:\n  items: [{items}]\n", capsys)
     assert (code, lines) == (2, ["samples.items: too many items: 10,001, the limit is 10,000; put the samples in a"
                                  " file (samples.file) (spec.yaml line 5)"])
 
@@ -110,8 +113,8 @@ def test_limits_leave_room_for_real_specs(folder, capsys) -> None:
     text = (HEAD.replace("Limits", "L" * 300) + f"description: |\n  {'word ' * 19_000}\n"
             + "explain:\n  layers: &layers [embedding, conv1d]\n"
             + "output:\n  pdf: {layers: *layers}\n" + f"samples:\n  items:\n{items}\n")
-    code, lines, elapsed = validate(folder, text, capsys)
-    assert (code, lines) == (0, []) and elapsed < 10
+    code, lines = validate(folder, text, capsys)
+    assert (code, lines) == (0, [])
 
 
 def test_every_limit_is_a_named_constant_in_one_module() -> None:
@@ -122,7 +125,7 @@ def test_every_limit_is_a_named_constant_in_one_module() -> None:
 
 def test_control_characters_in_keys_and_values_stay_on_one_visible_line(folder, capsys) -> None:
     text = HEAD + TAIL + '"ex\\nplain\\u001b[2J": 1\nexplain: {score: "lo\\ngit\\u202e"}\n'
-    code, lines, _ = validate(folder, text, capsys)
+    code, lines = validate(folder, text, capsys)
     assert code == 2
     assert lines == [
         "ex\\nplain\\x1b[2J: unknown key; did you mean 'explain'? (spec.yaml line 6)",
@@ -131,45 +134,45 @@ def test_control_characters_in_keys_and_values_stay_on_one_visible_line(folder, 
 
 
 def test_characters_yaml_refuses_are_a_spec_error_with_the_line(folder, capsys) -> None:
-    code, lines, _ = validate(folder, HEAD + "# a bell \x07 in a comment\n" + TAIL, capsys)
+    code, lines = validate(folder, HEAD + "# a bell \x07 in a comment\n" + TAIL, capsys)
     assert (code, lines) == (2, ["YAML does not allow the character '\\x07' (U+0007); remove it or write it as an"
                                  " escape in a double-quoted string (spec.yaml line 4)"])
 
 
 def test_a_spec_that_is_not_utf8_names_the_line(folder, capsys) -> None:
-    code, lines, _ = validate(folder, (HEAD + "dataset: caf\u00e9\n" + TAIL).encode("latin-1"), capsys)
+    code, lines = validate(folder, (HEAD + "dataset: caf\u00e9\n" + TAIL).encode("latin-1"), capsys)
     assert (code, lines) == (2, ["the spec is not UTF-8 text (invalid continuation byte); save it as UTF-8"
                                  " (spec.yaml line 4)"])
 
 
 def test_paths_the_system_cannot_look_up_are_spec_errors(folder, capsys) -> None:
-    code, lines, _ = validate(folder, HEAD.replace("model.keras", "m" * 5000) + TAIL, capsys)
+    code, lines = validate(folder, HEAD.replace("model.keras", "m" * 5000) + TAIL, capsys)
     assert code == 2 and len(lines) == 1
     assert lines[0].startswith("model.path: cannot look up '" + "m" * 100 + "...(5,000 characters)' (File name too long)")
 
 
 def test_non_text_codecs_are_refused_as_samples_encoding(folder, capsys) -> None:
-    code, lines, _ = validate(folder, HEAD + TAIL + "  encoding: rot13\n", capsys)
+    code, lines = validate(folder, HEAD + TAIL + "  encoding: rot13\n", capsys)
     assert (code, lines) == (2, ["samples.encoding: 'rot13' is not a text encoding (e.g. utf-8, cp1252, latin-1)"
                                  " (spec.yaml line 6)"])
 
 
 def test_utf16_samples_without_a_bom_are_an_input_error(folder, capsys) -> None:
     (folder / "reviews.csv").write_bytes("id,text\nr1,good\n".encode("utf-16-le"))
-    code, lines, _ = validate(folder, HEAD + TAIL + "  encoding: utf-16\n", capsys)
+    code, lines = validate(folder, HEAD + TAIL + "  encoding: utf-16\n", capsys)
     assert (code, lines) == (2, ["reviews.csv: not valid utf-16 text (UTF-16 stream does not start with BOM); set"
                                  " samples.encoding to the file's encoding"])
 
 
 def test_jsonl_nested_past_the_recursion_limit_is_an_input_error(folder, capsys) -> None:
     (folder / "reviews.jsonl").write_bytes(b"[" * 100_000 + b"]" * 100_000 + b"\n")
-    code, lines, _ = validate(folder, HEAD + "samples:\n  file: reviews.jsonl\n", capsys)
+    code, lines = validate(folder, HEAD + "samples:\n  file: reviews.jsonl\n", capsys)
     assert (code, lines) == (2, ["reviews.jsonl line 1: the JSON is nested too deeply to read"])
 
 
 def test_layers_best_without_metrics_is_a_spec_error(folder, capsys) -> None:
     text = HEAD + TAIL + "explain: {layers: best}\nmetrics: {enabled: false}\n"
-    code, lines, _ = validate(folder, text, capsys)
+    code, lines = validate(folder, text, capsys)
     assert (code, lines) == (2, ["explain.layers: 'best' needs the faithfulness metrics (metrics.enabled: true)"
                                  " (spec.yaml line 6)"])
 
