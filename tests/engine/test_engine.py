@@ -15,7 +15,6 @@ tf = pytest.importorskip("tensorflow")
 from scipy.interpolate import interp1d  # noqa: E402
 
 import reportgen  # noqa: E402
-from reportgen.errors import ReportgenError  # noqa: E402
 
 
 def reference_map(model, layer, ids, target, score="logit", single_sigmoid=False, head_input=None):

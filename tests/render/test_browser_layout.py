@@ -6,8 +6,6 @@ the PDF Chromium prints read back with pypdf; nothing is compared with values th
 
 from __future__ import annotations
 
-import io
-import re
 
 import pytest
 

@@ -105,7 +105,7 @@ def test_metrics_page_table_curves_and_sanity(results, built):
     assert [name for _, name in rows][:2] == ["conv1d", "encoder/lstm"]
     best = report.recommended_layer
     assert (' class="best' in dict((n, c) for c, n in rows)[best])
-    assert f"Recommended layer: <code><a" in body and f">{best}</a>" in body
+    assert "Recommended layer: <code><a" in body and f">{best}</a>" in body
     auto = [r for r in report.layers if r.auto][0].layer
     assert auto == "conv1d"  # the fakes' LayerInfo marks conv1d as auto
     assert '<span class="badge">auto</span>' in body

@@ -3,7 +3,6 @@ on the index and in the PDF summary."""
 
 from __future__ import annotations
 
-import copy
 import re
 from html.parser import HTMLParser
 
