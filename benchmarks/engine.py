@@ -36,10 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from reportgen.models.load import set_tensorflow_environment  # noqa: E402
+
+set_tensorflow_environment()  # as a build runs TensorFlow, before its import
 
 import numpy as np  # noqa: E402
 

@@ -33,10 +33,12 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from reportgen.models.load import set_tensorflow_environment  # noqa: E402
+
+set_tensorflow_environment()  # as a build runs TensorFlow, before its import
 
 TOLERANCE = 1e-6
 # bookkeeping the two paths record differently on purpose; every other number must agree

@@ -24,7 +24,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from reportgen.models.load import set_tensorflow_environment  # noqa: E402
+
+set_tensorflow_environment()  # as a build runs TensorFlow, before its import
 
 SAMPLE = ROOT / "samples" / "imdb" / "spec.yaml"
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# as a reportgen process runs TensorFlow (reportgen.models.load), whichever of them a test imports first
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
 def save_word_model(root: Path, vocab: list[str], *, name: str, body: str = "conv", length: int | None = None,
