@@ -42,14 +42,20 @@ class BatchMaps:
 # (benchmarks/engine.py, 2 cores: 6 batches of 64 reviews, 0.49 against 0.95 s; 4 reviews, 86 against 124 ms):
 # the gradient of Keras' RNN loop costs a fixed overhead per time step when the batch size is unknown (the
 # forward alone does not: 27.3 against 26.7 ms, so the shape-free predict step keeps). So rows are
-# padded (with copies of the first rows, dropped afterwards) up to the next of a few sizes, 8, 12, 16, 24,
-# 32, 48, ... (at most a third wasted), each traced once when first met; a row bucket that would overrun the
+# padded (with copies of the first rows, dropped afterwards) up to the next of a few sizes, 64, 96, 128,
+# 192, ... (at most a third wasted), each traced once when first met; a row bucket that would overrun the
 # token budget goes through the shape-free step (long documents, where that overhead is small against the work).
-MIN_STATIC_ROWS = 8
+# Fewer rows than 64 (the default batch of 64 documents) take the shape-free step too: they are a corpus's
+# last batches and its budget-cut batches of long documents, whose sizes vary with the corpus, and each bucket
+# traced holds ~30 MB for the rest of the run (IMDB, 5,000 held-out reviews: buckets of 16, 24 and 48 rows
+# were traced besides 64, and the peak memory grew with the corpus for it).
+MIN_STATIC_ROWS = 64
 
 
 def static_rows(rows: int, positions: int) -> int | None:
     """The padded row count of a call with `rows` rows of `positions` ids, or None for the shape-free step."""
+    if rows < MIN_STATIC_ROWS:
+        return None
     bucket = MIN_STATIC_ROWS
     while bucket < rows:
         bucket = bucket * 3 // 2 if bucket & (bucket - 1) == 0 else bucket * 4 // 3
