@@ -8,14 +8,14 @@ tests): a few layers over a handful of words, seeded, so a build of them takes a
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# as a reportgen process runs TensorFlow (reportgen.models.load), whichever of them a test imports first
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+from reportgen.models.load import set_tensorflow_environment
+
+# TensorFlow as a reportgen process runs it, whichever of them a test imports first (no TensorFlow import here)
+set_tensorflow_environment()
 
 
 def save_word_model(root: Path, vocab: list[str], *, name: str, body: str = "conv", length: int | None = None,
